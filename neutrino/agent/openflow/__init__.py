@@ -1,0 +1,1 @@
+"""OpenFlow programming of br-int: the pipeline, its manager and reconciliation."""

@@ -1,0 +1,68 @@
+"""The one declaration of the br-int OpenFlow pipeline.
+
+Stages are listed in packet order; table numbers come from the position in
+``BR_INT_PIPELINE`` and are resolved by the manager at start. No other module
+writes a table number: code asks the manager for ``table("ingress_filter")``.
+Inserting a stage renumbers the ones after it, which is safe because every
+flow's identity (its cookie fingerprint) includes the resolved table number,
+so the next sync replaces the old flows atomically.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Miss(enum.Enum):
+    """What the manager's lowest-priority flow in a stage does."""
+
+    NEXT = "next"  # hand the packet to the following stage
+    DROP = "drop"  # nothing matched: the packet has nowhere to go
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One named step of the pipeline, owned by at most one extension."""
+
+    name: str
+    miss: Miss
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Register:
+    """A pipeline register with a fixed meaning shared by all extensions."""
+
+    name: str
+    field: str  # the NXM name used in actions, e.g. NXM_NX_REG6[]
+    match: str  # the name used in matches, e.g. reg6
+    purpose: str
+
+
+# Local network identity: set at classification from in_port (and tun_id for
+# tunnels); every later stage matches it. 16 bits wide so a later conntrack
+# extension can use it directly as the zone.
+REG_NETWORK = Register("network", "NXM_NX_REG6[]", "reg6", "local network id of the packet")
+# Destination local port (OpenFlow port number) chosen by L2 forwarding; the
+# ingress stages may inspect it, the output stage sends the packet there.
+REG_DST_PORT = Register("dst_port", "NXM_NX_REG7[]", "reg7", "ofport of the local destination")
+
+REGISTERS = (REG_NETWORK, REG_DST_PORT)
+
+# The br-int pipeline, in packet order. Egress = leaving a VM, ingress = towards
+# a VM. Traffic from tunnels and physical networks enters at ingress_deflection.
+BR_INT_PIPELINE: tuple[Stage, ...] = (
+    Stage("classification", Miss.DROP,
+          "identify the source (VM port, tunnel, physical network); set the network register"),
+    Stage("egress_filter", Miss.NEXT, "security groups for traffic leaving a VM"),
+    Stage("egress_qos", Miss.NEXT, "rate limits and marking of traffic leaving a VM"),
+    Stage("egress_deflection", Miss.DROP,
+          "L2 forwarding of VM traffic: to a local port's ingress, a tunnel or a physnet"),
+    Stage("ingress_deflection", Miss.DROP,
+          "L2 delivery of traffic arriving from tunnels and physnets to local ports"),
+    Stage("ingress_filter", Miss.NEXT, "security groups for traffic delivered to a VM"),
+    Stage("ingress_qos", Miss.NEXT, "rate limits of traffic delivered to a VM"),
+    Stage("output", Miss.DROP, "deliver to the port in the destination register"),
+    Stage("canary", Miss.DROP, "never reached by packets; its flow vanishing means OVS lost flows"),
+)

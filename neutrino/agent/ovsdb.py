@@ -1,0 +1,138 @@
+"""Bridges, patch ports and tunnel ports of one host, through OVSDB (ovsdbapp).
+
+Every transaction waits until ovs-vswitchd has applied it (``next_cfg``), so
+OpenFlow port numbers are known when the call returns. Ports the agent creates
+are tagged ``external_ids:neutrino-owner`` so it only ever removes its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ovsdbapp.backend.ovs_idl import connection
+from ovsdbapp.schema.open_vswitch import impl_idl
+
+OWNER_KEY = "neutrino-owner"
+OWNER_VALUE = "agent"
+IFACE_ID_KEY = "iface-id"  # set by whoever plugs the VM (Nova's os-vif convention)
+
+
+@dataclass(frozen=True)
+class Interface:
+    """What the agent needs to know about one interface on a bridge."""
+
+    name: str
+    type: str
+    ofport: int  # -1 when OVS could not open it
+    external_ids: Mapping[str, str]
+    options: Mapping[str, str]
+
+    @property
+    def iface_id(self) -> str | None:
+        return self.external_ids.get(IFACE_ID_KEY)
+
+    @property
+    def owned(self) -> bool:
+        return self.external_ids.get(OWNER_KEY) == OWNER_VALUE
+
+
+@dataclass(frozen=True)
+class TunnelPort:
+    name: str
+    kind: str  # vxlan | geneve
+    remote_ip: str
+
+
+def _scalar(value: Any, default: Any) -> Any:
+    # Optional OVSDB columns come back as [] or [value].
+    if isinstance(value, list):
+        return value[0] if value else default
+    return value
+
+
+class Ovsdb:
+    """A connection to one host's ovsdb-server."""
+
+    def __init__(self, endpoint: str, timeout: float = 10.0) -> None:
+        idl = connection.OvsdbIdl.from_server(endpoint, "Open_vSwitch")
+        self._conn = connection.Connection(idl=idl, timeout=timeout)
+        # ovsdbapp keeps the connection in a class attribute (one OVSDB per process);
+        # a class of our own per instance lets one process talk to several hosts.
+        api_class = type("HostOvsdbIdl", (impl_idl.OvsdbIdl,), {"_ovsdb_connection": None})
+        self.api = api_class(self._conn)
+
+    def close(self) -> None:
+        self._conn.stop()
+
+    def ensure_bridge(self, name: str, datapath_type: str, *, secure: bool,
+                      protocols: Iterable[str] = ()) -> None:
+        """Create the bridge if missing; (re)assert its settings without touching flows."""
+        columns: dict[str, Any] = {"datapath_type": datapath_type}
+        if secure:
+            # No NORMAL fallback flow: br-int forwards only what the agent installed.
+            columns["fail_mode"] = "secure"
+        if protocols:
+            columns["protocols"] = list(protocols)
+        with self.api.transaction(check_error=True) as txn:
+            txn.add(self.api.add_br(name, may_exist=True, datapath_type=datapath_type))
+            txn.add(self.api.db_set("Bridge", name, *columns.items()))
+
+    def set_vlan_limit(self, limit: int) -> None:
+        """Let OVS parse more than one VLAN header (802.1ad outer + customer tag)."""
+        self.api.db_set("Open_vSwitch", ".",
+                        ("other_config", {"vlan-limit": str(limit)})).execute(check_error=True)
+
+    def interfaces(self, bridge: str) -> list[Interface]:
+        names = self.api.list_ifaces(bridge).execute(check_error=True)
+        if not names:
+            return []
+        rows = self.api.db_list(
+            "Interface", names, columns=["name", "type", "ofport", "external_ids", "options"],
+            if_exists=True).execute(check_error=True)
+        return [Interface(name=row["name"], type=row["type"], ofport=_scalar(row["ofport"], -1),
+                          external_ids=dict(row["external_ids"]), options=dict(row["options"]))
+                for row in rows]
+
+    def ensure_patch_pair(self, bridge_a: str, port_a: str, bridge_b: str, port_b: str) -> None:
+        """Join two bridges with a pair of patch ports (idempotent)."""
+        owner = {OWNER_KEY: OWNER_VALUE}
+        with self.api.transaction(check_error=True) as txn:
+            txn.add(self.api.add_port(bridge_a, port_a, may_exist=True))
+            txn.add(self.api.db_set("Interface", port_a, ("type", "patch"),
+                                    ("options", {"peer": port_b}), ("external_ids", owner)))
+            txn.add(self.api.add_port(bridge_b, port_b, may_exist=True))
+            txn.add(self.api.db_set("Interface", port_b, ("type", "patch"),
+                                    ("options", {"peer": port_a}), ("external_ids", owner)))
+
+    def tunnel_ports(self, bridge: str) -> dict[str, TunnelPort]:
+        """The agent's tunnel ports on a bridge, by name."""
+        return {i.name: TunnelPort(i.name, i.type, i.options.get("remote_ip", ""))
+                for i in self.interfaces(bridge) if i.owned and i.type in ("vxlan", "geneve")}
+
+    def add_tunnel_ports(self, bridge: str, ports: Iterable[TunnelPort],
+                         local_ip: str | None = None) -> None:
+        """Create flow-keyed tunnel ports in one transaction."""
+        ports = list(ports)
+        if not ports:
+            return
+        with self.api.transaction(check_error=True) as txn:
+            for port in ports:
+                # key=flow: the VNI comes from tun_id set in the flows, one port serves
+                # every network to that remote host.
+                options = {"remote_ip": port.remote_ip, "key": "flow"}
+                if local_ip:
+                    options["local_ip"] = local_ip
+                txn.add(self.api.add_port(bridge, port.name, may_exist=True))
+                txn.add(self.api.db_set("Interface", port.name, ("type", port.kind),
+                                        ("options", options),
+                                        ("external_ids", {OWNER_KEY: OWNER_VALUE})))
+
+    def delete_ports(self, bridge: str, names: Iterable[str]) -> None:
+        names = list(names)
+        if not names:
+            return
+        with self.api.transaction(check_error=True) as txn:
+            for name in names:
+                txn.add(self.api.del_port(name, bridge=bridge, if_exists=True))

@@ -1,0 +1,256 @@
+"""The host agent: a level-triggered reconciler for br-int.
+
+``sync(desired)`` observes (OVSDB ports, installed flows), computes every
+owner's desired flows, and applies the difference in one OpenFlow bundle. It
+never flushes: a freshly started agent finds the flows its predecessor left,
+computes the same ones (cookies are content fingerprints and network ids are
+derived from UUIDs) and changes nothing, so traffic is untouched; flows of its
+owners that are no longer wanted are deleted in that same first bundle.
+
+Installed flows are dumped only when the cache of what was applied is not to
+be trusted: at start, when the canary flow vanished (OVS lost its flow table)
+and every ``full_resync_interval``. Otherwise the diff is against the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neutrino.agent.desired import DesiredState
+from neutrino.agent.extensions import AgentExtension
+from neutrino.agent.extensions.l2 import L2Forwarding
+from neutrino.agent.openflow.flows import OWNER_MASK, Flow
+from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
+from neutrino.agent.openflow.reconcile import FlowDiff, OpenFlowSwitch, diff_flows
+from neutrino.agent.ovsdb import Ovsdb, TunnelPort
+from neutrino.agent.topology import (
+    HostView,
+    assign_network_ids,
+    local_networks,
+    tunnel_port_name,
+    wanted_tunnels,
+)
+
+LOG = logging.getLogger(__name__)
+BR_INT_PROTOCOLS = ("OpenFlow13", "OpenFlow14", "OpenFlow15")
+
+
+@dataclass
+class AgentConfig:
+    """One host's agent settings (what the config file of a real host would hold)."""
+
+    host: str
+    ovsdb: str  # e.g. unix:/var/run/openvswitch/db.sock
+    rundir: str  # where ovs-vswitchd puts <bridge>.mgmt
+    integration_bridge: str = "br-int"
+    bridge_mappings: dict[str, str] = field(default_factory=dict)  # physnet -> bridge
+    tunnel_ip: str | None = None
+    datapath_type: str = "netdev"
+    full_resync_interval: float = 60.0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AgentConfig:
+        return cls(**data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> AgentConfig:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def patch_names(self, physnet: str) -> tuple[str, str]:
+        """(br-int side, physical bridge side) patch port names for a physnet."""
+        return f"int-{physnet}"[:15], f"phy-{physnet}"[:15]
+
+
+@dataclass
+class SyncResult:
+    added: int
+    deleted: int
+    observed: bool  # installed flows were dumped rather than taken from the cache
+    flows: int
+    seconds: float
+
+
+class Agent:
+    """Converges one host's Open vSwitch to a DesiredState."""
+
+    def __init__(self, config: AgentConfig) -> None:
+        self.config = config
+        self.manager = OpenFlowManager()
+        self.switch = OpenFlowSwitch(f"unix:{config.rundir}/{config.integration_bridge}.mgmt")
+        self._extensions: dict[str, tuple[AgentExtension, FlowOwner]] = {}
+        self._installed: set[int] | None = None
+        self._last_full = 0.0
+        self.ovsdb: Ovsdb | None = None
+        self.add_extension(L2Forwarding())
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect to OVSDB and make sure the bridges exist; never touches flows."""
+        cfg = self.config
+        self.ovsdb = Ovsdb(cfg.ovsdb)
+        self.ovsdb.ensure_bridge(cfg.integration_bridge, cfg.datapath_type, secure=True,
+                                 protocols=BR_INT_PROTOCOLS)
+        # 802.1ad + customer tag on transparent VLAN networks: two headers to parse.
+        self.ovsdb.set_vlan_limit(2)
+        for physnet, bridge in sorted(cfg.bridge_mappings.items()):
+            self.ovsdb.ensure_bridge(bridge, cfg.datapath_type, secure=False)
+            int_side, phys_side = cfg.patch_names(physnet)
+            self.ovsdb.ensure_patch_pair(cfg.integration_bridge, int_side, bridge, phys_side)
+        self._installed = None
+
+    def stop(self) -> None:
+        """Disconnect; the data plane stays as it is."""
+        if self.ovsdb is not None:
+            self.ovsdb.close()
+            self.ovsdb = None
+
+    # -- extensions ----------------------------------------------------------------
+
+    def add_extension(self, extension: AgentExtension) -> FlowOwner:
+        """Register an extension; its flows are installed by the next sync."""
+        owner = self.manager.register(extension.name, extension.stages)
+        self._extensions[extension.name] = (extension, owner)
+        return owner
+
+    def remove_extension(self, name: str) -> int:
+        """Unregister an extension and delete exactly its flows now; returns how many."""
+        del self._extensions[name]
+        owner = self.manager.unregister(name)
+        stale = [c for c in self.switch.installed() if c & OWNER_MASK == owner.cookie]
+        self.switch.apply(FlowDiff(delete=stale))
+        if self._installed is not None:
+            self._installed.difference_update(stale)
+        return len(stale)
+
+    # -- reconciliation ------------------------------------------------------------
+
+    def canary_present(self) -> bool:
+        """False when OVS lost its flows (restart): the next sync must observe."""
+        canary = self.manager.canary_flow()
+        return canary.cookie in self.switch.installed(table=canary.table)
+
+    def invalidate(self) -> None:
+        """Forget what we believe is installed; the next sync dumps the flows."""
+        self._installed = None
+
+    def sync(self, desired: DesiredState) -> SyncResult:
+        """Converge br-int (ports and flows) to ``desired``."""
+        began = time.monotonic()
+        assert self.ovsdb is not None, "start() first"
+        if began - self._last_full > self.config.full_resync_interval:
+            self._installed = None
+        tunnels = self._ensure_tunnels(desired)
+        view = self._view(desired, tunnels)
+        flows = self.desired_flows(view)
+        observed = self._installed is None
+        installed = set(self.switch.installed()) if observed else self._installed
+        diff = diff_flows(flows, installed, [owner.cookie for _, owner in self._owners()])
+        self.switch.apply(diff)
+        self._installed = (installed - set(diff.delete)) | {f.cookie for f in diff.add}
+        if observed:
+            self._last_full = began
+        self._remove_stale_tunnels(desired)
+        result = SyncResult(len(diff.add), len(diff.delete), observed, len(flows),
+                            time.monotonic() - began)
+        if diff:
+            LOG.info("sync: +%d -%d flows (%d desired, observed=%s) in %.3fs", result.added,
+                     result.deleted, result.flows, observed, result.seconds)
+        return result
+
+    def desired_flows(self, view: HostView) -> list[Flow]:
+        flows = self.manager.pipeline_flows()
+        for extension, owner in self._extensions.values():
+            flows.extend(extension.flows(owner, view))
+        return flows
+
+    def _owners(self) -> Iterable[tuple[str, FlowOwner]]:
+        yield "pipeline", self.manager.pipeline_owner
+        for name, (_, owner) in self._extensions.items():
+            yield name, owner
+
+    def _view(self, desired: DesiredState, tunnels: dict[tuple[str, str], int]) -> HostView:
+        cfg = self.config
+        assert self.ovsdb is not None
+        ifaces = self.ovsdb.interfaces(cfg.integration_bridge)
+        by_name = {i.name: i for i in ifaces}
+        physnets = {}
+        for physnet in cfg.bridge_mappings:
+            iface = by_name.get(cfg.patch_names(physnet)[0])
+            if iface and iface.ofport > 0:
+                physnets[physnet] = iface.ofport
+        networks = local_networks(desired, cfg.host)
+        return HostView(
+            host=cfg.host,
+            desired=desired,
+            networks=networks,
+            network_ids=assign_network_ids(networks),
+            local_ofports={i.iface_id: i.ofport for i in ifaces
+                           if i.iface_id and i.ofport > 0},
+            tunnel_ofports=tunnels,
+            physnet_ofports=physnets,
+        )
+
+    def _ensure_tunnels(self, desired: DesiredState) -> dict[tuple[str, str], int]:
+        """Create missing tunnel ports; return (kind, remote ip) -> ofport."""
+        assert self.ovsdb is not None
+        bridge = self.config.integration_bridge
+        wanted = {TunnelPort(tunnel_port_name(kind, ip), kind, ip)
+                  for kind, ip in wanted_tunnels(desired, self.config.host)}
+        present = self.ovsdb.tunnel_ports(bridge)
+        missing = [t for t in wanted if present.get(t.name) != t]
+        self.ovsdb.add_tunnel_ports(bridge, missing, self.config.tunnel_ip)
+        by_name = {i.name: i.ofport for i in self.ovsdb.interfaces(bridge)}
+        return {(t.kind, t.remote_ip): by_name[t.name] for t in wanted
+                if by_name.get(t.name, -1) > 0}
+
+    def _remove_stale_tunnels(self, desired: DesiredState) -> None:
+        # After the flows: no flow points at a port by the time it disappears.
+        assert self.ovsdb is not None
+        bridge = self.config.integration_bridge
+        wanted = {tunnel_port_name(kind, ip) for kind, ip in
+                  wanted_tunnels(desired, self.config.host)}
+        stale = [name for name in self.ovsdb.tunnel_ports(bridge) if name not in wanted]
+        self.ovsdb.delete_ports(bridge, stale)
+
+    def ovsdb_changes(self) -> int:
+        """A counter that moves whenever OVSDB changed (a VM plugged, a port vanished)."""
+        assert self.ovsdb is not None
+        return self.ovsdb.api.idl.change_seqno
+
+    def run(self, load_desired: Callable[[], DesiredState | None], stop: threading.Event,
+            interval: float = 0.2, on_sync: Callable[[SyncResult], None] | None = None) -> None:
+        """Loop until ``stop``: sync whenever desired state, OVSDB or the canary says so.
+
+        ``load_desired`` returns a new DesiredState when it changed, else None.
+        """
+        desired: DesiredState | None = None
+        seen_seqno = -1
+        while not stop.is_set():
+            fresh = load_desired()
+            due = fresh is not None
+            desired = fresh or desired
+            if desired is not None and self._installed is not None and not self.canary_present():
+                LOG.warning("canary flow missing: OVS lost its flows, resyncing")
+                self.invalidate()
+            seqno = self.ovsdb_changes()
+            due = due or seqno != seen_seqno or self._installed is None
+            due = due or time.monotonic() - self._last_full > self.config.full_resync_interval
+            if desired is not None and due:
+                try:
+                    result = self.sync(desired)
+                except Exception:  # keep converging: next round observes from scratch
+                    LOG.exception("sync failed; will observe and retry")
+                    self.invalidate()
+                else:
+                    seen_seqno = seqno
+                    if on_sync is not None:
+                        on_sync(result)
+            stop.wait(interval)

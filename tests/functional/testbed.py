@@ -1,0 +1,269 @@
+"""A data-plane testbed on one machine: simulated hosts and VMs in network namespaces.
+
+Recipe from docs/spec dataplane_testbed.md. Each host is a namespace running
+its own ovsdb-server and ovs-vswitchd (userspace datapath) with private run,
+db and log directories; hosts share one underlay L2 segment, a Linux bridge in
+an "underlay" namespace, reached through ``br-phys`` whose internal port holds
+the host's tunnel endpoint address. VMs are namespaces joined to br-int by a
+veth pair, plugged the way Nova does it (``external_ids:iface-id``).
+
+This is test harness, playing the roles of the operator (daemons, br-phys) and
+of Nova (plugging VMs); the agent under test never shells out to ip/ovs-vsctl.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyroute2 import IPRoute, netns
+
+from neutrino.agent.reconciler import AgentConfig
+
+SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+UNDERLAY_PREFIX = 24
+PHYSNET = "physnet1"
+PHYS_BRIDGE = "br-phys"
+
+
+class TestbedError(RuntimeError):
+    """The machine cannot run the testbed (no root, no OVS, no namespaces)."""
+
+
+def run(cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 30,
+        check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    if check and done.returncode != 0:
+        raise TestbedError(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+    return done
+
+
+def preflight() -> None:
+    """Raise TestbedError with the reason if this machine cannot run the testbed."""
+    if os.geteuid() != 0:
+        raise TestbedError("needs root (network namespaces, Open vSwitch)")
+    for tool in ("ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-ofctl", "ovsdb-tool", "ping",
+                 "ip"):
+        if shutil.which(tool) is None:
+            raise TestbedError(f"{tool} not installed (openvswitch-switch, iproute2, iputils-ping)")
+    if not Path(SCHEMA).exists():
+        raise TestbedError(f"{SCHEMA} missing")
+    probe = f"nprobe{secrets.token_hex(3)}"
+    try:
+        netns.create(probe)
+        netns.remove(probe)
+    except OSError as exc:
+        raise TestbedError(f"cannot create network namespaces: {exc}") from exc
+
+
+def ns_exec(ns: str, cmd: list[str]) -> list[str]:
+    return ["ip", "netns", "exec", ns, *cmd]
+
+
+@dataclass
+class Vm:
+    """A namespace with one interface, standing for a VM's NIC."""
+
+    ns: str
+    ip: str
+    mac: str
+    tap: str  # the host-side veth end on br-int
+
+    def ping(self, target: str, count: int = 3, interval: float = 0.2,
+             deadline: float | None = None) -> tuple[int, int]:
+        """(transmitted, received) of a ping from this VM."""
+        cmd = ["ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", "1"]
+        if deadline is not None:
+            cmd += ["-w", str(deadline)]
+        out = run(ns_exec(self.ns, [*cmd, target]), timeout=count * interval + 15,
+                  check=False).stdout
+        return parse_ping(out)
+
+    def reaches(self, target: str, tries: int = 10) -> bool:
+        """True once a ping gets through (the first ones may wait for tunnel ARP)."""
+        for _ in range(tries):
+            if self.ping(target, count=1)[1] == 1:
+                return True
+        return False
+
+    def start_ping(self, target: str, count: int, interval: float) -> subprocess.Popen[str]:
+        cmd = ["ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", "2", target]
+        return subprocess.Popen(ns_exec(self.ns, cmd), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+
+def parse_ping(output: str) -> tuple[int, int]:
+    found = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", output)
+    if not found:
+        return (0, 0)
+    return int(found.group(1)), int(found.group(2))
+
+
+@dataclass
+class OvsHost:
+    """One simulated hypervisor: a namespace with its own Open vSwitch."""
+
+    name: str
+    ns: str
+    workdir: Path
+    tunnel_ip: str
+    vms: list[Vm] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        d = str(self.workdir)
+        return {**os.environ, "OVS_RUNDIR": d, "OVS_DBDIR": d, "OVS_LOGDIR": d,
+                "OVS_SYSCONFDIR": d}
+
+    @property
+    def db(self) -> str:
+        return f"unix:{self.workdir}/db.sock"
+
+    def vsctl(self, *args: str) -> str:
+        return run(["ovs-vsctl", f"--db={self.db}", "--timeout=20", *args],
+                   env=self.env).stdout
+
+    def ofctl(self, *args: str) -> str:
+        return run(["ovs-ofctl", "-O", "OpenFlow15", *args], env=self.env).stdout
+
+    def dump_flows(self, bridge: str = "br-int") -> list[str]:
+        lines = self.ofctl("--no-stats", "dump-flows", f"unix:{self.workdir}/{bridge}.mgmt")
+        return [line.strip() for line in lines.splitlines() if "actions=" in line]
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        run(["ovsdb-tool", "create", f"{self.workdir}/conf.db", SCHEMA])
+        self.start_ovsdb()
+        run(["ovs-vsctl", f"--db={self.db}", "--no-wait", "init"], env=self.env)
+        self.start_vswitchd()
+
+    def start_ovsdb(self) -> None:
+        d = self.workdir
+        run(ns_exec(self.ns, [
+            "ovsdb-server", f"{d}/conf.db", f"--remote=punix:{d}/db.sock",
+            f"--pidfile={d}/ovsdb-server.pid", "--detach", f"--log-file={d}/ovsdb-server.log",
+            f"--unixctl={d}/ovsdb-server.ctl"]), env=self.env)
+
+    def start_vswitchd(self) -> None:
+        d = self.workdir
+        run(ns_exec(self.ns, [
+            "ovs-vswitchd", self.db, f"--pidfile={d}/ovs-vswitchd.pid", "--detach",
+            f"--log-file={d}/ovs-vswitchd.log", f"--unixctl={d}/ovs-vswitchd.ctl"]),
+            env=self.env)
+
+    def kill_daemon(self, daemon: str) -> None:
+        """SIGTERM the daemon by its pid file, SIGKILL if it lingers."""
+        pidfile = self.workdir / f"{daemon}.pid"
+        try:
+            pid = int(pidfile.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                return
+            for _ in range(50):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    return
+                time.sleep(0.05)
+
+    def restart_vswitchd(self) -> None:
+        """Stop and start ovs-vswitchd: OVSDB survives, every flow is lost."""
+        self.kill_daemon("ovs-vswitchd")
+        self.start_vswitchd()
+
+    def stop(self) -> None:
+        self.kill_daemon("ovs-vswitchd")
+        self.kill_daemon("ovsdb-server")
+
+    def agent_config(self) -> AgentConfig:
+        return AgentConfig(host=self.name, ovsdb=self.db, rundir=str(self.workdir),
+                           bridge_mappings={PHYSNET: PHYS_BRIDGE}, tunnel_ip=self.tunnel_ip)
+
+
+class Testbed:
+    """Hosts on a shared underlay, and VMs on the hosts; everything removed by close()."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.tag = secrets.token_hex(3)
+        self.workdir = workdir
+        self.hosts: list[OvsHost] = []
+        self.namespaces: list[str] = []
+        self.underlay = self._new_ns("u")
+        with IPRoute(netns=self.underlay, flags=0) as ipr:
+            ipr.link("add", ifname="br0", kind="bridge")
+            ipr.link("set", index=ipr.link_lookup(ifname="br0")[0], state="up")
+            ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
+
+    def _new_ns(self, kind: str) -> str:
+        name = f"n{kind}{self.tag}{len(self.namespaces)}"
+        netns.create(name)
+        self.namespaces.append(name)
+        with IPRoute(netns=name, flags=0) as ipr:
+            ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
+        return name
+
+    def add_host(self, name: str) -> OvsHost:
+        index = len(self.hosts) + 1
+        host = OvsHost(name=name, ns=self._new_ns("h"), workdir=self.workdir / name,
+                       tunnel_ip=f"10.99.0.{index}")
+        self.hosts.append(host)
+        # Underlay cable: eth0 in the host, uplN on the underlay bridge.
+        with IPRoute(netns=host.ns, flags=0) as ipr:
+            ipr.link("add", ifname="eth0", kind="veth",
+                     peer={"ifname": f"upl{index}", "net_ns_fd": self.underlay})
+            ipr.link("set", index=ipr.link_lookup(ifname="eth0")[0], state="up")
+        with IPRoute(netns=self.underlay, flags=0) as ipr:
+            idx = ipr.link_lookup(ifname=f"upl{index}")[0]
+            ipr.link("set", index=idx, master=ipr.link_lookup(ifname="br0")[0], state="up")
+        host.start()
+        host.vsctl("add-br", PHYS_BRIDGE, "--", "set", "bridge", PHYS_BRIDGE,
+                   "datapath_type=netdev", "--", "add-port", PHYS_BRIDGE, "eth0")
+        with IPRoute(netns=host.ns, flags=0) as ipr:
+            idx = ipr.link_lookup(ifname=PHYS_BRIDGE)[0]
+            ipr.addr("add", index=idx, address=host.tunnel_ip, prefixlen=UNDERLAY_PREFIX)
+            ipr.link("set", index=idx, state="up")
+        return host
+
+    def add_vm(self, host: OvsHost, port_id: str, mac: str, ip: str, prefixlen: int = 24) -> Vm:
+        """Plug a VM namespace into the host's br-int as Nova would (iface-id = port id)."""
+        ns = self._new_ns("v")
+        tap = f"tap{port_id[:11]}"
+        with IPRoute(netns=host.ns, flags=0) as ipr:
+            ipr.link("add", ifname=tap, kind="veth", peer={"ifname": "eth0", "net_ns_fd": ns})
+            ipr.link("set", index=ipr.link_lookup(ifname=tap)[0], state="up")
+        with IPRoute(netns=ns, flags=0) as ipr:
+            idx = ipr.link_lookup(ifname="eth0")[0]
+            ipr.link("set", index=idx, address=mac, mtu=1400)
+            ipr.addr("add", index=idx, address=ip, prefixlen=prefixlen)
+            ipr.link("set", index=idx, state="up")
+        host.vsctl("--may-exist", "add-br", "br-int", "--", "set", "bridge", "br-int",
+                   "datapath_type=netdev", "fail_mode=secure",
+                   "--", "add-port", "br-int", tap,
+                   "--", "set", "interface", tap, f"external_ids:iface-id={port_id}")
+        vm = Vm(ns=ns, ip=ip, mac=mac, tap=tap)
+        host.vms.append(vm)
+        return vm
+
+    def unplug_vm(self, host: OvsHost, vm: Vm) -> None:
+        host.vsctl("--if-exists", "del-port", "br-int", vm.tap)
+
+    def close(self) -> None:
+        for host in self.hosts:
+            host.stop()
+        for name in reversed(self.namespaces):
+            try:
+                netns.remove(name)
+            except OSError:
+                pass
