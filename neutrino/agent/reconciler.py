@@ -234,23 +234,23 @@ class Agent:
         desired: DesiredState | None = None
         seen_seqno = -1
         while not stop.is_set():
-            fresh = load_desired()
-            due = fresh is not None
-            desired = fresh or desired
-            if desired is not None and self._installed is not None and not self.canary_present():
-                LOG.warning("canary flow missing: OVS lost its flows, resyncing")
-                self.invalidate()
-            seqno = self.ovsdb_changes()
-            due = due or seqno != seen_seqno or self._installed is None
-            due = due or time.monotonic() - self._last_full > self.config.full_resync_interval
-            if desired is not None and due:
-                try:
-                    result = self.sync(desired)
-                except Exception:  # keep converging: next round observes from scratch
-                    LOG.exception("sync failed; will observe and retry")
+            try:
+                fresh = load_desired()
+                due = fresh is not None
+                desired = fresh or desired
+                if (desired is not None and self._installed is not None
+                        and not self.canary_present()):
+                    LOG.warning("canary flow missing: OVS lost its flows, resyncing")
                     self.invalidate()
-                else:
+                seqno = self.ovsdb_changes()
+                due = due or seqno != seen_seqno or self._installed is None
+                due = due or time.monotonic() - self._last_full > self.config.full_resync_interval
+                if desired is not None and due:
+                    result = self.sync(desired)
                     seen_seqno = seqno
                     if on_sync is not None:
                         on_sync(result)
+            except Exception:  # OVS restarting, bad input file: observe afresh next round
+                LOG.exception("reconciliation failed; retrying")
+                self.invalidate()
             stop.wait(interval)

@@ -1,0 +1,48 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+PYTHON ?= python3
+# Installed once; re-run when the dependency list changes.
+VENV_STAMP := $(VENV)/.installed
+DEBS_STAMP := .stamp-debs
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test bench lint debs venv clean
+
+venv: $(VENV_STAMP)
+$(VENV_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# Debian packages the tests use (PostgreSQL, Open vSwitch, iproute2, ...).
+# Installed only when one is missing, so a second `make test` asks apt nothing.
+debs: $(DEBS_STAMP)
+$(DEBS_STAMP): tools/debian-packages.txt
+	@pkgs=$$(grep -v '^\s*#' tools/debian-packages.txt | xargs); \
+	missing=$$(for p in $$pkgs; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to install: $$missing" >&2; exit 1; fi; \
+	  echo "installing Debian packages: $$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing </dev/null >/dev/null; \
+	fi
+	touch $@
+
+run: $(VENV_STAMP)
+	$(BIN)/neutrino serve
+
+test: $(VENV_STAMP) debs
+	$(BIN)/ruff check neutrino tests bench
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
+
+bench: $(VENV_STAMP) debs
+	$(BIN)/python -m bench.run
+
+lint: $(VENV_STAMP)
+	$(BIN)/ruff check neutrino tests bench
+
+clean:
+	rm -rf $(VENV) .neutrino $(DEBS_STAMP)

@@ -1,0 +1,92 @@
+"""The OpenAPI 3.1 document of the loaded API, generated from the definitions."""
+from __future__ import annotations
+
+from neutrino.definitions import Api
+from neutrino.definitions.base import ResourceSpec
+
+ERROR = {"$ref": "#/components/schemas/NeutronError"}
+
+
+def _schemas(spec: ResourceSpec) -> dict:
+    attrs = spec.attributes
+    shown = {n: {**a.kind.schema(), "description": a.description}
+             for n, a in attrs.items() if a.visible}
+    create = {n: a.kind.schema() for n, a in attrs.items() if a.post}
+    update = {n: a.kind.schema() for n, a in attrs.items() if a.put}
+    title = spec.name.title().replace("_", "")
+    return {
+        title: {"type": "object", "properties": shown},
+        f"{title}Create": {"type": "object", "additionalProperties": False, "properties": create,
+                           "required": sorted(n for n, a in attrs.items() if a.required)},
+        f"{title}Update": {"type": "object", "additionalProperties": False, "properties": update},
+    }
+
+
+def _responses(ok: str, schema: dict | None) -> dict:
+    out: dict = {ok: {"description": "Success"}}
+    if schema is not None:
+        out[ok]["content"] = {"application/json": {"schema": schema}}
+    for code in ("400", "403", "404", "409"):
+        out[code] = {"description": "NeutronError",
+                     "content": {"application/json": {"schema": ERROR}}}
+    return out
+
+
+def _paths(path: str, spec: ResourceSpec) -> dict:
+    title = spec.name.title().replace("_", "")
+    ref = {"$ref": f"#/components/schemas/{title}"}
+    one = {"type": "object", "properties": {spec.name: ref}}
+    many = {"type": "object", "properties": {spec.collection: {"type": "array", "items": ref}}}
+    params = [{"name": f, "in": "query", "required": False, "schema": {"type": "string"}}
+              for f in sorted(spec.filterable)]
+    params += [{"name": p, "in": "query", "required": False, "schema": {"type": "string"}}
+               for p in ("fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse")]
+    member_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    collection: dict = {"get": {"summary": f"List {spec.collection}", "parameters": params,
+                                "responses": _responses("200", many)}}
+    member: dict = {"get": {"summary": f"Show a {spec.name}", "parameters": member_id,
+                            "responses": _responses("200", one)}}
+    if spec.resource.writable:
+        body = {"type": "object", "properties": {
+            spec.name: {"$ref": f"#/components/schemas/{title}Create"}}}
+        collection["post"] = {"summary": f"Create a {spec.name}",
+                              "requestBody": {"content": {"application/json": {"schema": body}}},
+                              "responses": _responses("201", one)}
+        upd = {"type": "object", "properties": {
+            spec.name: {"$ref": f"#/components/schemas/{title}Update"}}}
+        member["put"] = {"summary": f"Update a {spec.name}", "parameters": member_id,
+                         "requestBody": {"content": {"application/json": {"schema": upd}}},
+                         "responses": _responses("200", one)}
+        member["delete"] = {"summary": f"Delete a {spec.name}", "parameters": member_id,
+                            "responses": _responses("204", None)}
+    paths = {f"/v2.0/{path}": collection, f"/v2.0/{path}/{{id}}": member}
+    if spec.resource.standard_attributes:
+        tags = {"type": "object", "properties": {"tags": {"type": "array",
+                                                          "items": {"type": "string"}}}}
+        paths[f"/v2.0/{path}/{{id}}/tags"] = {
+            "get": {"summary": "List tags", "parameters": member_id,
+                    "responses": _responses("200", tags)},
+            "put": {"summary": "Replace all tags", "parameters": member_id,
+                    "responses": _responses("200", tags)},
+            "delete": {"summary": "Remove all tags", "parameters": member_id,
+                       "responses": _responses("204", None)}}
+    return paths
+
+
+def document(api: Api) -> dict:
+    paths: dict = {}
+    schemas: dict = {"NeutronError": {"type": "object", "properties": {"NeutronError": {
+        "type": "object", "properties": {"type": {"type": "string"},
+                                         "message": {"type": "string"},
+                                         "detail": {"type": "string"}}}}}}
+    for path, spec in api.resources.items():
+        paths.update(_paths(path, spec))
+        schemas.update(_schemas(spec))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Neutrino Networking API", "version": "2.0",
+                 "description": "OpenStack Networking v2.0 compatible API. Extensions: "
+                                + ", ".join(sorted(api.aliases))},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

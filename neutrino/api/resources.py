@@ -1,0 +1,142 @@
+"""Falcon resources, generated per API resource from its definition. They only
+translate HTTP to plugin calls: parse, validate, call, render."""
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+import orjson
+
+from neutrino import exceptions as exc
+from neutrino.api import body, query, render
+from neutrino.definitions.base import ResourceSpec
+from neutrino.definitions.kinds import ListOf, String
+
+TAG_KIND = String(255, min_len=1)
+TAGS_KIND = ListOf(TAG_KIND, unique=True)
+
+
+def _json(resp: falcon.Response, payload: Any, status: int = 200) -> None:
+    resp.status = status
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = orjson.dumps(payload)
+
+
+class _Base:
+    def __init__(self, spec: ResourceSpec, plugin: Any, api: Any, conf: Any) -> None:
+        self.spec = spec
+        self.plugin = plugin
+        self.api = api
+        self.conf = conf
+
+    def not_found(self, id: str) -> exc.NotFound:
+        return getattr(self.plugin, "not_found", exc.ResourceNotFound)(
+            id=id, resource=self.spec.name)
+
+    def require_writable(self) -> None:
+        if not self.spec.resource.writable:
+            raise falcon.HTTPMethodNotAllowed(["GET"])
+
+
+class Collection(_Base):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        params = query.params_of(req.query_string)
+        q = query.parse_list(self.spec, params, self.conf,
+                             validate_filters=self.api.has("filter-validation"),
+                             empty_string_filtering=self.api.has("empty-string-filtering"))
+        items = self.plugin.list(req.context.neutrino, q)
+        payload = {self.spec.collection: render.shape(self.spec, items, q.fields)}
+        if q.limit:
+            payload.update(query.pagination_links(req.prefix + req.path, params, items, q,
+                                                  self.spec.collection))
+        _json(resp, payload)
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.require_writable()
+        ctx = req.context.neutrino
+        items, bulk = body.parse_create(self.spec, body.read_json(req), ctx)
+        created = self.plugin.create_bulk(ctx, items)
+        shaped = render.shape(self.spec, created, None)
+        _json(resp, {self.spec.collection: shaped} if bulk else {self.spec.name: shaped[0]}, 201)
+
+
+class Member(_Base):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        fields = [f for v in query.params_of(req.query_string).get("fields", [])
+                  for f in v.split(",") if f] or None
+        item = self.plugin.get(req.context.neutrino, id, fields)
+        _json(resp, {self.spec.name: render.shape(self.spec, [item], fields)[0]})
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.require_writable()
+        changes = body.parse_update(self.spec, body.read_json(req))
+        item = self.plugin.update(req.context.neutrino, id, changes, body.if_match_revision(req))
+        _json(resp, {self.spec.name: render.shape(self.spec, [item], None)[0]})
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.require_writable()
+        self.plugin.delete(req.context.neutrino, id, body.if_match_revision(req))
+        resp.status = 204
+
+
+def _tags_from(payload: Any) -> list[str]:
+    if not isinstance(payload, dict) or "tags" not in payload:
+        raise exc.HTTPBadRequest("Invalid tags body: {\"tags\": [...]} expected")
+    try:
+        return TAGS_KIND.convert(payload["tags"])
+    except ValueError as err:
+        raise exc.HTTPBadRequest(f"Invalid input for tags. Reason: {err}.") from None
+
+
+def _tag(tag: str) -> str:
+    try:
+        return TAG_KIND.convert(tag)
+    except ValueError as err:
+        raise exc.HTTPBadRequest(f"Invalid input for tag. Reason: {err}.") from None
+
+
+class Tags(_Base):
+    """/<collection>/{id}/tags"""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        _json(resp, {"tags": self.plugin.get_tags(req.context.neutrino, id)})
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        tags = _tags_from(body.read_json(req))
+        new = self.plugin.change_tags(req.context.neutrino, id, lambda _cur: tags,
+                                      body.if_match_revision(req))
+        _json(resp, {"tags": new})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        tags = _tags_from(body.read_json(req))
+        new = self.plugin.change_tags(req.context.neutrino, id, lambda cur: [*cur, *tags],
+                                      body.if_match_revision(req))
+        _json(resp, {"tags": new}, 201)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.plugin.change_tags(req.context.neutrino, id, lambda _cur: [],
+                                body.if_match_revision(req))
+        resp.status = 204
+
+
+class Tag(_Base):
+    """/<collection>/{id}/tags/{tag}"""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: str, tag: str) -> None:
+        if tag not in self.plugin.get_tags(req.context.neutrino, id):
+            raise exc.TagNotFound(tag=tag, resource=self.spec.name, resource_id=id)
+        resp.status = 204
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, id: str, tag: str) -> None:
+        tag = _tag(tag)
+        self.plugin.change_tags(req.context.neutrino, id, lambda cur: [*cur, tag],
+                                body.if_match_revision(req))
+        resp.status = 201
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str, tag: str) -> None:
+        def without(current: list[str]) -> list[str]:
+            if tag not in current:
+                raise exc.TagNotFound(tag=tag, resource=self.spec.name, resource_id=id)
+            return [t for t in current if t != tag]
+        self.plugin.change_tags(req.context.neutrino, id, without, body.if_match_revision(req))
+        resp.status = 204

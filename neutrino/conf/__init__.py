@@ -1,0 +1,24 @@
+"""Configuration: oslo.config options, one module per group, registered on import of
+this package. Read values at use time (``CONF.group.opt``), never cache mutable ones."""
+from oslo_config import cfg
+
+from neutrino.conf import database, default, ml2
+
+CONF = cfg.CONF
+
+for _module in (default, database, ml2):
+    _module.register(CONF)
+
+
+def _register_logging() -> None:
+    from neutrino import logs
+    logs.register(CONF)
+
+
+_register_logging()
+
+
+def load(args: list[str] | None = None, default_config_files: list[str] | None = None) -> cfg.ConfigOpts:
+    """Parse command-line style arguments (``--config-file``/``--config-dir``) into CONF."""
+    CONF(args or [], project="neutrino", default_config_files=default_config_files or [])
+    return CONF

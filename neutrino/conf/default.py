@@ -1,0 +1,44 @@
+"""[DEFAULT] options: the API server."""
+from oslo_config import cfg
+
+OPTS = [
+    cfg.StrOpt("state_path", default=".neutrino",
+               help="Where the embedded SQLite database and other state live."),
+    cfg.HostAddressOpt("bind_host", default="127.0.0.1", help="Address the API server binds to."),
+    cfg.PortOpt("bind_port", default=9696, help="Port the API server listens on."),
+    cfg.IntOpt("api_workers", default=1, min=1,
+               help="Worker processes of the built-in server (`neutrino serve`)."),
+    cfg.IntOpt("api_threads", default=8, min=1, help="Threads per worker process."),
+    cfg.StrOpt("auth_strategy", default="noauth", choices=["noauth", "keystone"],
+               help="noauth takes identity from X-Project-Id/X-Roles headers (development)."),
+    cfg.StrOpt("noauth_project_id", default="admin",
+               help="Project of a noauth request that carries no identity headers."),
+    cfg.StrOpt("base_mac", default="fa:16:3e:00:00:00",
+               help="Base MAC address; the first three octets are kept, the rest random."),
+    cfg.IntOpt("mac_generation_retries", default=16, min=1,
+               help="How often to retry a generated MAC that is already taken."),
+    cfg.IntOpt("pagination_max_limit", default=-1, mutable=True,
+               help="Largest page a list returns; -1 means no cap."),
+    cfg.BoolOpt("filter_validation", default=True,
+                help="Reject unknown list filters with 400 (extension filter-validation)."),
+    cfg.IntOpt("max_dns_nameservers", default=5, mutable=True),
+    cfg.IntOpt("max_subnet_host_routes", default=20, mutable=True),
+    cfg.IntOpt("max_allowed_address_pair", default=10, mutable=True),
+    cfg.IntOpt("max_fixed_ips_per_port", default=16, mutable=True,
+               help="Most fixed IPs one port may hold."),
+    cfg.IntOpt("global_physnet_mtu", default=1500, help="MTU of the underlying physical network."),
+    cfg.StrOpt("dns_domain", default="openstacklocal.",
+               help="Domain used in port dns_assignment when the network has none."),
+    cfg.ListOpt("default_availability_zones", default=[],
+                help="Availability zones used when a network has no hints."),
+    cfg.ListOpt("availability_zones", default=["nova"],
+                help="Availability zones that exist (until agents report their own)."),
+    cfg.StrOpt("ipam_driver", default="internal",
+               help="IPAM driver: the entry point name or dotted path of an IpamDriver class."),
+    cfg.BoolOpt("allow_overlapping_ips", default=True,
+                help="Allow overlapping subnets on different networks."),
+]
+
+
+def register(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(OPTS)

@@ -1,0 +1,15 @@
+"""Entry point for oslo-config-generator and `neutrino config sample`."""
+from neutrino import logs
+from neutrino.conf import database, default, ml2
+
+
+def list_opts() -> list[tuple[str, list]]:
+    return [
+        ("DEFAULT", default.OPTS + logs._OPTS),
+        ("database", database.OPTS),
+        ("ml2", ml2.ML2),
+        ("ml2_type_flat", ml2.FLAT),
+        ("ml2_type_vlan", ml2.VLAN),
+        ("ml2_type_vxlan", ml2.VXLAN),
+        ("ml2_type_geneve", ml2.GENEVE),
+    ]

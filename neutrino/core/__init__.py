@@ -1,0 +1,1 @@
+"""Core plugins: networks, subnets, ports, IPAM, IP availability."""

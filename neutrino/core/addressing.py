@@ -1,0 +1,113 @@
+"""Address arithmetic and checks for subnets: cidr, gateway, pools, routes, EUI-64."""
+from __future__ import annotations
+
+import ipaddress
+from typing import Union
+
+from neutrino import exceptions as exc
+
+Net = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+def check_cidr(cidr: str, ip_version: int) -> Net:
+    net = ipaddress.ip_network(cidr)
+    if net.version != ip_version:
+        raise exc.InvalidInput(error_message=f"Cidr {cidr} does not match ip_version {ip_version}")
+    smallest = 30 if ip_version == 4 else 126
+    if net.prefixlen > smallest or net.prefixlen == 0:
+        raise exc.InvalidInput(error_message=f"Invalid CIDR {cidr} for IP version {ip_version}: "
+                               f"prefix length must be between 1 and {smallest}")
+    if net.is_multicast or net.is_loopback:
+        raise exc.InvalidInput(error_message=f"Invalid CIDR {cidr}: multicast or loopback")
+    return net
+
+
+def check_ipv6_modes(net: Net, ra_mode: str | None, addr_mode: str | None) -> None:
+    if net.version == 4:
+        if ra_mode or addr_mode:
+            raise exc.InvalidInput(error_message="ipv6_ra_mode or ipv6_address_mode cannot be set "
+                                                 "when ip_version is 4")
+        return
+    if ra_mode and addr_mode and ra_mode != addr_mode:
+        raise exc.InvalidInput(error_message=f"ipv6_ra_mode set to '{ra_mode}' with "
+                               f"ipv6_address_mode set to '{addr_mode}' is not valid. If both "
+                               "attributes are set, they must be the same value")
+    if ra_mode and not addr_mode:
+        raise exc.InvalidInput(error_message=f"ipv6_ra_mode set to '{ra_mode}' with "
+                               "ipv6_address_mode set to 'None' is not valid")
+    if addr_mode in ("slaac", "dhcpv6-stateless") and net.prefixlen != 64:
+        raise exc.InvalidInput(error_message=f"Invalid CIDR {net} for IPv6 address mode. "
+                               "OpenStack uses the EUI-64 address format, which requires the "
+                               "prefix to be /64")
+
+
+def check_gateway(net: Net, gateway: str) -> None:
+    addr = ipaddress.ip_address(gateway)
+    if addr.version != net.version:
+        raise exc.InvalidInput(error_message=f"Gateway IP version {addr.version} does not match "
+                                             f"subnet IP version {net.version}")
+    if addr not in net or addr == net.network_address or (
+            net.version == 4 and addr == net.broadcast_address):
+        raise exc.InvalidInput(error_message=f"Gateway {gateway} is not a valid host address "
+                                             f"of subnet {net}")
+
+
+def host_range(net: Net) -> tuple[int, int]:
+    first = int(net.network_address) + 1
+    last = int(net.broadcast_address) - (1 if net.version == 4 else 0)
+    return first, last
+
+
+def default_pools(net: Net, gateway: str | None) -> list[tuple[str, str]]:
+    first, last = host_range(net)
+    ranges = [(first, last)]
+    if gateway is not None:
+        gw = int(ipaddress.ip_address(gateway))
+        if first <= gw <= last:
+            ranges = [(a, b) for a, b in ((first, gw - 1), (gw + 1, last)) if a <= b]
+    make = ipaddress.ip_address
+    return [(str(make(a)), str(make(b))) for a, b in ranges]
+
+
+def check_pools(net: Net, pools: list[dict], gateway: str | None) -> list[tuple[str, str]]:
+    first, last = host_range(net)
+    parsed = []
+    for pool in pools:
+        start, end = ipaddress.ip_address(pool["start"]), ipaddress.ip_address(pool["end"])
+        text = f"{pool['start']}-{pool['end']}"
+        if start.version != net.version or end.version != net.version or start > end:
+            raise exc.InvalidAllocationPool(pool=text)
+        if not (first <= int(start) and int(end) <= last):
+            raise exc.OutOfBoundsAllocationPool(pool=text, subnet_cidr=str(net))
+        parsed.append((int(start), int(end), text))
+    parsed.sort()
+    for (a1, b1, t1), (a2, _b2, t2) in zip(parsed, parsed[1:]):
+        if a2 <= b1:
+            raise exc.OverlappingAllocationPools(pool_1=t1, pool_2=t2, subnet_cidr=str(net))
+    result = [(str(ipaddress.ip_address(a)), str(ipaddress.ip_address(b))) for a, b, _t in parsed]
+    if gateway is not None:
+        check_gateway_outside_pools(gateway, result)
+    return result
+
+
+def check_gateway_outside_pools(gateway: str, pools: list[tuple[str, str]]) -> None:
+    gw = int(ipaddress.ip_address(gateway))
+    for a, b in pools:
+        if int(ipaddress.ip_address(a)) <= gw <= int(ipaddress.ip_address(b)):
+            raise exc.GatewayConflictWithAllocationPools(ip_address=gateway, pool=f"{a}-{b}")
+
+
+def check_route(net: Net, route: dict) -> None:
+    dest = ipaddress.ip_network(route["destination"])
+    hop = ipaddress.ip_address(route["nexthop"])
+    if dest.version != net.version or hop.version != net.version:
+        raise exc.InvalidInput(error_message=f"Host route {route['destination']} via "
+                               f"{route['nexthop']} does not match the subnet's IP version")
+
+
+def eui64(net: Net, mac: str) -> str:
+    """The SLAAC address of a MAC on a /64 (universal/local bit flipped, ff:fe inserted)."""
+    octets = [int(x, 16) for x in mac.split(":")]
+    octets[0] ^= 0x02
+    iid = octets[:3] + [0xFF, 0xFE] + octets[3:]
+    return str(ipaddress.IPv6Address(int(net.network_address) | int.from_bytes(bytes(iid), "big")))

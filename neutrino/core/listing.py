@@ -1,0 +1,75 @@
+"""List queries: the parsed form of a list request and its translation to SQL.
+
+The API layer parses and validates the query string into a ``ListQuery``;
+plugins turn it into one SELECT with filters, sort order and keyset pagination.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Column, Select, and_, false, or_, select, tuple_  # noqa: F401
+
+from neutrino import exceptions as exc
+
+
+@dataclass
+class ListQuery:
+    filters: dict[str, list] = field(default_factory=dict)  # attribute -> any of these values
+    sorts: list[tuple[str, bool]] = field(default_factory=list)  # (attribute, ascending)
+    limit: int | None = None
+    marker: str | None = None
+    page_reverse: bool = False
+    fields: list[str] | None = None
+
+    @property
+    def paginated(self) -> bool:
+        return self.limit is not None
+
+
+Filter = Callable[[Select, list], Select]
+
+
+def apply_sort_and_page(conn, stmt: Select, query: ListQuery,
+                        columns: dict[str, Column], id_column: Column,
+                        marker_exists: Callable[[str], bool] | None = None) -> Select:
+    """Order by the requested keys (id last, as tie-breaker) and apply the marker/limit."""
+    keys = [(columns[name], asc) for name, asc in query.sorts]
+    if not any(col is id_column for col, _asc in keys):
+        keys.append((id_column, keys[-1][1] if keys else True))
+    reverse = query.page_reverse and query.paginated
+    if query.marker is not None and query.paginated:
+        marker_row = conn.execute(select(*[c for c, _a in keys]).select_from(id_column.table)
+                                  .where(id_column == query.marker)).first()
+        if marker_row is None:
+            raise exc.MarkerNotFound(marker=query.marker)
+        stmt = stmt.where(_after(keys, tuple(marker_row), reverse))
+    order = []
+    for col, asc in keys:
+        forward = asc != reverse
+        order.append(col.asc() if forward else col.desc())
+    stmt = stmt.order_by(*order)
+    if query.limit:
+        stmt = stmt.limit(query.limit)
+    return stmt
+
+
+def _after(keys: list[tuple[Column, bool]], values: tuple, reverse: bool):
+    """Rows strictly after the marker in the (possibly reversed) order: a chain of
+    (k1 > v1) or (k1 = v1 and k2 > v2) ..., honouring each key's direction."""
+    clauses = []
+    for i, (col, asc) in enumerate(keys):
+        forward = asc != reverse
+        value = values[i]
+        if value is None:
+            continue
+        step = col > value if forward else col < value
+        equal = [keys[j][0] == values[j] for j in range(i)]
+        clauses.append(and_(*equal, step) if equal else step)
+    return or_(*clauses) if clauses else false()
+
+
+def column_filter(column: Column) -> Filter:
+    def apply(stmt: Select, values: list) -> Select:
+        return stmt.where(column.in_(values)) if len(values) > 1 else stmt.where(column == values[0])
+    return apply

@@ -1,0 +1,359 @@
+"""Ports: MAC addresses, fixed IPs through IPAM, allowed address pairs, extra DHCP
+options, port security, binding attributes (stored; binding itself comes with ML2)
+and DNS names."""
+from __future__ import annotations
+
+import ipaddress
+import random
+import uuid
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Select, delete, exists, insert, select, update
+from sqlalchemy.sql import ColumnElement
+
+from neutrino import exceptions as exc
+from neutrino.callbacks import Resource
+from neutrino.context import Context
+from neutrino.core import addressing, ipam
+from neutrino.core.ipam import SubnetInfo
+from neutrino.core.listing import column_filter
+from neutrino.core.resource import ResourcePlugin
+from neutrino.core.subnets import SubnetPlugin
+from neutrino.db.models.network import Network
+from neutrino.db.models.port import AllowedAddressPair, ExtraDhcpOpt, IpAllocation, Port
+
+PORTS = Port.__table__
+ALLOCS = IpAllocation.__table__
+PAIRS = AllowedAddressPair.__table__
+DHCP_OPTS = ExtraDhcpOpt.__table__
+NETWORKS = Network.__table__
+BOUND_VIF_TYPES_OK = ("unbound", "binding_failed")
+
+
+class PortPlugin(ResourcePlugin):
+    table = PORTS
+    resource = Resource.PORT
+    not_found = exc.PortNotFound
+    column_names = {"tenant_id": "project_id", "binding:host_id": "binding_host_id",
+                    "binding:vnic_type": "binding_vnic_type", "binding:vif_type": "binding_vif_type"}
+
+    def __init__(self, db: Any, conf: Any) -> None:
+        super().__init__(db, conf)
+        self.ipam = ipam.load(conf)
+        for api_name, col in self.column_names.items():
+            self.filters[api_name] = column_filter(PORTS.c[col])
+        self.filters["fixed_ips"] = self._fixed_ips_filter
+        self.filters["ip_address"] = lambda s, v: self._fixed_ips_filter(
+            s, [("ip_address", x) for x in v])
+        self.filters["subnet_id"] = lambda s, v: self._fixed_ips_filter(
+            s, [("subnet_id", x) for x in v])
+
+    def visible_clause(self, ctx: Context) -> ColumnElement | None:
+        if ctx.is_admin:
+            return None
+        return PORTS.c.project_id == ctx.project_id
+
+    @staticmethod
+    def _fixed_ips_filter(stmt: Select, terms: list[tuple[str, Any]]) -> Select:
+        """Each term must hold (AND); values of one key are alternatives (OR)."""
+        by_key: dict[str, list] = {}
+        for key, value in terms:
+            by_key.setdefault(key, []).append(value)
+        for key, values in by_key.items():
+            match = ALLOCS.c.port_id == PORTS.c.id
+            if key == "ip_address_substr":
+                for v in values:
+                    stmt = stmt.where(exists().where(match, ALLOCS.c.ip_address.contains(
+                        v, autoescape=True)))
+                continue
+            stmt = stmt.where(exists().where(match, ALLOCS.c[key].in_(values)))
+        return stmt
+
+    # ---- rendering -------------------------------------------------------------
+    def load(self, conn: Connection, ids_query: Select, rows: list,
+             fields: frozenset[str] | None) -> list[dict]:
+        def wanted(*names: str) -> bool:
+            return fields is None or any(n in fields for n in names)
+
+        tags = self.load_tags(conn, ids_query) if wanted("tags") else {}
+        ips: dict[str, list] = {}
+        if wanted("fixed_ips", "dns_assignment"):
+            for port_id, subnet_id, ip in conn.execute(
+                    select(ALLOCS.c.port_id, ALLOCS.c.subnet_id, ALLOCS.c.ip_address)
+                    .where(ALLOCS.c.port_id.in_(ids_query))
+                    .order_by(ALLOCS.c.position, ALLOCS.c.id)):
+                ips.setdefault(port_id, []).append({"subnet_id": subnet_id, "ip_address": ip})
+        pairs: dict[str, list] = {}
+        if wanted("allowed_address_pairs"):
+            for port_id, ip, mac in conn.execute(
+                    select(PAIRS.c.port_id, PAIRS.c.ip_address, PAIRS.c.mac_address)
+                    .where(PAIRS.c.port_id.in_(ids_query)).order_by(PAIRS.c.id)):
+                pairs.setdefault(port_id, []).append({"ip_address": ip, "mac_address": mac})
+        opts: dict[str, list] = {}
+        if wanted("extra_dhcp_opts"):
+            for port_id, name, value, version in conn.execute(
+                    select(DHCP_OPTS.c.port_id, DHCP_OPTS.c.opt_name, DHCP_OPTS.c.opt_value,
+                           DHCP_OPTS.c.ip_version)
+                    .where(DHCP_OPTS.c.port_id.in_(ids_query)).order_by(DHCP_OPTS.c.id)):
+                opts.setdefault(port_id, []).append(
+                    {"opt_name": name, "opt_value": value, "ip_version": version})
+        domain = self.conf.dns_domain
+        loads = orjson.loads
+        out = []
+        for row in rows:
+            port_ips = ips.get(row.id, [])
+            hostname = row.dns_name
+            out.append({
+                "id": row.id, "name": row.name, "description": row.description,
+                "project_id": row.project_id, "tenant_id": row.project_id,
+                "created_at": row.created_at, "updated_at": row.updated_at,
+                "revision_number": row.revision_number, "tags": tags.get(row.id, []),
+                "network_id": row.network_id, "mac_address": row.mac_address,
+                "admin_state_up": row.admin_state_up, "status": row.status,
+                "device_id": row.device_id, "device_owner": row.device_owner,
+                "fixed_ips": port_ips,
+                "allowed_address_pairs": pairs.get(row.id, []),
+                "extra_dhcp_opts": opts.get(row.id, []),
+                "port_security_enabled": row.port_security_enabled,
+                "ip_allocation": row.ip_allocation,
+                "dns_name": hostname,
+                "dns_assignment": [_dns_entry(hostname, ip["ip_address"], domain)
+                                   for ip in port_ips],
+                "binding:host_id": row.binding_host_id,
+                "binding:vnic_type": row.binding_vnic_type,
+                "binding:profile": loads(row.binding_profile),
+                "binding:vif_type": row.binding_vif_type,
+                "binding:vif_details": loads(row.binding_vif_details),
+            })
+        return out
+
+    # ---- create ----------------------------------------------------------------
+    def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
+        network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id,
+                                      NETWORKS.c.port_security_enabled, NETWORKS.c.router_external)
+                               .where(NETWORKS.c.id == body["network_id"])).first()
+        if network is None or not (ctx.is_admin or network.project_id == ctx.project_id
+                                   or network.router_external):
+            raise exc.NetworkNotFound(id=body["network_id"])
+        port_id = str(uuid.uuid4())
+        security = body.get("port_security_enabled")
+        if security is None:
+            security = network.port_security_enabled
+        pairs = body.get("allowed_address_pairs", [])
+        if pairs and not security:
+            raise exc.AddressPairAndPortSecurityRequired()
+        self._check_pairs(pairs)
+        mac = body.get("mac_address") or self._generate_mac(conn, network.id)
+        if body.get("mac_address"):
+            self._check_mac_free(conn, network.id, mac)
+        row = self.new_standard_row(ctx, body, port_id)
+        conn.execute(insert(PORTS).values(
+            **row, network_id=network.id, mac_address=mac,
+            admin_state_up=body.get("admin_state_up", True), status="DOWN",
+            device_id=body.get("device_id", ""), device_owner=body.get("device_owner", ""),
+            port_security_enabled=security,
+            ip_allocation="none" if body.get("fixed_ips") == [] else "immediate",
+            dns_name=body.get("dns_name", ""),
+            binding_host_id=body.get("binding:host_id", ""),
+            binding_vnic_type=body.get("binding:vnic_type", "normal"),
+            binding_profile=orjson.dumps(body.get("binding:profile", {})).decode(),
+            binding_vif_type="unbound", binding_vif_details="{}",
+        ))
+        subnets = SubnetPlugin.subnet_infos(conn, network.id)
+        owner = body.get("device_owner", "")
+        if "fixed_ips" in body:
+            chosen = self._requested_ips(conn, subnets, body["fixed_ips"], owner, mac, [])
+        else:
+            chosen = self._automatic_ips(conn, subnets, owner, mac)
+        self._store_ips(conn, port_id, network.id, chosen, start=0)
+        self._store_pairs(conn, port_id, mac, pairs)
+        self._store_dhcp_opts(conn, port_id, body.get("extra_dhcp_opts", []), [])
+        return port_id
+
+    def _generate_mac(self, conn: Connection, network_id: str) -> str:
+        base = [int(x, 16) for x in self.conf.base_mac.split(":")]
+        for _ in range(self.conf.mac_generation_retries):
+            octets = base[:3] + [b or random.randint(0, 255) for b in base[3:]]
+            mac = ":".join(f"{o:02x}" for o in octets)
+            if not conn.execute(select(PORTS.c.id).where(PORTS.c.network_id == network_id,
+                                                         PORTS.c.mac_address == mac)).first():
+                return mac
+        raise exc.MacAddressGenerationFailure(net_id=network_id)
+
+    @staticmethod
+    def _check_mac_free(conn: Connection, network_id: str, mac: str) -> None:
+        if conn.execute(select(PORTS.c.id).where(PORTS.c.network_id == network_id,
+                                                 PORTS.c.mac_address == mac)).first():
+            raise exc.MacAddressInUse(net_id=network_id, mac=mac)
+
+    def _check_pairs(self, pairs: list[dict]) -> None:
+        if len(pairs) > self.conf.max_allowed_address_pair:
+            raise exc.InvalidInput(error_message=f"Number of allowed address pairs exceeds the "
+                                                 f"maximum {self.conf.max_allowed_address_pair}")
+
+    def _requested_ips(self, conn: Connection, subnets: list[SubnetInfo], requests: list[dict],
+                       owner: str, mac: str, existing: list[tuple[str, str]]
+                       ) -> list[tuple[SubnetInfo, str]]:
+        """Addresses for an explicit fixed_ips list; ``existing`` ones are kept as they are."""
+        if len(requests) > self.conf.max_fixed_ips_per_port:
+            raise exc.InvalidInput(error_message="Exceeded maximum amount of fixed ips per port.")
+        by_id = {s.id: s for s in subnets}
+        keep = list(existing)
+        chosen: list[tuple[SubnetInfo, str]] = []
+        for req in requests:
+            subnet_id, address = req.get("subnet_id"), req.get("ip_address")
+            if subnet_id is None and address is None:
+                raise exc.InvalidInput(error_message="fixed_ips entries need a subnet_id or an "
+                                                     "ip_address")
+            if subnet_id is not None:
+                subnet = by_id.get(subnet_id)
+                if subnet is None:
+                    raise exc.InvalidInput(error_message=f"Subnet {subnet_id} is not on the "
+                                                         f"port's network")
+                if address is not None and ipaddress.ip_address(address) not in subnet.network:
+                    raise exc.InvalidIpForSubnet(ip_address=address)
+            else:
+                addr = ipaddress.ip_address(address)
+                subnet = next((s for s in subnets if addr in s.network), None)
+                if subnet is None:
+                    raise exc.InvalidIpForNetwork(ip_address=address)
+            if subnet.service_types and owner not in subnet.service_types:
+                raise exc.InvalidInput(error_message=f"Subnet {subnet.id} only serves device "
+                                       f"owners {list(subnet.service_types)}")
+            held = next((k for k in keep if k[0] == subnet.id and
+                         (address is None or k[1] == address)), None)
+            if held is not None:
+                keep.remove(held)
+                chosen.append((subnet, held[1]))
+            elif subnet.auto_address and address is None:
+                chosen.append((subnet, addressing.eui64(subnet.network, mac)))
+            else:
+                chosen.append((subnet, self.ipam.request_address(conn, subnet, address)))
+        seen = set()
+        for subnet, ip in chosen:
+            if (subnet.id, ip) in seen:
+                raise exc.InvalidInput(error_message=f"Duplicate IP address '{ip}'")
+            seen.add((subnet.id, ip))
+        return chosen
+
+    def _automatic_ips(self, conn: Connection, subnets: list[SubnetInfo], owner: str,
+                       mac: str) -> list[tuple[SubnetInfo, str]]:
+        """One IPv4 and one stateful IPv6 address, plus every SLAAC address."""
+        serving = [s for s in subnets if owner and owner in s.service_types] or [
+            s for s in subnets if not s.service_types]
+        chosen = []
+        for version in (4, 6):
+            failure = None
+            for subnet in (s for s in serving if s.ip_version == version and not s.auto_address):
+                try:
+                    chosen.append((subnet, self.ipam.request_address(conn, subnet, None)))
+                    failure = None
+                    break
+                except exc.IpAddressGenerationFailure as err:
+                    failure = err
+            if failure is not None:
+                raise failure
+        chosen += [(s, addressing.eui64(s.network, mac)) for s in serving if s.auto_address]
+        return chosen
+
+    @staticmethod
+    def _store_ips(conn: Connection, port_id: str, network_id: str,
+                   chosen: list[tuple[SubnetInfo, str]], start: int) -> None:
+        # If another request took one of these addresses between our check and this
+        # insert, the unique key fails it and the database layer runs the whole request
+        # again: a random address is then chosen anew, a requested one gets a 409.
+        if chosen:
+            conn.execute(insert(ALLOCS), [
+                {"port_id": port_id, "subnet_id": s.id, "network_id": network_id,
+                 "ip_address": ip, "position": start + i} for i, (s, ip) in enumerate(chosen)])
+
+    @staticmethod
+    def _store_pairs(conn: Connection, port_id: str, mac: str, pairs: list[dict]) -> None:
+        if pairs:
+            conn.execute(insert(PAIRS), [{"port_id": port_id, "ip_address": p["ip_address"],
+                                          "mac_address": p.get("mac_address") or mac}
+                                         for p in pairs])
+
+    @staticmethod
+    def _store_dhcp_opts(conn: Connection, port_id: str, requested: list[dict],
+                         current: list[dict]) -> None:
+        """Merge options: same name and version replaces, a null value removes."""
+        merged = {(o["opt_name"], o.get("ip_version", 4)): o["opt_value"] for o in current}
+        for opt in requested:
+            key = (opt["opt_name"], opt.get("ip_version", 4))
+            if opt["opt_value"] is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = opt["opt_value"]
+        conn.execute(delete(DHCP_OPTS).where(DHCP_OPTS.c.port_id == port_id))
+        if merged:
+            conn.execute(insert(DHCP_OPTS), [
+                {"port_id": port_id, "opt_name": name, "opt_value": value, "ip_version": version}
+                for (name, version), value in merged.items()])
+
+    # ---- update ----------------------------------------------------------------
+    def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
+        port_id, network_id = original["id"], original["network_id"]
+        values: dict[str, Any] = {}
+        for key in ("name", "description", "admin_state_up", "device_id", "device_owner",
+                    "port_security_enabled", "dns_name"):
+            if key in body:
+                values[key] = body[key]
+        for key, col in self.column_names.items():
+            if key in body and key != "tenant_id":
+                values[col] = body[key]
+        if "binding:profile" in body:
+            values["binding_profile"] = orjson.dumps(body["binding:profile"]).decode()
+        mac = original["mac_address"]
+        if "mac_address" in body and body["mac_address"] != mac:
+            if original["binding:vif_type"] not in BOUND_VIF_TYPES_OK:
+                raise exc.PortBound(port_id=port_id, vif_type=original["binding:vif_type"],
+                                    old_mac=mac, new_mac=body["mac_address"])
+            if body["mac_address"] is None:
+                mac = self._generate_mac(conn, network_id)
+            else:
+                mac = body["mac_address"]
+                self._check_mac_free(conn, network_id, mac)
+            values["mac_address"] = mac
+        security = body.get("port_security_enabled", original["port_security_enabled"])
+        pairs = body.get("allowed_address_pairs", original["allowed_address_pairs"])
+        if pairs and not security:
+            raise exc.AddressPairAndPortSecurityRequired()
+        if values:
+            conn.execute(update(PORTS).where(PORTS.c.id == port_id).values(**values))
+        if "allowed_address_pairs" in body:
+            self._check_pairs(pairs)
+            conn.execute(delete(PAIRS).where(PAIRS.c.port_id == port_id))
+            self._store_pairs(conn, port_id, mac, pairs)
+        if "extra_dhcp_opts" in body:
+            self._store_dhcp_opts(conn, port_id, body["extra_dhcp_opts"],
+                                  original["extra_dhcp_opts"])
+        if "fixed_ips" in body or mac != original["mac_address"]:
+            self._update_ips(conn, original, body.get("fixed_ips"), mac,
+                             body.get("device_owner", original["device_owner"]))
+
+    def _update_ips(self, conn: Connection, original: dict, requests: list[dict] | None,
+                    mac: str, owner: str) -> None:
+        port_id, network_id = original["id"], original["network_id"]
+        subnets = SubnetPlugin.subnet_infos(conn, network_id)
+        auto = {s.id: s for s in subnets if s.auto_address}
+        current = [(ip["subnet_id"], ip["ip_address"]) for ip in original["fixed_ips"]]
+        if requests is None:
+            requests = [{"subnet_id": s, "ip_address": ip} for s, ip in current if s not in auto]
+        fixed = [r for r in requests if r.get("subnet_id") not in auto or r.get("ip_address")]
+        keep = [c for c in current if c[0] not in auto]
+        conn.execute(delete(ALLOCS).where(ALLOCS.c.port_id == port_id))
+        chosen = self._requested_ips(conn, subnets, fixed, owner, mac, keep)
+        # SLAAC addresses follow the MAC and stay unless their subnet goes.
+        chosen += [(s, addressing.eui64(s.network, mac)) for s in auto.values()
+                   if any(c[0] == s.id for c in current) or any(
+                       r.get("subnet_id") == s.id for r in requests)]
+        self._store_ips(conn, port_id, network_id, chosen, start=0)
+        conn.execute(update(PORTS).where(PORTS.c.id == port_id).values(
+            ip_allocation="immediate" if chosen else original["ip_allocation"]))
+
+
+def _dns_entry(hostname: str, ip: str, domain: str) -> dict:
+    name = hostname or "host-" + ip.replace(".", "-").replace(":", "-")
+    return {"hostname": name, "ip_address": ip, "fqdn": f"{name}.{domain}"}

@@ -1,0 +1,281 @@
+"""What every standard-attribute resource plugin shares: reading (visibility,
+filters, sorting, pagination, tags), and the write path (callbacks, revision
+numbers, If-Match, the change journal), written once.
+
+A plugin subclass supplies its table, how to render rows (``load``), and the
+resource-specific parts of create / update / delete.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    delete,
+    exists,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.sql import ColumnElement
+
+from neutrino import exceptions as exc
+from neutrino.callbacks import DBEventPayload, Event, Resource, get_registry
+from neutrino.context import Context
+from neutrino.core.listing import Filter, ListQuery, apply_sort_and_page, column_filter
+from neutrino.db import journal
+from neutrino.db.engine import Database, utcnow
+from neutrino.db.models.tag import Tag
+
+TAGS = Tag.__table__
+MAX_TAGS = 50
+
+
+class ResourcePlugin:
+    """Base of the plugins of standard-attribute resources."""
+
+    table: ClassVar[Table]
+    resource: ClassVar[Resource]
+    not_found: ClassVar[type[exc.NotFound]]
+    # API attribute name -> column name, where they differ.
+    column_names: ClassVar[dict[str, str]] = {"tenant_id": "project_id"}
+
+    def __init__(self, db: Database, conf: Any) -> None:
+        self.db = db
+        self.conf = conf
+        self.callbacks = get_registry()
+        self.filters: dict[str, Filter] = {}
+        for col in self.table.c:
+            self.filters[col.name] = column_filter(col)
+        for api_name, col_name in self.column_names.items():
+            self.filters[api_name] = column_filter(self.table.c[col_name])
+        self.filters.update({
+            "tags": self._tags_all, "tags-any": self._tags_any,
+            "not-tags": lambda s, v: s.where(not_(self._has_all_tags(v))),
+            "not-tags-any": lambda s, v: s.where(not_(self._has_any_tag(v))),
+            "changed_since": lambda s, v: s.where(self.table.c.updated_at >= max(v)),
+        })
+
+    # ---- hooks for subclasses ------------------------------------------------
+    def load(self, conn: Connection, ids_query: Select, rows: list,
+             fields: frozenset[str] | None) -> list[dict]:
+        """Render rows (in order) as API dicts; ``ids_query`` selects their ids."""
+        raise NotImplementedError
+
+    def visible_clause(self, ctx: Context) -> ColumnElement | None:
+        """Rows the caller may see; None for all."""
+        if ctx.is_admin:
+            return None
+        return self.table.c.project_id == ctx.project_id
+
+    # ---- reading --------------------------------------------------------------
+    def sortable_column(self, name: str):
+        return self.table.c[self.column_names.get(name, name)]
+
+    def base_query(self, ctx: Context) -> Select:
+        stmt = select(self.table)
+        clause = self.visible_clause(ctx)
+        return stmt if clause is None else stmt.where(clause)
+
+    def list(self, ctx: Context, query: ListQuery) -> list[dict]:
+        with self.db.reader() as conn:
+            return self._list(conn, ctx, query)
+
+    def _list(self, conn: Connection, ctx: Context, query: ListQuery) -> list[dict]:
+        stmt = self.base_query(ctx)
+        for name, values in query.filters.items():
+            stmt = self.filters[name](stmt, values)
+        columns = {name: self.sortable_column(name) for name, _asc in query.sorts}
+        stmt = apply_sort_and_page(conn, stmt, query, columns, self.table.c.id)
+        rows = conn.execute(stmt).all()
+        if query.page_reverse and query.paginated:
+            rows.reverse()
+        ids = select(stmt.subquery().c.id)
+        fields = frozenset(query.fields) if query.fields else None
+        return self.load(conn, ids, rows, fields)
+
+    def get(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict:
+        with self.db.reader() as conn:
+            return self.get_in(conn, ctx, id, fields)
+
+    def get_in(self, conn: Connection, ctx: Context, id: str,
+               fields: list[str] | None = None, for_update: bool = False) -> dict:
+        stmt = self.base_query(ctx).where(self.table.c.id == id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        rows = conn.execute(stmt).all()
+        if not rows:
+            raise self.not_found(id=id)
+        return self.load(conn, select(self.table.c.id).where(self.table.c.id == id), rows,
+                         frozenset(fields) if fields else None)[0]
+
+    def load_ids(self, conn: Connection, ids: list[str]) -> list[dict]:
+        """Render the given rows, in the given order, whoever may see them."""
+        if not ids:
+            return []
+        rows = conn.execute(select(self.table).where(self.table.c.id.in_(ids))).all()
+        order = {id_: i for i, id_ in enumerate(ids)}
+        rows.sort(key=lambda r: order[r.id])
+        return self.load(conn, select(self.table.c.id).where(self.table.c.id.in_(ids)), rows, None)
+
+    # ---- tag filters ----------------------------------------------------------
+    def _has_all_tags(self, tags: list[str]) -> ColumnElement:
+        return and_(*[exists().where(TAGS.c.resource_id == self.table.c.id, TAGS.c.tag == t)
+                      for t in tags])
+
+    def _has_any_tag(self, tags: list[str]) -> ColumnElement:
+        return exists().where(TAGS.c.resource_id == self.table.c.id, TAGS.c.tag.in_(tags))
+
+    def _tags_all(self, stmt: Select, tags: list[str]) -> Select:
+        return stmt.where(self._has_all_tags(tags))
+
+    def _tags_any(self, stmt: Select, tags: list[str]) -> Select:
+        return stmt.where(self._has_any_tag(tags))
+
+    @staticmethod
+    def load_tags(conn: Connection, ids_query: Select) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for rid, tag in conn.execute(select(TAGS.c.resource_id, TAGS.c.tag)
+                                     .where(TAGS.c.resource_id.in_(ids_query))
+                                     .order_by(TAGS.c.tag)):
+            out.setdefault(rid, []).append(tag)
+        return out
+
+    @staticmethod
+    def standard_fields(row: Any, tags: dict[str, list[str]]) -> dict:
+        return {
+            "id": row.id, "name": row.name, "description": row.description,
+            "project_id": row.project_id, "tenant_id": row.project_id,
+            "created_at": row.created_at, "updated_at": row.updated_at,
+            "revision_number": row.revision_number, "tags": tags.get(row.id, []),
+        }
+
+    # ---- the write path ---------------------------------------------------------
+    def _publish(self, event: Event, payload: DBEventPayload) -> None:
+        self.callbacks.publish(self.resource, event, self, payload)
+
+    def create(self, ctx: Context, body: dict) -> dict:
+        return self.create_bulk(ctx, [body])[0]
+
+    def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
+        """Create all or nothing, in one transaction."""
+        for body in bodies:
+            self._publish(Event.BEFORE_CREATE,
+                          DBEventPayload(ctx, request_body=body, desired_state=body))
+
+        def txn(conn: Connection) -> list[dict]:
+            ids = [self.insert(conn, ctx, body) for body in bodies]
+            return self._committing(conn, ctx, ids, "create", Event.PRECOMMIT_CREATE, bodies)
+
+        results = self.db.write(txn)
+        for body, result in zip(bodies, results):
+            self._publish(Event.AFTER_CREATE, DBEventPayload(
+                ctx, resource_id=result["id"], states=(result,), request_body=body))
+        return results
+
+    def _committing(self, conn: Connection, ctx: Context, ids: list[str], operation: str,
+                    event: Event, bodies: list[dict | None]) -> list[dict]:
+        results = self.load_ids(conn, ids)
+        for body, result in zip(bodies, results):
+            self._publish(event, DBEventPayload(ctx, resource_id=result["id"], request_body=body,
+                                                desired_state=result, connection=conn))
+        journal.append_many(conn, [(self.resource.value, r["id"], operation, r["revision_number"],
+                                    r) for r in results])
+        return results
+
+    def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
+        """Store one new resource from a validated body; return its id."""
+        raise NotImplementedError
+
+    def update(self, ctx: Context, id: str, body: dict, if_revision: int | None = None) -> dict:
+        def txn(conn: Connection) -> dict:
+            original = self.get_in(conn, ctx, id, for_update=True)
+            self.check_revision(original, if_revision)
+            self._publish(Event.BEFORE_UPDATE, DBEventPayload(
+                ctx, resource_id=id, states=(original,), request_body=body, connection=conn))
+            self.apply_update(conn, ctx, original, body)
+            self.bump(conn, id)
+            result = self._committing(conn, ctx, [id], "update", Event.PRECOMMIT_UPDATE,
+                                      [body])[0]
+            return original, result
+
+        original, result = self.db.write(txn)
+        self._publish(Event.AFTER_UPDATE, DBEventPayload(
+            ctx, resource_id=id, states=(original, result), request_body=body))
+        return result
+
+    def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
+        """Store the changes of a validated PUT body."""
+        raise NotImplementedError
+
+    def delete(self, ctx: Context, id: str, if_revision: int | None = None) -> None:
+        def txn(conn: Connection) -> dict:
+            original = self.get_in(conn, ctx, id, for_update=True)
+            self.check_revision(original, if_revision)
+            self._publish(Event.BEFORE_DELETE, DBEventPayload(
+                ctx, resource_id=id, states=(original,), connection=conn))
+            self.remove(conn, ctx, original)
+            self._publish(Event.PRECOMMIT_DELETE, DBEventPayload(
+                ctx, resource_id=id, states=(original,), connection=conn))
+            journal.append(conn, self.resource.value, id, "delete",
+                           original["revision_number"] + 1, original)
+            return original
+
+        original = self.db.write(txn)
+        self._publish(Event.AFTER_DELETE, DBEventPayload(ctx, resource_id=id, states=(original,)))
+
+    def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
+        """Delete one resource (checks that it may go first)."""
+        conn.execute(delete(TAGS).where(TAGS.c.resource_id == original["id"]))
+        conn.execute(delete(self.table).where(self.table.c.id == original["id"]))
+
+    @staticmethod
+    def check_revision(current: dict, if_revision: int | None) -> None:
+        if if_revision is not None and current["revision_number"] != if_revision:
+            raise exc.RevisionNumberConstraintFailed(expected=if_revision,
+                                                     current=current["revision_number"])
+
+    def bump(self, conn: Connection, id: str) -> None:
+        """Count a change of the resource: revision + 1 and updated_at now."""
+        conn.execute(update(self.table).where(self.table.c.id == id).values(
+            revision_number=self.table.c.revision_number + 1, updated_at=utcnow()))
+
+    @staticmethod
+    def new_standard_row(ctx: Context, body: dict, id: str) -> dict:
+        now = utcnow()
+        return {"id": id, "project_id": body.get("project_id") or ctx.project_id,
+                "name": body.get("name", ""), "description": body.get("description", ""),
+                "revision_number": 0, "created_at": now, "updated_at": now}
+
+    # ---- tags sub-resource --------------------------------------------------------
+    def get_tags(self, ctx: Context, id: str) -> list[str]:
+        return self.get(ctx, id, ["tags", "id"])["tags"]
+
+    def change_tags(self, ctx: Context, id: str,
+                    change: Callable[[list[str]], Iterable[str]],
+                    if_revision: int | None = None) -> list[str]:
+        """Replace the tag set with ``change(current)``; one revision bump."""
+        def txn(conn: Connection) -> list[str]:
+            current = self.get_in(conn, ctx, id, for_update=True)
+            self.check_revision(current, if_revision)
+            new = sorted(set(change(current["tags"])))
+            if len(new) > MAX_TAGS:
+                raise exc.TooManyTags(f"A resource may have at most {MAX_TAGS} tags.")
+            if new != sorted(current["tags"]):
+                conn.execute(delete(TAGS).where(TAGS.c.resource_id == id))
+                if new:
+                    conn.execute(insert(TAGS), [{"resource_id": id, "tag": t} for t in new])
+            self.bump(conn, id)
+            self._committing(conn, ctx, [id], "update", Event.PRECOMMIT_UPDATE, [None])
+            return new
+        return self.db.write(txn)
+
+
+def or_all(clauses: list[ColumnElement]) -> ColumnElement:
+    return or_(*clauses) if len(clauses) > 1 else clauses[0]

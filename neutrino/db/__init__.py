@@ -1,0 +1,1 @@
+"""Persistence: models, engine and transactions, the change journal, migrations."""

@@ -1,0 +1,61 @@
+"""Ports and their addresses, address pairs and DHCP options."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from neutrino.db.models.base import Base, StandardAttributes
+
+
+class Port(StandardAttributes, Base):
+    __tablename__ = "ports"
+    # The database, not the API process, guarantees one MAC per network.
+    __table_args__ = (UniqueConstraint("network_id", "mac_address"),)
+
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"), index=True)
+    mac_address: Mapped[str] = mapped_column(String(32))
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="DOWN")
+    device_id: Mapped[str] = mapped_column(String(255), default="", index=True)
+    device_owner: Mapped[str] = mapped_column(String(255), default="")
+    port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    ip_allocation: Mapped[str] = mapped_column(String(16), default="immediate")
+    dns_name: Mapped[str] = mapped_column(String(255), default="")
+    binding_host_id: Mapped[str] = mapped_column(String(255), default="")
+    binding_vnic_type: Mapped[str] = mapped_column(String(64), default="normal")
+    binding_profile: Mapped[str] = mapped_column(Text, default="{}")
+    binding_vif_type: Mapped[str] = mapped_column(String(64), default="unbound")
+    binding_vif_details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class IpAllocation(Base):
+    __tablename__ = "ip_allocations"
+    # The database, not the API process, guarantees one owner per address.
+    __table_args__ = (UniqueConstraint("subnet_id", "ip_address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"), index=True)
+    subnet_id: Mapped[str] = mapped_column(ForeignKey("subnets.id"), index=True)
+    network_id: Mapped[str] = mapped_column(String(36), index=True)
+    ip_address: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AllowedAddressPair(Base):
+    __tablename__ = "port_allowed_address_pairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"), index=True)
+    ip_address: Mapped[str] = mapped_column(String(64))
+    mac_address: Mapped[str] = mapped_column(String(32))
+
+
+class ExtraDhcpOpt(Base):
+    __tablename__ = "port_extra_dhcp_opts"
+    __table_args__ = (UniqueConstraint("port_id", "opt_name", "ip_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"), index=True)
+    opt_name: Mapped[str] = mapped_column(String(64))
+    opt_value: Mapped[str] = mapped_column(String(255))
+    ip_version: Mapped[int] = mapped_column(Integer, default=4)

@@ -1,0 +1,166 @@
+"""The declarative model of the API: attributes, resources and extensions.
+
+A definition module declares, without logic, what an extension adds: new
+resources, or attributes added to resources other modules declared. The
+server (validation, defaults, filters, sort keys, rendering, the extensions
+list and /openapi.json) is generated from these declarations.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from neutrino.definitions.kinds import Kind
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+REQUIRED = _Marker("REQUIRED")
+"""Default of an attribute that a POST must carry."""
+COMPUTED = _Marker("COMPUTED")
+"""Default of an attribute the plugin fills in when a POST omits it."""
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a resource, as clients see it."""
+
+    name: str
+    kind: Kind
+    description: str = ""
+    default: Any = COMPUTED
+    post: bool = False
+    put: bool = False
+    visible: bool = True
+    filter: bool = False
+    sort: bool = False
+    # The value given to POST for a filter-only attribute is not validated
+    # against `kind` (e.g. `shared` on subnets); rarely needed.
+    filter_kind: Kind | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.post and self.default is REQUIRED
+
+    def static_default(self) -> Any:
+        """The default value to fill in on POST, copying mutable values."""
+        value = self.default
+        if isinstance(value, (list, dict)):
+            return type(value)(value)
+        if callable(value):
+            return value()
+        return value
+
+    @property
+    def has_static_default(self) -> bool:
+        return self.default is not REQUIRED and self.default is not COMPUTED
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A top-level collection (``/v2.0/<path>``) or a sub-resource of one."""
+
+    name: str  # singular body key: "network"
+    collection: str  # plural body key: "networks"
+    attributes: tuple[Attribute, ...]
+    path: str = ""  # URL below /v2.0; defaults to the collection name
+    standard_attributes: bool = True  # description, tags, timestamps, revision
+    project_scoped: bool = True  # has project_id / tenant_id
+    parent: str | None = None  # collection of the parent resource, for sub-resources
+    member_actions: tuple[str, ...] = ()  # PUT /<path>/{id}/<action>
+    extra_filters: tuple[str, ...] = ()  # query keys that are not attributes
+    # Bulk create ({"<collection>": [...]}) is allowed.
+    bulk: bool = True
+    # Writable through POST/PUT/DELETE (false for e.g. ip availabilities).
+    writable: bool = True
+    # The URL parameter naming a member, e.g. network_id for ip availabilities.
+    id_attribute: str = "id"
+
+    @property
+    def url_path(self) -> str:
+        return self.path or self.collection
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One API extension, advertised by alias in /v2.0/extensions."""
+
+    alias: str
+    name: str
+    description: str
+    updated: str = "2018-08-30T00:00:00-00:00"
+    resources: tuple[Resource, ...] = ()
+    # Attributes this extension adds to resources declared elsewhere, by collection.
+    extends: dict[str, tuple[Attribute, ...]] = field(default_factory=dict)
+    # Attributes added to every resource that has standard attributes.
+    extends_standard: tuple[Attribute, ...] = ()
+    # Extra list-filter keys this extension adds, by collection ("*" = standard-attr ones).
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+    # Whether the extension is active for a given configuration.
+    enabled: Callable[[Any], bool] = lambda conf: True
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """A resource with every attribute the loaded extensions give it."""
+
+    resource: Resource
+    attributes: dict[str, Attribute]
+    extra_filters: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    @property
+    def collection(self) -> str:
+        return self.resource.collection
+
+    @property
+    def filterable(self) -> frozenset[str]:
+        return frozenset(n for n, a in self.attributes.items() if a.filter) | self.extra_filters
+
+    @property
+    def sortable(self) -> frozenset[str]:
+        return frozenset(n for n, a in self.attributes.items() if a.sort)
+
+    @property
+    def visible(self) -> tuple[str, ...]:
+        return tuple(n for n, a in self.attributes.items() if a.visible)
+
+
+def compose(extensions: list[Extension], core: list[Resource]) -> dict[str, ResourceSpec]:
+    """Merge core resources and extensions into one spec per collection path."""
+    resources: list[Resource] = list(core)
+    for ext in extensions:
+        resources.extend(ext.resources)
+    specs: dict[str, ResourceSpec] = {}
+    for res in resources:
+        attrs = {a.name: a for a in res.attributes}
+        extra = set(res.extra_filters)
+        for ext in extensions:
+            added = ext.extends.get(res.collection, ())
+            if res.standard_attributes:
+                added = tuple(ext.extends_standard) + tuple(added)
+                extra.update(ext.filters.get("*", ()))
+            extra.update(ext.filters.get(res.collection, ()))
+            for attr in added:
+                if attr.name in attrs:
+                    raise ValueError(f"{ext.alias} redefines {res.collection}.{attr.name}")
+                attrs[attr.name] = attr
+        specs[res.url_path] = ResourceSpec(resource=res, attributes=attrs,
+                                           extra_filters=frozenset(extra))
+    return specs
+
+
+def with_changes(attr: Attribute, **changes: Any) -> Attribute:
+    """A copy of an attribute with some fields changed (e.g. made writable)."""
+    return replace(attr, **changes)

@@ -1,0 +1,345 @@
+"""Value kinds: how an attribute's value is checked, normalised and described.
+
+Each kind converts a JSON value (``convert``) or a query-string value
+(``from_query``) to its canonical form, raising ``ValueError`` with a reason
+a user can act on. ``schema()`` gives the JSON Schema used in /openapi.json.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+class Kind:
+    """A value type: convert input to canonical form or raise ValueError."""
+
+    def convert(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def from_query(self, text: str) -> Any:
+        return self.convert(text)
+
+    def schema(self) -> dict:
+        return {}
+
+
+@dataclass(frozen=True)
+class String(Kind):
+    max_len: int | None = 255
+    min_len: int = 0
+    pattern: str | None = None
+
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"'{value}' is not a valid string")
+        if self.max_len is not None and len(value) > self.max_len:
+            raise ValueError(f"'{value}' exceeds maximum length of {self.max_len}")
+        if len(value) < self.min_len:
+            raise ValueError(f"'{value}' is too short; minimum length is {self.min_len}")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            raise ValueError(f"'{value}' is not a valid value")
+        return value
+
+    def schema(self) -> dict:
+        out: dict = {"type": "string"}
+        if self.max_len is not None:
+            out["maxLength"] = self.max_len
+        return out
+
+
+@dataclass(frozen=True)
+class Boolean(Kind):
+    def convert(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            low = value.lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+        raise ValueError(f"'{value}' cannot be converted to boolean")
+
+    def schema(self) -> dict:
+        return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
+class Integer(Kind):
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def convert(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError(f"'{value}' is not an integer")
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError(f"'{value}' is not an integer") from None
+        if not isinstance(value, int):
+            raise ValueError(f"'{value}' is not an integer")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"'{value}' is too small - must be at least '{self.minimum}'")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"'{value}' is too large - must be no larger than '{self.maximum}'")
+        return value
+
+    def schema(self) -> dict:
+        out: dict = {"type": "integer"}
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+
+@dataclass(frozen=True)
+class Uuid(Kind):
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"'{value}' is not a valid UUID")
+        try:
+            parsed = uuid.UUID(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a valid UUID") from None
+        return str(parsed)
+
+    def schema(self) -> dict:
+        return {"type": "string", "format": "uuid"}
+
+
+@dataclass(frozen=True)
+class OneOf(Kind):
+    values: tuple
+    case_insensitive: bool = False
+
+    def convert(self, value: Any) -> Any:
+        if self.case_insensitive and isinstance(value, str):
+            for allowed in self.values:
+                if isinstance(allowed, str) and allowed.lower() == value.lower():
+                    return allowed
+        if value in self.values and not isinstance(value, bool):
+            return value
+        raise ValueError(f"'{value}' is not in {list(self.values)}")
+
+    def from_query(self, text: str) -> Any:
+        for allowed in self.values:
+            if str(allowed) == text or (self.case_insensitive and str(allowed).lower() == text.lower()):
+                return allowed
+        raise ValueError(f"'{text}' is not in {list(self.values)}")
+
+    def schema(self) -> dict:
+        return {"enum": list(self.values)}
+
+
+@dataclass(frozen=True)
+class IpAddress(Kind):
+    """An IPv4 or IPv6 address, returned in canonical (compressed) text."""
+
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"'{value}' is not a valid IP address")
+        try:
+            addr = ipaddress.ip_address(value.strip())
+        except ValueError:
+            raise ValueError(f"'{value}' is not a valid IP address") from None
+        if value != value.strip() or (addr.version == 4 and value.count(".") != 3):
+            raise ValueError(f"'{value}' is not a valid IP address")
+        return str(addr)
+
+    def schema(self) -> dict:
+        return {"type": "string", "format": "ip-address"}
+
+
+@dataclass(frozen=True)
+class Cidr(Kind):
+    """A network in CIDR notation; host bits are cleared (10.0.0.5/24 -> 10.0.0.0/24)."""
+
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str) or "/" not in value:
+            raise ValueError(f"'{value}' is not a valid CIDR")
+        try:
+            net = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a valid CIDR") from None
+        return str(net)
+
+    def schema(self) -> dict:
+        return {"type": "string", "format": "cidr"}
+
+
+@dataclass(frozen=True)
+class IpOrCidr(Kind):
+    """An address or a network (allowed address pairs); a /32 or /128 stays as written."""
+
+    def convert(self, value: Any) -> str:
+        if isinstance(value, str) and "/" in value:
+            try:
+                return str(ipaddress.ip_network(value.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"'{value}' is not a valid IP address or CIDR") from None
+        try:
+            return IpAddress().convert(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a valid IP address or CIDR") from None
+
+    def schema(self) -> dict:
+        return {"type": "string"}
+
+
+_MAC_RE = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
+
+
+@dataclass(frozen=True)
+class MacAddress(Kind):
+    """A unicast MAC address, returned lower-case with colons."""
+
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str) or not _MAC_RE.match(value):
+            raise ValueError(f"'{value}' is not a valid MAC address")
+        mac = value.lower().replace("-", ":")
+        if mac == "00:00:00:00:00:00" or int(mac[:2], 16) & 1:
+            raise ValueError(f"'{value}' is not a valid MAC address")
+        return mac
+
+    def schema(self) -> dict:
+        return {"type": "string", "format": "mac-address"}
+
+
+@dataclass(frozen=True)
+class Nullable(Kind):
+    inner: Kind
+
+    def convert(self, value: Any) -> Any:
+        return None if value is None else self.inner.convert(value)
+
+    def from_query(self, text: str) -> Any:
+        return self.inner.from_query(text)
+
+    def schema(self) -> dict:
+        return {"anyOf": [self.inner.schema(), {"type": "null"}]}
+
+
+@dataclass(frozen=True)
+class ListOf(Kind):
+    item: Kind
+    unique: bool = False
+    max_items: int | None = None
+
+    def convert(self, value: Any) -> list:
+        if not isinstance(value, list):
+            raise ValueError(f"'{value}' is not a list")
+        if self.max_items is not None and len(value) > self.max_items:
+            raise ValueError(f"list has {len(value)} items, more than the maximum of {self.max_items}")
+        out = [self.item.convert(v) for v in value]
+        if self.unique:
+            seen = set()
+            for v in out:
+                key = repr(v)
+                if key in seen:
+                    raise ValueError(f"Duplicate items in the list: '{v}'")
+                seen.add(key)
+        return out
+
+    def from_query(self, text: str) -> Any:
+        return self.item.from_query(text)
+
+    def schema(self) -> dict:
+        out: dict = {"type": "array", "items": self.item.schema()}
+        if self.max_items is not None:
+            out["maxItems"] = self.max_items
+        return out
+
+
+@dataclass(frozen=True)
+class Object(Kind):
+    """A dict with known keys: ``fields`` maps key -> (kind, required)."""
+
+    fields: dict[str, tuple[Kind, bool]] = field(default_factory=dict)
+
+    def convert(self, value: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"'{value}' is not a dictionary")
+        unknown = sorted(set(value) - set(self.fields))
+        if unknown:
+            raise ValueError(f"Unrecognized keys {unknown}; allowed: {sorted(self.fields)}")
+        out = {}
+        for key, (kind, required) in self.fields.items():
+            if key in value:
+                out[key] = kind.convert(value[key])
+            elif required:
+                raise ValueError(f"Key '{key}' is required")
+        return out
+
+    def schema(self) -> dict:
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {k: kind.schema() for k, (kind, _req) in self.fields.items()},
+            "required": [k for k, (_kind, req) in self.fields.items() if req],
+        }
+
+
+@dataclass(frozen=True)
+class AnyDict(Kind):
+    """A free-form JSON object (e.g. binding:profile)."""
+
+    def convert(self, value: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"'{value}' is not a dictionary")
+        return value
+
+    def schema(self) -> dict:
+        return {"type": "object"}
+
+
+@dataclass(frozen=True)
+class DnsName(Kind):
+    """A DNS host label or FQDN; empty string clears it."""
+
+    max_len: int = 255
+    fqdn: bool = False
+
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"'{value}' is not a valid string")
+        if value == "":
+            return value
+        if len(value) > self.max_len:
+            raise ValueError(f"'{value}' exceeds the {self.max_len} character FQDN limit")
+        name = value.removesuffix(".")
+        for label in name.split("."):
+            if not re.fullmatch(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)", label):
+                raise ValueError(f"'{value}' is not a valid DNS name: bad label '{label}'")
+        if not self.fqdn and value.endswith("."):
+            raise ValueError(f"'{value}' must be a host name, not a fully qualified domain name")
+        if self.fqdn and not value.endswith("."):
+            value += "."
+        return value.lower()
+
+    def schema(self) -> dict:
+        return {"type": "string", "maxLength": self.max_len}
+
+
+@dataclass(frozen=True)
+class KeyValueQuery(Kind):
+    """A query value of the form ``key=value`` (``fixed_ips=ip_address=10.0.0.5``)."""
+
+    keys: dict[str, Kind] = field(default_factory=dict)
+
+    def convert(self, value: Any) -> tuple[str, Any]:
+        if not isinstance(value, str) or "=" not in value:
+            raise ValueError(f"'{value}' must look like key=value with key in {sorted(self.keys)}")
+        key, _, raw = value.partition("=")
+        if key not in self.keys:
+            raise ValueError(f"'{key}' is not one of {sorted(self.keys)}")
+        return key, self.keys[key].from_query(raw)

@@ -1,0 +1,235 @@
+"""The project's exception types.
+
+Each class maps to exactly one HTTP status; the class name is the
+``NeutronError.type`` clients see, so names follow Neutron's where one exists.
+"""
+from __future__ import annotations
+
+
+class NeutronException(Exception):
+    """Base of every error a request may end in."""
+
+    status = 500
+    message = "An unknown exception occurred."
+
+    def __init__(self, message: str | None = None, **kwargs: object) -> None:
+        self.kwargs = kwargs
+        text = message if message is not None else self.message
+        if kwargs and message is None:
+            text = text.format(**kwargs)
+        self.msg = text
+        super().__init__(text)
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+
+# --- 400 ---------------------------------------------------------------------
+class BadRequest(NeutronException):
+    status = 400
+    message = "Bad {resource} request: {msg}."
+
+
+class HTTPBadRequest(NeutronException):
+    """Request-level validation failures (body shape, attributes, query string)."""
+
+    status = 400
+
+
+class InvalidInput(NeutronException):
+    status = 400
+    message = "Invalid input for operation: {error_message}."
+
+
+class InvalidIpForNetwork(NeutronException):
+    status = 400
+    message = "IP address {ip_address} is not a valid IP for any of the subnets on the specified network."
+
+
+class InvalidIpForSubnet(NeutronException):
+    status = 400
+    message = "IP address {ip_address} is not a valid IP for the specified subnet."
+
+
+class InvalidAllocationPool(NeutronException):
+    status = 400
+    message = "The allocation pool {pool} is not valid."
+
+
+class OverlappingAllocationPools(NeutronException):
+    status = 400
+    message = "Found overlapping allocation pools: {pool_1} and {pool_2} for subnet {subnet_cidr}."
+
+
+class OutOfBoundsAllocationPool(NeutronException):
+    status = 400
+    message = "The allocation pool {pool} spans beyond the subnet cidr {subnet_cidr}."
+
+
+class GatewayConflictWithAllocationPools(NeutronException):
+    status = 400
+    message = "Gateway ip {ip_address} conflicts with allocation pool {pool}."
+
+
+class InvalidCIDR(NeutronException):
+    status = 400
+    message = "Invalid CIDR {cidr}."
+
+
+class DuplicateSubnetCidr(NeutronException):
+    status = 400
+    message = ("Invalid input for cidr. Reason: Requested subnet with cidr: {cidr} for network: "
+               "{network_id} overlaps with another subnet.")
+
+
+class InvalidSortKey(NeutronException):
+    status = 400
+
+
+class VlanTransparencyDriverError(NeutronException):
+    status = 400
+    message = "Backend does not support VLAN Transparency."
+
+
+class InvalidNetworkType(NeutronException):
+    status = 400
+    message = "Invalid network type {network_type}: {reason}."
+
+
+class TooManyTags(NeutronException):
+    status = 400
+
+
+# --- 403 ---------------------------------------------------------------------
+class NotAuthorized(NeutronException):
+    status = 403
+    message = "Not authorized."
+
+
+class PolicyNotAuthorized(NotAuthorized):
+    message = "({action}) is disallowed by policy."
+
+
+class AdminRequired(NotAuthorized):
+    message = "User does not have admin privileges: {reason}."
+
+
+# --- 404 ---------------------------------------------------------------------
+class NotFound(NeutronException):
+    status = 404
+    message = "An unknown resource was not found."
+
+
+class HTTPNotFound(NotFound):
+    message = "The resource could not be found."
+
+
+class NetworkNotFound(NotFound):
+    message = "Network {id} could not be found."
+
+
+class SubnetNotFound(NotFound):
+    message = "Subnet {id} could not be found."
+
+
+class PortNotFound(NotFound):
+    message = "Port {id} could not be found."
+
+
+class ExtensionNotFound(NotFound):
+    message = "Extension with alias {alias} does not exist."
+
+
+class TagNotFound(NotFound):
+    message = "Tag {tag} could not be found for {resource} {resource_id}."
+
+
+class MarkerNotFound(NotFound):
+    message = "Marker {marker} could not be found."
+
+
+class AvailabilityZoneNotFound(NotFound):
+    message = "AvailabilityZone {availability_zone} could not be found."
+
+
+class ResourceNotFound(NotFound):
+    message = "{resource} {id} could not be found."
+
+
+# --- 409 ---------------------------------------------------------------------
+class Conflict(NeutronException):
+    status = 409
+
+
+class InUse(Conflict):
+    message = "The resource is in use."
+
+
+class NetworkInUse(InUse):
+    message = ("Unable to complete operation on network {net_id}. There are one or more ports "
+               "still in use on the network.")
+
+
+class SubnetInUse(InUse):
+    message = ("Unable to complete operation on subnet {subnet_id}: One or more ports have an IP "
+               "allocation from this subnet.")
+
+
+class IpAddressInUse(InUse):
+    message = "Unable to complete operation for network {net_id}. The IP address {ip_address} is in use."
+
+
+class MacAddressInUse(InUse):
+    message = "Unable to complete operation for network {net_id}. The mac address {mac} is in use."
+
+
+class IpAddressGenerationFailure(Conflict):
+    message = "No more IP addresses available for subnet {subnet_id}."
+
+
+class MacAddressGenerationFailure(Conflict):
+    message = "Unable to generate unique mac on network {net_id}."
+
+
+class PortBound(InUse):
+    message = ("Unable to complete operation on port {port_id}, port is already bound, "
+               "port type: {vif_type}, old_mac {old_mac}, new_mac {new_mac}.")
+
+
+class AddressPairAndPortSecurityRequired(Conflict):
+    message = "Port Security must be enabled in order to have allowed address pairs on a port."
+
+
+class PortSecurityAndIPRequiredForSecurityGroups(Conflict):
+    message = ("Port security must be enabled and port must have an IP address in order to use "
+               "security groups.")
+
+
+class NoNetworkAvailable(Conflict):
+    message = "Unable to create the network. No tenant network is available for allocation."
+
+
+class SegmentationIdInUse(InUse):
+    message = ("Unable to create the network. The {network_type} {segmentation_id} on physical "
+               "network {physical_network} is in use.")
+
+
+class FlatNetworkInUse(InUse):
+    message = ("Unable to create the flat network. Physical network {physical_network} is in use.")
+
+
+class OverQuota(Conflict):
+    message = "Quota exceeded for resources: {overs}."
+
+
+# --- 412 ---------------------------------------------------------------------
+class RevisionNumberConstraintFailed(NeutronException):
+    status = 412
+    message = "Constrained to {expected}, but current revision is {current}"
+
+
+# --- 503 ---------------------------------------------------------------------
+class ServiceUnavailable(NeutronException):
+    status = 503
+    message = "The service is unavailable."
