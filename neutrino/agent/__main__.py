@@ -60,15 +60,15 @@ def main(argv: list[str] | None = None) -> int:
 
     agent = Agent(AgentConfig.from_file(args.config))
     agent.start()
-    syncs = 0
+    history: list[dict[str, object]] = []
 
     def report(result: SyncResult) -> None:
-        nonlocal syncs
-        syncs += 1
+        history.append(dict(result.__dict__, time=time.time()))
         if args.status:
+            # The first sync after start is the resync that must not disturb traffic.
             tmp = Path(args.status + ".tmp")
-            tmp.write_text(json.dumps({"pid": os.getpid(), "syncs": syncs, "time": time.time(),
-                                       **result.__dict__}))
+            tmp.write_text(json.dumps({"pid": os.getpid(), "syncs": len(history),
+                                       "first": history[0], "last": history[-1]}))
             tmp.replace(args.status)
 
     try:

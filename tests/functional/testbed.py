@@ -13,19 +13,22 @@ of Nova (plugging VMs); the agent under test never shells out to ip/ovs-vsctl.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyroute2 import IPRoute, netns
 
-from neutrino.agent.reconciler import AgentConfig
+import neutrino
+from neutrino.agent.reconciler import Agent, AgentConfig
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 UNDERLAY_PREFIX = 24
@@ -100,11 +103,58 @@ class Vm:
                                 stderr=subprocess.PIPE, text=True)
 
 
+def rx_packets(vm: Vm) -> int:
+    """Packets received by the VM's interface so far."""
+    with IPRoute(netns=vm.ns, flags=0) as ipr:
+        link = ipr.get_links(ipr.link_lookup(ifname="eth0")[0])[0]
+        return link.get("IFLA_STATS64")["rx_packets"]
+
+
+def _alive(pid: int) -> bool:
+    # Detached daemons are reparented to PID 1, which may never reap them here:
+    # a zombie counts as dead.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def parse_ping(output: str) -> tuple[int, int]:
     found = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", output)
     if not found:
         return (0, 0)
     return int(found.group(1)), int(found.group(2))
+
+
+@dataclass
+class AgentProcess:
+    proc: subprocess.Popen[str]
+    status_file: Path
+
+    def status(self) -> dict[str, object] | None:
+        try:
+            data = json.loads(self.status_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return data if data.get("pid") == self.proc.pid else None
+
+    def wait_synced(self, timeout: float = 20.0) -> dict[str, object]:
+        """The status of this process's first sync (the one that resynced after start)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise TestbedError(f"agent exited with {self.proc.returncode}")
+            status = self.status()
+            if status:
+                return status
+            time.sleep(0.05)
+        raise TestbedError("agent did not sync in time")
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean anything up, like a crash."""
+        self.proc.kill()
+        self.proc.wait(timeout=10)
 
 
 @dataclass
@@ -171,12 +221,10 @@ class OvsHost:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 return
-            for _ in range(50):
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
+            for _ in range(100):
+                if not _alive(pid):
                     return
-                time.sleep(0.05)
+                time.sleep(0.02)
 
     def restart_vswitchd(self) -> None:
         """Stop and start ovs-vswitchd: OVSDB survives, every flow is lost."""
@@ -195,11 +243,15 @@ class OvsHost:
 class Testbed:
     """Hosts on a shared underlay, and VMs on the hosts; everything removed by close()."""
 
+    __test__ = False  # not a test class, despite the name
+
     def __init__(self, workdir: Path) -> None:
         self.tag = secrets.token_hex(3)
         self.workdir = workdir
         self.hosts: list[OvsHost] = []
         self.namespaces: list[str] = []
+        self.agents: list[Agent] = []
+        self.processes: list[subprocess.Popen[str]] = []
         self.underlay = self._new_ns("u")
         with IPRoute(netns=self.underlay, flags=0) as ipr:
             ipr.link("add", ifname="br0", kind="bridge")
@@ -210,6 +262,10 @@ class Testbed:
         name = f"n{kind}{self.tag}{len(self.namespaces)}"
         netns.create(name)
         self.namespaces.append(name)
+        # No IPv6 chatter (DAD, MLD, router solicitations) from VMs or from the host
+        # ends of their veths: the only traffic is what the test sends.
+        run(ns_exec(name, ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+                           "net.ipv6.conf.default.disable_ipv6=1"]))
         with IPRoute(netns=name, flags=0) as ipr:
             ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
         return name
@@ -236,6 +292,28 @@ class Testbed:
             ipr.link("set", index=idx, state="up")
         return host
 
+    def start_agent(self, host: OvsHost) -> Agent:
+        """An in-process agent for the host (br-int created), stopped by close()."""
+        agent = Agent(host.agent_config())
+        self.agents.append(agent)
+        agent.start()
+        return agent
+
+    def spawn_agent(self, host: OvsHost, desired: Path) -> AgentProcess:
+        """Run the agent for the host as a separate process, as a real host would."""
+        config = host.workdir / "agent.json"
+        config.write_text(json.dumps(host.agent_config().__dict__))
+        status = host.workdir / "agent-status.json"
+        status.unlink(missing_ok=True)
+        repo = str(Path(neutrino.__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": repo}
+        log = (host.workdir / "agent.log").open("a")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "neutrino.agent", str(config), str(desired),
+             "--status", str(status)], env=env, stdout=log, stderr=log, text=True)
+        self.processes.append(proc)
+        return AgentProcess(proc, status)
+
     def add_vm(self, host: OvsHost, port_id: str, mac: str, ip: str, prefixlen: int = 24) -> Vm:
         """Plug a VM namespace into the host's br-int as Nova would (iface-id = port id)."""
         ns = self._new_ns("v")
@@ -260,6 +338,12 @@ class Testbed:
         host.vsctl("--if-exists", "del-port", "br-int", vm.tap)
 
     def close(self) -> None:
+        for proc in self.processes:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+        for agent in self.agents:
+            agent.stop()
         for host in self.hosts:
             host.stop()
         for name in reversed(self.namespaces):
