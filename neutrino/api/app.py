@@ -62,7 +62,8 @@ def build_app(conf: Any, db: Database | None = None) -> falcon.App:
     app.add_route("/v2.0", discovery.V2Root(api))
     app.add_route("/v2.0/extensions", discovery.Extensions(api))
     app.add_route("/v2.0/extensions/{alias}", discovery.ExtensionItem(api))
-    app.add_route("/openapi.json", OpenApi(api))
+    # Served at /openapi.json (the .json suffix is stripped before routing).
+    app.add_route("/openapi", OpenApi(api))
     for path, spec in api.resources.items():
         plugin_cls = PLUGINS.get(path)
         if plugin_cls is None:

@@ -1,0 +1,59 @@
+"""Version and extension discovery, and the OpenAPI document."""
+
+IMPLEMENTED = {
+    "project-id", "standard-attr-description", "standard-attr-tag", "tag-creation",
+    "standard-attr-timestamp", "standard-attr-revisions", "revision-if-match", "sorting",
+    "pagination", "sort-key-validation", "filter-validation", "empty-string-filtering",
+    "external-net", "provider", "net-mtu", "net-mtu-writable", "port-security",
+    "vlan-transparent", "network_availability_zone", "allowed-address-pairs", "extra_dhcp_opt",
+    "binding", "ip_allocation", "dns-integration", "port-mac-address-regenerate",
+    "ip-substring-filtering", "subnet-service-types", "network-ip-availability",
+    "availability_zone", "availability_zone_filter",
+}
+
+
+def test_root_lists_version_v2(admin):
+    r = admin.get("/")
+    assert r.status == 200
+    assert [v["id"] for v in r.json["versions"]] == ["v2.0"]
+
+
+def test_v2_root_lists_collections(admin):
+    r = admin.get("/v2.0/")
+    names = {res["collection"] for res in r.json["resources"]}
+    assert {"networks", "subnets", "ports"} <= names
+
+
+def test_extensions_list_exactly_the_implemented_aliases(admin):
+    r = admin.get("/v2.0/extensions")
+    assert r.status == 200
+    assert {e["alias"] for e in r.json["extensions"]} == IMPLEMENTED
+
+
+def test_extension_show_and_unknown_alias(admin):
+    assert admin.get("/v2.0/extensions/provider").json["extension"]["alias"] == "provider"
+    r = admin.get("/v2.0/extensions/no-such-thing")
+    assert r.status == 404 and r.error_type == "ExtensionNotFound"
+
+
+def test_sdk_sees_extensions(sdk):
+    assert sdk.network.find_extension("standard-attr-tag") is not None
+
+
+def test_openapi_document_describes_resources(admin):
+    doc = admin.get("/openapi.json").json
+    assert doc["openapi"].startswith("3.1")
+    assert "/v2.0/ports/{id}" in doc["paths"]
+    create = doc["components"]["schemas"]["PortCreate"]
+    assert "network_id" in create["required"]
+    assert "fixed_ips" in create["properties"]
+
+
+def test_json_suffix_is_accepted(admin):
+    net = admin.network()
+    assert admin.get(f"/v2.0/networks/{net['id']}.json").json["network"]["id"] == net["id"]
+
+
+def test_unknown_path_is_a_404_neutron_error(admin):
+    r = admin.get("/v2.0/nonsense")
+    assert r.status == 404 and r.error_type == "HTTPNotFound"
