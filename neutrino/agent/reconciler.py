@@ -29,7 +29,7 @@ from neutrino.agent.extensions.l2 import L2Forwarding
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
 from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
 from neutrino.agent.openflow.reconcile import FlowDiff, OpenFlowSwitch, diff_flows
-from neutrino.agent.ovsdb import Ovsdb, TunnelPort
+from neutrino.agent.ovsdb import Interface, Ovsdb, TunnelPort
 from neutrino.agent.topology import (
     HostView,
     assign_network_ids,
@@ -147,8 +147,8 @@ class Agent:
         assert self.ovsdb is not None, "start() first"
         if began - self._last_full > self.config.full_resync_interval:
             self._installed = None
-        tunnels = self._ensure_tunnels(desired)
-        view = self._view(desired, tunnels)
+        ifaces, tunnels, stale_tunnels = self._ensure_tunnels(desired)
+        view = self._view(desired, ifaces, tunnels)
         flows = self.desired_flows(view)
         observed = self._installed is None
         installed = set(self.switch.installed()) if observed else self._installed
@@ -157,7 +157,8 @@ class Agent:
         self._installed = (installed - set(diff.delete)) | {f.cookie for f in diff.add}
         if observed:
             self._last_full = began
-        self._remove_stale_tunnels(desired)
+        # After the flows: no flow points at a tunnel port by the time it disappears.
+        self.ovsdb.delete_ports(self.config.integration_bridge, stale_tunnels)
         result = SyncResult(len(diff.add), len(diff.delete), observed, len(flows),
                             time.monotonic() - began)
         if diff:
@@ -176,10 +177,9 @@ class Agent:
         for name, (_, owner) in self._extensions.items():
             yield name, owner
 
-    def _view(self, desired: DesiredState, tunnels: dict[tuple[str, str], int]) -> HostView:
+    def _view(self, desired: DesiredState, ifaces: list[Interface],
+              tunnels: dict[tuple[str, str], int]) -> HostView:
         cfg = self.config
-        assert self.ovsdb is not None
-        ifaces = self.ovsdb.interfaces(cfg.integration_bridge)
         by_name = {i.name: i for i in ifaces}
         physnets = {}
         for physnet in cfg.bridge_mappings:
@@ -198,27 +198,28 @@ class Agent:
             physnet_ofports=physnets,
         )
 
-    def _ensure_tunnels(self, desired: DesiredState) -> dict[tuple[str, str], int]:
-        """Create missing tunnel ports; return (kind, remote ip) -> ofport."""
+    def _ensure_tunnels(self, desired: DesiredState) -> tuple[
+            list[Interface], dict[tuple[str, str], int], list[str]]:
+        """Create missing tunnel ports.
+
+        Returns br-int's interfaces, (kind, remote ip) -> ofport of the wanted
+        tunnels, and the names of tunnel ports no longer wanted.
+        """
         assert self.ovsdb is not None
         bridge = self.config.integration_bridge
         wanted = {TunnelPort(tunnel_port_name(kind, ip), kind, ip)
                   for kind, ip in wanted_tunnels(desired, self.config.host)}
-        present = self.ovsdb.tunnel_ports(bridge)
+        ifaces = self.ovsdb.interfaces(bridge)
+        present = self.ovsdb.tunnel_ports(ifaces)
         missing = [t for t in wanted if present.get(t.name) != t]
-        self.ovsdb.add_tunnel_ports(bridge, missing, self.config.tunnel_ip)
-        by_name = {i.name: i.ofport for i in self.ovsdb.interfaces(bridge)}
-        return {(t.kind, t.remote_ip): by_name[t.name] for t in wanted
-                if by_name.get(t.name, -1) > 0}
-
-    def _remove_stale_tunnels(self, desired: DesiredState) -> None:
-        # After the flows: no flow points at a port by the time it disappears.
-        assert self.ovsdb is not None
-        bridge = self.config.integration_bridge
-        wanted = {tunnel_port_name(kind, ip) for kind, ip in
-                  wanted_tunnels(desired, self.config.host)}
-        stale = [name for name in self.ovsdb.tunnel_ports(bridge) if name not in wanted]
-        self.ovsdb.delete_ports(bridge, stale)
+        if missing:
+            self.ovsdb.add_tunnel_ports(bridge, missing, self.config.tunnel_ip)
+            ifaces = self.ovsdb.interfaces(bridge)
+        by_name = {i.name: i.ofport for i in ifaces}
+        ofports = {(t.kind, t.remote_ip): by_name[t.name] for t in wanted
+                   if by_name.get(t.name, -1) > 0}
+        wanted_names = {t.name for t in wanted}
+        return ifaces, ofports, [name for name in present if name not in wanted_names]
 
     def ovsdb_changes(self) -> int:
         """A counter that moves whenever OVSDB changed (a VM plugged, a port vanished)."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import zlib
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from neutrino.agent.desired import DesiredState, Network, Port
 
@@ -62,11 +64,21 @@ class HostView:
     tunnel_ofports: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, ip)
     physnet_ofports: dict[str, int] = field(default_factory=dict)  # physnet -> br-int patch
 
+    @cached_property
+    def _ports_by_network(self) -> dict[str, list[Port]]:
+        grouped: dict[str, list[Port]] = defaultdict(list)
+        for port in self.desired.ports:
+            grouped[port.network_id].append(port)
+        return grouped
+
+    def ports(self, network_id: str) -> list[Port]:
+        """All ports of a network, on every host."""
+        return self._ports_by_network.get(network_id, [])
+
     def local_ports(self, network_id: str) -> list[tuple[Port, int]]:
         """Plugged ports of this host on a network, with their ofport."""
-        return [(p, self.local_ofports[p.id]) for p in self.desired.ports
-                if p.host == self.host and p.network_id == network_id
-                and p.id in self.local_ofports]
+        return [(p, self.local_ofports[p.id]) for p in self.ports(network_id)
+                if p.host == self.host and p.id in self.local_ofports]
 
 
 def local_networks(desired: DesiredState, host: str) -> dict[str, Network]:

@@ -85,8 +85,7 @@ def _network_flows(owner: FlowOwner, view: HostView, net: Network, nid: int) -> 
     set_net = f"load:{nid}->{REG_NETWORK.field}"
     on_net = f"{REG_NETWORK.match}={nid}"
     local = view.local_ports(net.id)
-    remote = [p for p in view.desired.ports
-              if p.network_id == net.id and p.host != view.host]
+    remote = [p for p in view.ports(net.id) if p.host != view.host]
     reach = _remote_ofports(view, net, remote)
     up = [ofport for port, ofport in local if port.admin_state_up]
 
