@@ -36,7 +36,7 @@ class _LazyApplication:
     def _build(self):
         from neutrino.api.app import build_app
         conf = neutrino_conf.CONF
-        if not conf._args and not conf.config_file:  # not configured by `neutrino serve`
+        if not neutrino_conf.is_loaded():  # not configured by `neutrino serve`
             neutrino_conf.load(config_args())
         setup_logging(conf)
         return build_app(conf)

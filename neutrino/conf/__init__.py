@@ -18,7 +18,17 @@ def _register_logging() -> None:
 _register_logging()
 
 
+_loaded = False
+
+
 def load(args: list[str] | None = None, default_config_files: list[str] | None = None) -> cfg.ConfigOpts:
     """Parse command-line style arguments (``--config-file``/``--config-dir``) into CONF."""
+    global _loaded
     CONF(args or [], project="neutrino", default_config_files=default_config_files or [])
+    _loaded = True
     return CONF
+
+
+def is_loaded() -> bool:
+    """Whether `load` ran in this process (e.g. by `neutrino serve` before forking)."""
+    return _loaded

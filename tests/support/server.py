@@ -17,7 +17,7 @@ VENV_BIN = os.path.dirname(sys.executable)
 
 class ServerProcess:
     def __init__(self, database_url: str = "", workers: int = 1, extra_conf: str = "",
-                 threads: int = 8) -> None:
+                 threads: int = 8, home: str | None = None) -> None:
         self.dir = tempfile.mkdtemp(prefix="neutrino-srv-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -25,6 +25,7 @@ class ServerProcess:
         self.database_url = database_url
         self.workers = workers
         self.threads = threads
+        self.home = home  # when set, `serve` writes clouds.yaml under this HOME
         self.write_conf(extra_conf)
         self.proc: subprocess.Popen | None = None
 
@@ -38,10 +39,14 @@ class ServerProcess:
 
     def start(self, timeout: float = 30) -> "ServerProcess":
         log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen(
-            [os.path.join(VENV_BIN, "neutrino"), "serve", "--no-clouds-yaml",
-             "--config-file", self.conf_path],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cmd = [os.path.join(VENV_BIN, "neutrino"), "serve", "--config-file", self.conf_path]
+        env = dict(os.environ)
+        if self.home:
+            env["HOME"] = self.home
+        else:
+            cmd.insert(2, "--no-clouds-yaml")
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                     start_new_session=True, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
