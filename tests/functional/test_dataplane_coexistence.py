@@ -59,11 +59,18 @@ def test_extension_flows_survive_l2_resyncs_and_leave_with_it(testbed: Testbed) 
     ours = owned_by(host_b.dump_flows(), blocker)
     assert len(ours) == 1
 
+    # A flow some other program put on br-int, with a cookie nobody registered.
+    foreign = "cookie=0x1234, table=8, priority=5,dl_type=0x88b6 actions=drop"
+    host_b.ofctl("add-flow", f"unix:{host_b.workdir}/br-int.mgmt",
+                 "table=8,priority=5,cookie=0x1234,dl_type=0x88b6,actions=drop")
+    assert foreign in host_b.dump_flows()
+
     # L2 changes (a port added) and a full resync leave the extension's flow alone.
     converge(p1, p2, p3, p4)
     agent_b.invalidate()
     converge(p1, p2, p3, p4)
     assert owned_by(host_b.dump_flows(), blocker) == ours
+    assert foreign in host_b.dump_flows()
     assert vm1.ping(p2.fixed_ips[0], count=3)[1] == 0
 
     before = set(host_b.dump_flows())
