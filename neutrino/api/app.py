@@ -7,13 +7,16 @@ from typing import Any
 import falcon
 import orjson
 
+from neutrino import exceptions as exc
 from neutrino.api import discovery, errors, identity, openapi, resources
+from neutrino.api.authz import Authz, Parent
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.engine import Database, sqlite_url
 from neutrino.definitions import Api
+from neutrino.policy import Policy
 
 LOG = logging.getLogger(__name__)
 
@@ -64,15 +67,41 @@ def build_app(conf: Any, db: Database | None = None) -> falcon.App:
     app.add_route("/v2.0/extensions/{alias}", discovery.ExtensionItem(api))
     # Served at /openapi.json (the .json suffix is stripped before routing).
     app.add_route("/openapi", OpenApi(api))
+    env = resources.Env(api, conf, Policy(conf))
+    plugins = {}
     for path, spec in api.resources.items():
         plugin_cls = PLUGINS.get(path)
         if plugin_cls is None:
             raise RuntimeError(f"no plugin serves /v2.0/{path}")
-        plugin = plugin_cls(db, conf)
+        plugins[path] = plugin_cls(db, conf)
+    for path, spec in api.resources.items():
+        plugin = plugins[path]
+        authz = Authz(spec, env.policy, _parents(api, spec, plugins),
+                      getattr(plugin, "not_found", None) or _not_found(spec.name))
+        _check_rules(env.policy, spec)
         base = f"/v2.0/{path}"
-        app.add_route(base, resources.Collection(spec, plugin, api, conf))
-        app.add_route(base + "/{id}", resources.Member(spec, plugin, api, conf))
+        app.add_route(base, resources.Collection(spec, plugin, env, authz))
+        app.add_route(base + "/{id}", resources.Member(spec, plugin, env, authz))
         if spec.resource.standard_attributes and api.has("standard-attr-tag"):
-            app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, api, conf))
-            app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, api, conf))
+            app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
+            app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, env, authz))
     return app
+
+
+def _parents(api: Api, spec, plugins: dict) -> list[Parent]:
+    """Resources this one points at through ``<name>_id`` attributes (a port's network)."""
+    by_name = {s.name: path for path, s in api.resources.items()}
+    return [Parent(attr[:-3], attr, plugins[by_name[attr[:-3]]])
+            for attr in spec.attributes if attr.endswith("_id") and attr[:-3] in by_name]
+
+
+def _not_found(resource: str):
+    return lambda id: exc.ResourceNotFound(id=id, resource=resource)
+
+
+def _check_rules(policy: Policy, spec) -> None:
+    """Every action of every resource has a registered default rule."""
+    actions = ["get"] + (["create", "update", "delete"] if spec.resource.writable else [])
+    missing = [f"{a}_{spec.name}" for a in actions if not policy.has_rule(f"{a}_{spec.name}")]
+    if missing:
+        raise RuntimeError(f"no policy rules registered for {missing}")

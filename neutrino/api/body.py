@@ -41,8 +41,10 @@ def _check_keys(spec: ResourceSpec, item: dict, allowed: str) -> None:
             raise exc.HTTPBadRequest(f"Cannot update read-only attribute {key}")
 
 
-def parse_create(spec: ResourceSpec, payload: Any, ctx: Context) -> tuple[list[dict], bool]:
-    """The validated items of a POST and whether it was a bulk request."""
+def parse_create(spec: ResourceSpec, payload: Any,
+                 ctx: Context) -> tuple[list[dict], list[frozenset[str]], bool]:
+    """The validated items of a POST (defaults filled in), the attributes each
+    item set explicitly, and whether it was a bulk request."""
     if not isinstance(payload, dict):
         raise exc.HTTPBadRequest(f"Unable to find '{spec.name}' in request body")
     if spec.name in payload and len(payload) == 1:
@@ -54,7 +56,10 @@ def parse_create(spec: ResourceSpec, payload: Any, ctx: Context) -> tuple[list[d
                                      "non-empty list")
     else:
         raise exc.HTTPBadRequest(f"Unable to find '{spec.name}' in request body")
-    return [_create_item(spec, item, ctx) for item in items], bulk
+    parsed = [_create_item(spec, item, ctx) for item in items]
+    explicit = [frozenset(item) | ({"project_id"} if "tenant_id" in item else set())
+                for item in items]
+    return parsed, explicit, bulk
 
 
 def _create_item(spec: ResourceSpec, item: Any, ctx: Context) -> dict:
@@ -83,10 +88,8 @@ def _owner(item: dict, ctx: Context) -> None:
     if not owner:
         raise exc.HTTPBadRequest("Failed to parse request. Required attribute 'project_id' "
                                  "not specified")
-    if owner != ctx.project_id and not ctx.is_admin:
-        raise exc.PolicyNotAuthorized(
-            "Specifying 'project_id' or 'tenant_id' other than the authenticated project in "
-            "request requires admin privileges")
+    # Whether the caller may create for another project is the policy's call
+    # (the create_<resource> rule checks project_id).
     item["project_id"] = owner
 
 

@@ -1,4 +1,4 @@
-"""`neutrino serve | db upgrade | db current | config sample`.
+"""`neutrino serve | db upgrade | db current | config sample | policy sample`.
 
 oslo.config options (--config-file, --config-dir) may follow the subcommand.
 """
@@ -22,9 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     config = sub.add_parser("config", help="configuration")
     config.add_argument("action", choices=["sample"])
     config.add_argument("--output", default="-", help="file to write ('-' = stdout)")
+    policy = sub.add_parser("policy", help="policy in code")
+    policy.add_argument("action", choices=["sample"],
+                        help="print every default rule, documented (YAML, commented out)")
+    policy.add_argument("--output", default="-", help="file to write ('-' = stdout)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "config":
         return _config_sample(args.output)
+    if args.command == "policy":
+        return _policy_sample(args.output)
     conf = neutrino_conf.load(rest)
     if args.command == "db":
         return _db(conf, args)
@@ -44,10 +50,20 @@ def _db(conf, args) -> int:
 
 def _config_sample(output: str) -> int:
     from oslo_config import generator
-    argv = ["--namespace", "neutrino"]
+    argv = ["--namespace", "neutrino", "--namespace", "oslo.policy"]
     if output != "-":
         argv += ["--output-file", output]
     generator.main(argv)
+    return 0
+
+
+def _policy_sample(output: str) -> int:
+    from oslo_config import cfg
+    from oslo_policy import generator
+    argv = ["--namespace", "neutrino"]
+    if output != "-":
+        argv += ["--output-file", output]
+    generator.generate_sample(argv, cfg.ConfigOpts())
     return 0
 
 

@@ -35,6 +35,8 @@ from neutrino.db.models.tag import Tag
 
 TAGS = Tag.__table__
 MAX_TAGS = 50
+# Called with the transaction's connection and the stored resource; raises to refuse.
+Authorize = Callable[[Connection, dict], None]
 
 
 class ResourcePlugin:
@@ -193,9 +195,13 @@ class ResourcePlugin:
         """Store one new resource from a validated body; return its id."""
         raise NotImplementedError
 
-    def update(self, ctx: Context, id: str, body: dict, if_revision: int | None = None) -> dict:
+    def update(self, ctx: Context, id: str, body: dict, if_revision: int | None = None,
+               authorize: Authorize | None = None) -> dict:
+        """Change a resource; ``authorize(conn, current)`` may refuse (policy)."""
         def txn(conn: Connection) -> dict:
             original = self.get_in(conn, ctx, id, for_update=True)
+            if authorize:
+                authorize(conn, original)
             self.check_revision(original, if_revision)
             self._publish(Event.BEFORE_UPDATE, DBEventPayload(
                 ctx, resource_id=id, states=(original,), request_body=body, connection=conn))
@@ -214,9 +220,12 @@ class ResourcePlugin:
         """Store the changes of a validated PUT body."""
         raise NotImplementedError
 
-    def delete(self, ctx: Context, id: str, if_revision: int | None = None) -> None:
+    def delete(self, ctx: Context, id: str, if_revision: int | None = None,
+               authorize: Authorize | None = None) -> None:
         def txn(conn: Connection) -> dict:
             original = self.get_in(conn, ctx, id, for_update=True)
+            if authorize:
+                authorize(conn, original)
             self.check_revision(original, if_revision)
             self._publish(Event.BEFORE_DELETE, DBEventPayload(
                 ctx, resource_id=id, states=(original,), connection=conn))
@@ -254,15 +263,15 @@ class ResourcePlugin:
                 "revision_number": 0, "created_at": now, "updated_at": now}
 
     # ---- tags sub-resource --------------------------------------------------------
-    def get_tags(self, ctx: Context, id: str) -> list[str]:
-        return self.get(ctx, id, ["tags", "id"])["tags"]
-
     def change_tags(self, ctx: Context, id: str,
                     change: Callable[[list[str]], Iterable[str]],
-                    if_revision: int | None = None) -> list[str]:
+                    if_revision: int | None = None,
+                    authorize: Authorize | None = None) -> list[str]:
         """Replace the tag set with ``change(current)``; one revision bump."""
         def txn(conn: Connection) -> list[str]:
             current = self.get_in(conn, ctx, id, for_update=True)
+            if authorize:
+                authorize(conn, current)
             self.check_revision(current, if_revision)
             new = sorted(set(change(current["tags"])))
             if len(new) > MAX_TAGS:

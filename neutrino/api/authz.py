@@ -1,0 +1,212 @@
+"""Policy checks of one resource's API calls: step 3 of the request flow.
+
+- create: the action rule, then ``create_<resource>:<attribute>`` for every
+  attribute the body sets to something other than its default (and
+  ``<attribute>:<key>`` for keys inside list/dict values, e.g.
+  ``create_port:fixed_ips:ip_address``). Denied: 403.
+- show / list: items the caller may not ``get`` are not found (404 / absent);
+  attributes whose ``get_<resource>:<attribute>`` rule denies are left out of
+  responses and may not be used as filters or sort keys (400).
+- update / delete: checked inside the plugin's transaction against the stored
+  resource; denied is 403 when the caller may see the resource, else 404.
+
+Targets carry the resource's attributes plus, when a rule reads them, its
+parent's attributes under ``<parent>:`` (``network:project_id`` for a port).
+"""
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from neutrino import exceptions as exc
+from neutrino.context import Context
+from neutrino.core.listing import ListQuery
+from neutrino.definitions.base import ResourceSpec
+from neutrino.policy import Decisions, Policy
+from neutrino.policy.enforcer import hashable
+
+
+class Parent:
+    """A parent resource a rule may read through ``<name>:<attribute>`` keys."""
+
+    def __init__(self, name: str, id_attribute: str, plugin: Any) -> None:
+        self.name = name
+        self.id_attribute = id_attribute
+        self.plugin = plugin
+
+    def load(self, conn: Any, ids: Iterable[str]) -> dict[str, dict]:
+        ids = sorted({i for i in ids if i})
+        if not ids:
+            return {}
+        if conn is None:
+            with self.plugin.db.reader() as conn:
+                found = self.plugin.load_ids(conn, ids)
+        else:
+            found = self.plugin.load_ids(conn, ids)
+        return {p["id"]: {f"{self.name}:{k}": v for k, v in p.items()} for p in found}
+
+    def visible(self, ctx: Context, id_: str) -> dict:
+        """The parent as the caller sees it; its not-found error when invisible."""
+        found = self.plugin.get(ctx, id_)
+        return {f"{self.name}:{k}": v for k, v in found.items()}
+
+
+class Authz:
+    def __init__(self, spec: ResourceSpec, policy: Policy, parents: list[Parent],
+                 not_found: Callable[[str], exc.NeutronException]) -> None:
+        self.spec = spec
+        self.not_found = not_found
+        self.singular = spec.name
+        self.policy = policy
+        self.parents = parents
+
+    # ---- rule lookup ----------------------------------------------------------------
+    def _attribute_rules(self, action: str) -> list[tuple[str, str, str | None]]:
+        """(rule, attribute, key inside the value) of the ``<action>:<attribute>`` rules."""
+        prefix = f"{action}_{self.singular}:"
+        out = []
+        for name in self.policy.enforcer.rules:
+            if not name.startswith(prefix):
+                continue
+            rest = name[len(prefix):]
+            if rest in self.spec.attributes:
+                out.append((name, rest, None))
+                continue
+            attribute, _, key = rest.rpartition(":")
+            if attribute in self.spec.attributes:
+                out.append((name, attribute, key))
+        return out
+
+    def _needed_parents(self, rules: Iterable[str]) -> list[Parent]:
+        keys = set()
+        for rule in rules:
+            keys |= self.policy.target_keys(rule)
+        return [p for p in self.parents if any(k.startswith(p.name + ":") for k in keys)]
+
+    def _targets(self, items: list[dict], rules: Iterable[str], conn: Any = None) -> list[Mapping]:
+        parents = self._needed_parents(rules)
+        if not parents:
+            return items
+        loaded = [(p, p.load(conn, (i.get(p.id_attribute) for i in items))) for p in parents]
+        return [ChainMap(item, *(found.get(item.get(p.id_attribute), {}) for p, found in loaded))
+                for item in items]
+
+    # ---- create -----------------------------------------------------------------------
+    def check_create(self, d: Decisions, ctx: Context, items: list[dict],
+                     explicit: list[frozenset[str]]) -> None:
+        action = f"create_{self.singular}"
+        attr_rules = self._attribute_rules("create")
+        # The parent must be visible to the caller first: a port on an invisible
+        # network is a 404 (NetworkNotFound), not a 403.
+        targets: list[Mapping] = []
+        for item in items:
+            parent_keys: list[dict] = []
+            for p in self._needed_parents([action, *(r for r, _a, _k in attr_rules)]):
+                if item.get(p.id_attribute):
+                    parent_keys.append(p.visible(ctx, item[p.id_attribute]))
+            targets.append(ChainMap(item, *parent_keys))
+        for target, keys in zip(targets, explicit):
+            d.authorize(action, target)
+            for rule, attribute, key in attr_rules:
+                if attribute in keys and self._sets(attribute, key, target[attribute]):
+                    d.authorize(rule, target)
+
+    def _sets(self, attribute: str, key: str | None, value: Any) -> bool:
+        """Whether a create sets ``attribute`` (or ``key`` inside it) beyond its default."""
+        if key is not None:
+            if isinstance(value, dict):
+                return key in value
+            return isinstance(value, list) and any(isinstance(v, dict) and key in v for v in value)
+        attr = self.spec.attributes[attribute]
+        return not (attr.has_static_default and value == attr.static_default())
+
+    # ---- update / delete (called inside the plugin's transaction) -----------------------
+    def for_update(self, d: Decisions, changes: dict) -> Callable[[Any, dict], None]:
+        action = f"update_{self.singular}"
+        attr_rules = [r for r in self._attribute_rules("update") if r[1] in changes]
+
+        def check(conn: Any, original: dict) -> None:
+            target = self._targets([original], [action, f"get_{self.singular}",
+                                                *(r for r, _a, _k in attr_rules)], conn)[0]
+            self._authorize_or_hide(d, action, target)
+            changed = ChainMap(changes, target)
+            for rule, attribute, key in attr_rules:
+                if key is None or self._sets(attribute, key, changes[attribute]):
+                    d.authorize(rule, changed)
+        return check
+
+    def for_delete(self, d: Decisions) -> Callable[[Any, dict], None]:
+        action = f"delete_{self.singular}"
+
+        def check(conn: Any, original: dict) -> None:
+            target = self._targets([original], [action, f"get_{self.singular}"], conn)[0]
+            self._authorize_or_hide(d, action, target)
+        return check
+
+    def _authorize_or_hide(self, d: Decisions, action: str, target: Mapping) -> None:
+        if d.can(action, target):
+            return
+        if d.can(f"get_{self.singular}", target):
+            raise exc.PolicyNotAuthorized(action=action)
+        raise self.not_found(id=target["id"])
+
+    # ---- reading -------------------------------------------------------------------------
+    def read_fields(self, fields: list[str] | None) -> list[str] | None:
+        """The fields to load so that ``get`` rules can be evaluated on them."""
+        if not fields:
+            return fields
+        rules = [f"get_{self.singular}", *(r for r, _a, _k in self._attribute_rules("get"))]
+        keys = set()
+        for rule in rules:
+            keys |= self.policy.target_keys(rule)
+        keys |= {p.id_attribute for p in self._needed_parents(rules)}
+        extra = sorted(k for k in keys if k in self.spec.attributes and k not in fields)
+        return [*fields, "id", *extra]
+
+    def check_query(self, d: Decisions, ctx: Context, query: ListQuery) -> None:
+        """Filters and sort keys on attributes the caller may not see are unknown to it."""
+        hidden = self.hidden_attributes(d, {"project_id": ctx.project_id,
+                                            "tenant_id": ctx.project_id})
+        for name in (*query.filters, *(n for n, _asc in query.sorts)):
+            if name in hidden:
+                raise exc.HTTPBadRequest(f"'{name}' is not an attribute of {self.spec.collection} "
+                                         "that may be used as filter or sort key")
+
+    def hidden_attributes(self, d: Decisions, target: Mapping) -> tuple[str, ...]:
+        return tuple(attribute for rule, attribute, key in self._attribute_rules("get")
+                     if key is None and not d.can(rule, target))
+
+    def readable(self, d: Decisions, items: list[dict], drop: bool = True) -> list[dict]:
+        """The items the caller may see, without the attributes it may not see."""
+        if not items:
+            return items
+        get = f"get_{self.singular}"
+        attr_rules = [(r, a) for r, a, k in self._attribute_rules("get") if k is None]
+        rules = [get, *(r for r, _a in attr_rules)]
+        keys = set()
+        for rule in rules:
+            keys |= self.policy.target_keys(rule)
+        keys_order = sorted(keys)
+        targets = self._targets(items, rules)
+        groups: dict[tuple, tuple[bool, tuple[str, ...]]] = {}
+        out = []
+        for item, target in zip(items, targets):
+            group = tuple(hashable(target.get(k)) for k in keys_order)
+            verdict = groups.get(group)
+            if verdict is None:
+                verdict = (d.can(get, target),
+                           tuple(a for r, a in attr_rules if a in item and not d.can(r, target)))
+                groups[group] = verdict
+            visible, hidden = verdict
+            if not visible and drop:
+                continue
+            if hidden:
+                item = {k: v for k, v in item.items() if k not in hidden}
+            out.append(item)
+        return out
+
+    def can_see(self, d: Decisions, item: dict) -> bool:
+        target = self._targets([item], [f"get_{self.singular}"])[0]
+        return d.can(f"get_{self.singular}", target)
+

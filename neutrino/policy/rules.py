@@ -1,0 +1,10 @@
+"""Every default rule, registered in code (the ``oslo.policy.policies`` entry point)."""
+from __future__ import annotations
+
+from oslo_policy import policy
+
+from neutrino.policy import availability, base, networks, ports, subnets
+
+
+def list_rules() -> list[policy.RuleDefault]:
+    return [*base.RULES, *networks.RULES, *subnets.RULES, *ports.RULES, *availability.RULES]

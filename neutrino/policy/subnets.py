@@ -1,0 +1,23 @@
+"""Who may do what with subnets: the network's owner manages them; whoever
+sees the network (shared, external) sees its subnets."""
+from neutrino.policy.base import (
+    ADMIN,
+    ADMIN_OR_NET_OWNER_MEMBER,
+    ADMIN_OR_PROJECT_READER,
+    EXTERNAL,
+    NET_OWNER_READER,
+    SERVICE,
+    SHARED,
+    any_of,
+    resource_rules,
+)
+
+RULES = resource_rules("subnet", "/subnets", {
+    "create": ADMIN_OR_NET_OWNER_MEMBER,
+    "get": any_of(ADMIN_OR_PROJECT_READER, NET_OWNER_READER, SHARED, EXTERNAL, SERVICE),
+    "update": ADMIN_OR_NET_OWNER_MEMBER,
+    "delete": ADMIN_OR_NET_OWNER_MEMBER,
+}, {
+    "create:service_types": ADMIN,
+    "update:service_types": ADMIN,
+})
