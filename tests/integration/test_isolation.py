@@ -1,0 +1,147 @@
+"""Project isolation, table-driven: every resource type x persona x action, with
+the status and visibility a user observes.
+
+Personas: admin, a member and a reader of the owning project, a member of
+another project, and (with Keystone) callers without a token or with an invalid
+one. The same table runs with noauth identity headers and with real Keystone
+tokens (see tests/support/identity.py).
+
+Each resource type is described once (how to create one owned by project A,
+and how to change it); each persona's expectations are one row.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
+
+from tests.support.client import Client
+
+# Expected (list visibility, show, create, update, delete) per persona.
+# "create" means creating the resource inside project A (for A's network, ...).
+SEE = True
+HIDDEN = False
+
+
+@dataclass(frozen=True)
+class Expect:
+    listed: bool
+    show: int
+    create: int
+    update: int
+    delete: int
+
+
+OWNER_MEMBER = Expect(SEE, 200, 201, 200, 204)
+OWNER_READER = Expect(SEE, 200, 403, 403, 403)
+ADMIN = Expect(SEE, 200, 201, 200, 204)
+UNAUTHENTICATED = Expect(HIDDEN, 401, 401, 401, 401)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One resource type: how to make one in project A, and what others get."""
+
+    collection: str
+    path: str
+    make: Callable[[Client, dict], dict]  # owner client, scratch -> create body
+    update: dict
+    other_member: Expect
+
+
+def _net(owner: Client, scratch: dict) -> dict:
+    return {"network": {"name": "n-" + uuid.uuid4().hex[:6],
+                        "project_id": scratch["project"]}}
+
+
+def _subnet(owner: Client, scratch: dict) -> dict:
+    scratch["n"] = scratch.get("n", 0) + 1
+    return {"subnet": {"network_id": scratch["network"]["id"], "ip_version": 4,
+                       "cidr": f"10.{scratch['n'] % 250}.{uuid.uuid4().int % 250}.0/24"}}
+
+
+def _port(owner: Client, scratch: dict) -> dict:
+    return {"port": {"network_id": scratch["network"]["id"], "project_id": scratch["project"]}}
+
+
+KINDS = [
+    # Another project may not create in A's project (403); it cannot even see
+    # A's network to put a subnet or port on it (404).
+    Kind("networks", "/v2.0/networks", _net, {"network": {"name": "changed"}},
+         Expect(HIDDEN, 404, 403, 404, 404)),
+    Kind("subnets", "/v2.0/subnets", _subnet, {"subnet": {"name": "changed"}},
+         Expect(HIDDEN, 404, 404, 404, 404)),
+    Kind("ports", "/v2.0/ports", _port, {"port": {"name": "changed"}},
+         Expect(HIDDEN, 404, 404, 404, 404)),
+]
+
+
+def _singular(kind: Kind) -> str:
+    return next(iter(kind.update))
+
+
+@pytest.fixture(scope="module")
+def identity(request):
+    """Clients per persona for one identity mode (tests/support/identity.py)."""
+    from tests.support import identity as identities
+    ident = identities.make(request.param, request)
+    yield ident
+    ident.close()
+
+
+def _persona_expect(persona: str, kind: Kind) -> Expect:
+    return {"admin": ADMIN, "owner_member": OWNER_MEMBER, "owner_reader": OWNER_READER,
+            "other_member": kind.other_member, "no_token": UNAUTHENTICATED,
+            "invalid_token": UNAUTHENTICATED}[persona]
+
+
+PERSONAS = ["admin", "owner_member", "owner_reader", "other_member"]
+# With noauth a request without identity headers is the admin, so callers
+# without (valid) credentials exist only with Keystone.
+MODES = [("noauth", p) for p in PERSONAS]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.collection)
+@pytest.mark.parametrize("identity,persona", MODES, indirect=["identity"])
+def test_isolation(identity, persona: str, kind: Kind) -> None:
+    caller = identity.client(persona)
+    expect = _persona_expect(persona, kind)
+    owner = identity.client("owner_member")
+    scratch: dict[str, Any] = {"project": identity.project_a}
+    scratch["network"] = owner.create("networks", "network",
+                                      name="iso-" + uuid.uuid4().hex[:6])
+    created = owner.post(kind.path, kind.make(owner, scratch))
+    assert created.status == 201, created
+    item = created.json[_singular(kind)]
+    member_path = f"{kind.path}/{item['id']}"
+
+    listed = caller.get(kind.path)
+    if expect.listed:
+        assert listed.status == 200, listed
+        assert item["id"] in [i["id"] for i in listed.json[kind.collection]]
+    else:
+        assert listed.status in (200, 401), listed
+        if listed.status == 200:
+            assert item["id"] not in [i["id"] for i in listed.json[kind.collection]]
+        else:
+            assert expect.show == 401
+
+    shown = caller.get(member_path)
+    assert shown.status == expect.show, shown
+    if expect.show == 200:
+        assert shown.json[_singular(kind)]["id"] == item["id"]
+
+    made = caller.post(kind.path, kind.make(owner, scratch))
+    assert made.status == expect.create, made
+
+    updated = caller.put(member_path, kind.update)
+    assert updated.status == expect.update, updated
+    after = owner.get(member_path).json[_singular(kind)]
+    changed = expect.update == 200
+    assert (after["name"] == "changed") is changed
+
+    deleted = caller.delete(member_path)
+    assert deleted.status == expect.delete, deleted
+    assert owner.get(member_path).status == (404 if expect.delete == 204 else 200)
