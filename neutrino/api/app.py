@@ -7,10 +7,11 @@ from typing import Any
 import falcon
 import orjson
 
-from neutrino.api import discovery, errors, identity, openapi, resources
+from neutrino.api import discovery, errors, identity, openapi, quotas, resources
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
+from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.engine import Database, sqlite_url
 from neutrino.definitions import Api
@@ -75,4 +76,6 @@ def build_app(conf: Any, db: Database | None = None) -> falcon.App:
         if spec.resource.standard_attributes and api.has("standard-attr-tag"):
             app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, api, conf))
             app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, api, conf))
+    if api.has("quotas"):
+        quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(PLUGINS.values())), api)
     return app
