@@ -5,10 +5,9 @@ so the quota code reads these values at use time and never caches them.
 """
 from oslo_config import cfg
 
-MAX_LIMIT = 2**31 - 1
-
 # Quota resource -> (default limit, what it counts). Each appears in the quotas API
-# even before a plugin counts it; -1 means unlimited.
+# even before a plugin counts it. A negative limit means unlimited (as in Neutron, and
+# no value makes the option unreadable at run time).
 DEFAULT_LIMITS: dict[str, tuple[int, str]] = {
     "network": (100, "networks"),
     "subnet": (100, "subnets"),
@@ -22,11 +21,11 @@ DEFAULT_LIMITS: dict[str, tuple[int, str]] = {
 }
 
 OPTS = [
-    cfg.IntOpt("default_quota", default=-1, min=-1, max=MAX_LIMIT, mutable=True,
+    cfg.IntOpt("default_quota", default=-1, mutable=True,
                help="Limit of a quota resource that has no quota_<resource> option "
-                    "(e.g. one a service plugin adds); -1 means unlimited."),
-    *(cfg.IntOpt(f"quota_{name}", default=limit, min=-1, max=MAX_LIMIT, mutable=True,
-                 help=f"Number of {what} a project may have; -1 means unlimited.")
+                    "(e.g. one a service plugin adds); negative means unlimited."),
+    *(cfg.IntOpt(f"quota_{name}", default=limit, mutable=True,
+                 help=f"Number of {what} a project may have; negative means unlimited.")
       for name, (limit, what) in DEFAULT_LIMITS.items()),
 ]
 

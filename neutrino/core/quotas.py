@@ -57,10 +57,12 @@ def authorize_change(ctx: Context, project_id: str, action: str) -> None:
 
 # ---- limits and usage ---------------------------------------------------------------
 def default_limit(conf: Any, resource: str) -> int:
-    """The configured limit of a resource, read now (options are mutable)."""
+    """The configured limit of a resource, read now (options are mutable); any
+    negative value configured means unlimited and is shown as -1."""
     group = conf.quotas
     option = f"quota_{resource}"
-    return getattr(group, option) if option in group else group.default_quota
+    limit = getattr(group, option) if option in group else group.default_quota
+    return max(limit, UNLIMITED)
 
 
 def stored_limits(conn: Connection, project_id: str) -> dict[str, int]:

@@ -37,11 +37,13 @@ def test_registry_shows_the_configured_resources_and_counts_the_declared_ones():
                          "rbac_policy", "subnetpool"}
 
 
-def test_default_limits_are_read_at_use_time(conf):
+def test_default_limits_are_read_at_use_time_and_any_negative_is_unlimited(conf):
     assert quotas.default_limit(conf, "network") == 100
     conf.set_override("quota_network", 3, group="quotas")
     try:
         assert quotas.default_limit(conf, "network") == 3
+        conf.set_override("quota_network", -5, group="quotas")
+        assert quotas.default_limit(conf, "network") == quotas.UNLIMITED
     finally:
         conf.clear_override("quota_network", group="quotas")
     assert quotas.default_limit(conf, "network") == 100
