@@ -101,6 +101,11 @@ class TooManyTags(NeutronException):
     status = 400
 
 
+class QuotaMissingTenant(NeutronException):
+    status = 400
+    message = "Tenant-id was missing from quota request."
+
+
 # --- 403 ---------------------------------------------------------------------
 class NotAuthorized(NeutronException):
     status = 403
@@ -155,6 +160,10 @@ class AvailabilityZoneNotFound(NotFound):
 
 class ResourceNotFound(NotFound):
     message = "{resource} {id} could not be found."
+
+
+class TenantQuotaNotFound(NotFound):
+    message = "Quota for tenant {tenant_id} could not be found."
 
 
 # --- 409 ---------------------------------------------------------------------

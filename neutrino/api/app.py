@@ -8,11 +8,12 @@ import falcon
 import orjson
 
 from neutrino import exceptions as exc
-from neutrino.api import discovery, errors, identity, openapi, resources
+from neutrino.api import discovery, errors, identity, openapi, quotas, resources
 from neutrino.api.authz import Authz, Parent
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
+from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.engine import Database, sqlite_url
 from neutrino.definitions import Api
@@ -85,6 +86,9 @@ def build_app(conf: Any, db: Database | None = None) -> falcon.App:
         if spec.resource.standard_attributes and api.has("standard-attr-tag"):
             app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
             app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, env, authz))
+    if api.has("quotas"):
+        quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(PLUGINS.values())), api,
+                       env.policy)
     return app
 
 

@@ -1,8 +1,10 @@
 """The OpenAPI 3.1 document of the loaded API, generated from the definitions."""
 from __future__ import annotations
 
+import re
+
 from neutrino.definitions import Api
-from neutrino.definitions.base import ResourceSpec
+from neutrino.definitions.base import Operation, ResourceSpec
 
 ERROR = {"$ref": "#/components/schemas/NeutronError"}
 
@@ -73,6 +75,17 @@ def _paths(path: str, spec: ResourceSpec) -> dict:
     return paths
 
 
+def _operation(op: Operation) -> dict:
+    out: dict = {"summary": op.summary,
+                 "parameters": [{"name": name, "in": "path", "required": True,
+                                 "schema": {"type": "string"}}
+                                for name in re.findall(r"{(\w+)}", op.path)],
+                 "responses": _responses(str(op.status), op.response)}
+    if op.request is not None:
+        out["requestBody"] = {"content": {"application/json": {"schema": op.request}}}
+    return out
+
+
 def document(api: Api) -> dict:
     paths: dict = {}
     schemas: dict = {"NeutronError": {"type": "object", "properties": {"NeutronError": {
@@ -82,6 +95,9 @@ def document(api: Api) -> dict:
     for path, spec in api.resources.items():
         paths.update(_paths(path, spec))
         schemas.update(_schemas(spec))
+    for ext in api.extensions:
+        for op in ext.operations:
+            paths.setdefault(op.path, {})[op.method] = _operation(op)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Neutrino Networking API", "version": "2.0",

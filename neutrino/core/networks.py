@@ -34,6 +34,7 @@ class NetworkPlugin(ResourcePlugin):
     table = NETWORKS
     resource = Resource.NETWORK
     not_found = exc.NetworkNotFound
+    quota_resource = "network"
     column_names = {"tenant_id": "project_id", "router:external": "router_external"}
 
     def __init__(self, db: Any, conf: Any) -> None:

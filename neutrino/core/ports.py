@@ -35,6 +35,7 @@ class PortPlugin(ResourcePlugin):
     table = PORTS
     resource = Resource.PORT
     not_found = exc.PortNotFound
+    quota_resource = "port"
     column_names = {"tenant_id": "project_id", "binding:host_id": "binding_host_id",
                     "binding:vnic_type": "binding_vnic_type", "binding:vif_type": "binding_vif_type"}
 

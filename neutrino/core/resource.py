@@ -7,6 +7,7 @@ resource-specific parts of create / update / delete.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -28,6 +29,7 @@ from sqlalchemy.sql import ColumnElement
 from neutrino import exceptions as exc
 from neutrino.callbacks import DBEventPayload, Event, Resource, get_registry
 from neutrino.context import Context
+from neutrino.core import quotas
 from neutrino.core.listing import Filter, ListQuery, apply_sort_and_page, column_filter
 from neutrino.db import journal
 from neutrino.db.engine import Database, utcnow
@@ -47,6 +49,9 @@ class ResourcePlugin:
     not_found: ClassVar[type[exc.NotFound]]
     # API attribute name -> column name, where they differ.
     column_names: ClassVar[dict[str, str]] = {"tenant_id": "project_id"}
+    # The quota resource each new row counts against (rows of ``table`` by project_id);
+    # None: creating is not limited.
+    quota_resource: ClassVar[str | None] = None
 
     def __init__(self, db: Database, conf: Any) -> None:
         self.db = db
@@ -172,6 +177,10 @@ class ResourcePlugin:
                           DBEventPayload(ctx, request_body=body, desired_state=body))
 
         def txn(conn: Connection) -> list[dict]:
+            if self.quota_resource:
+                # A bulk request counts whole: all of it fits in the quota or none is created.
+                quotas.enforce(conn, self.conf, self.quota_resource, self.table,
+                               Counter(self.owner(ctx, body) for body in bodies))
             ids = [self.insert(conn, ctx, body) for body in bodies]
             return self._committing(conn, ctx, ids, "create", Event.PRECOMMIT_CREATE, bodies)
 
@@ -254,6 +263,11 @@ class ResourcePlugin:
         """Count a change of the resource: revision + 1 and updated_at now."""
         conn.execute(update(self.table).where(self.table.c.id == id).values(
             revision_number=self.table.c.revision_number + 1, updated_at=utcnow()))
+
+    @staticmethod
+    def owner(ctx: Context, body: dict) -> str:
+        """The project a new resource belongs to (as new_standard_row stores it)."""
+        return body.get("project_id") or ctx.project_id
 
     @staticmethod
     def new_standard_row(ctx: Context, body: dict, id: str) -> dict:

@@ -37,6 +37,7 @@ class SubnetPlugin(ResourcePlugin):
     table = SUBNETS
     resource = Resource.SUBNET
     not_found = exc.SubnetNotFound
+    quota_resource = "subnet"
 
     def __init__(self, db: Any, conf: Any) -> None:
         super().__init__(db, conf)

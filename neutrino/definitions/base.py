@@ -89,6 +89,19 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Operation:
+    """An API call a dedicated API module serves (not generated from a Resource),
+    declared so that /openapi.json documents it."""
+
+    method: str  # "get", "put", ...
+    path: str  # below the base URL, e.g. "/v2.0/quotas/{project_id}"
+    summary: str
+    status: int = 200
+    response: dict | None = None  # JSON Schema of the success body
+    request: dict | None = None  # JSON Schema of the request body
+
+
+@dataclass(frozen=True)
 class Extension:
     """One API extension, advertised by alias in /v2.0/extensions."""
 
@@ -104,6 +117,8 @@ class Extension:
     # Extra list-filter keys this extension adds, by collection ("*" = standard-attr ones).
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     requires: tuple[str, ...] = ()
+    # Calls served by a dedicated API module (e.g. the quotas API), for /openapi.json.
+    operations: tuple[Operation, ...] = ()
     # Whether the extension is active for a given configuration.
     enabled: Callable[[Any], bool] = lambda conf: True
 

@@ -9,6 +9,7 @@ IMPLEMENTED = {
     "binding", "ip_allocation", "dns-integration", "port-mac-address-regenerate",
     "ip-substring-filtering", "subnet-service-types", "network-ip-availability",
     "availability_zone", "availability_zone_filter",
+    "quotas", "quota_details", "quota-check-limit", "quota-check-limit-default",
 }
 
 
