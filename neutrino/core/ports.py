@@ -18,6 +18,7 @@ from neutrino.context import Context
 from neutrino.core import addressing, ipam
 from neutrino.core.ipam import SubnetInfo
 from neutrino.core.listing import column_filter
+from neutrino.core.networks import network_for_port
 from neutrino.core.resource import ResourcePlugin
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.models.network import Network
@@ -50,9 +51,19 @@ class PortPlugin(ResourcePlugin):
             s, [("subnet_id", x) for x in v])
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
+        """Own ports, and every port on the caller's networks."""
         if ctx.is_admin:
             return None
-        return PORTS.c.project_id == ctx.project_id
+        return (PORTS.c.project_id == ctx.project_id) | PORTS.c.network_id.in_(
+            select(NETWORKS.c.id).where(NETWORKS.c.project_id == ctx.project_id))
+
+    def check_write(self, conn: Connection, ctx: Context, original: dict, action: str) -> None:
+        # The network owner may delete other projects' ports on its network, not change them.
+        if action == "delete" and not ctx.is_admin and conn.execute(select(NETWORKS.c.id).where(
+                NETWORKS.c.id == original["network_id"],
+                NETWORKS.c.project_id == ctx.project_id)).first():
+            return
+        super().check_write(conn, ctx, original, action)
 
     @staticmethod
     def _fixed_ips_filter(stmt: Select, terms: list[tuple[str, Any]]) -> Select:
@@ -130,12 +141,7 @@ class PortPlugin(ResourcePlugin):
 
     # ---- create ----------------------------------------------------------------
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
-        network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id,
-                                      NETWORKS.c.port_security_enabled, NETWORKS.c.router_external)
-                               .where(NETWORKS.c.id == body["network_id"])).first()
-        if network is None or not (ctx.is_admin or network.project_id == ctx.project_id
-                                   or network.router_external):
-            raise exc.NetworkNotFound(id=body["network_id"])
+        network = network_for_port(conn, ctx, body["network_id"])
         port_id = str(uuid.uuid4())
         security = body.get("port_security_enabled")
         if security is None:
