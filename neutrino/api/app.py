@@ -11,6 +11,7 @@ from neutrino.api import discovery, errors, identity, openapi, resources
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
+from neutrino.core.rbac_policies import RbacPolicyPlugin
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.engine import Database, sqlite_url
 from neutrino.definitions import Api
@@ -24,6 +25,7 @@ PLUGINS = {
     "ports": PortPlugin,
     "network-ip-availabilities": IpAvailabilityPlugin,
     "availability_zones": AvailabilityZonePlugin,
+    "rbac-policies": RbacPolicyPlugin,
 }
 
 

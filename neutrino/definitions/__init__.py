@@ -11,6 +11,7 @@ from neutrino.definitions import (
     networks,
     ports,
     project_id,
+    rbac,
     standard_attrs,
 )
 from neutrino.definitions.base import Extension, ResourceSpec, compose
@@ -23,6 +24,7 @@ ALL_EXTENSIONS: list[Extension] = [
     *ports.EXTENSIONS,
     ip_availability.EXTENSION,
     *availability_zones.EXTENSIONS,
+    rbac.EXTENSION,
 ]
 
 
