@@ -106,6 +106,11 @@ class QuotaMissingTenant(NeutronException):
     message = "Tenant-id was missing from quota request."
 
 
+class InvalidActionForType(InvalidInput):
+    message = ("Invalid action '{action}' for object type '{object_type}'. Valid actions: "
+               "{valid_actions}.")
+
+
 # --- 403 ---------------------------------------------------------------------
 class NotAuthorized(NeutronException):
     status = 403
@@ -164,6 +169,10 @@ class ResourceNotFound(NotFound):
 
 class TenantQuotaNotFound(NotFound):
     message = "Quota for tenant {tenant_id} could not be found."
+
+
+class RbacPolicyNotFound(NotFound):
+    message = "RBAC policy {id} could not be found."
 
 
 # --- 409 ---------------------------------------------------------------------
@@ -226,6 +235,25 @@ class SegmentationIdInUse(InUse):
 
 class FlatNetworkInUse(InUse):
     message = ("Unable to create the flat network. Physical network {physical_network} is in use.")
+
+
+class InvalidSharedSetting(Conflict):
+    message = ("Unable to reconfigure sharing settings for network {network}: projects other "
+               "than its owner have ports on it that depend on this sharing.")
+
+
+class ExternalNetworkInUse(InUse):
+    message = ("External network {net_id} cannot be updated to be non-external: it has one or "
+               "more router gateway ports.")
+
+
+class RbacPolicyInUse(InUse):
+    message = ("RBAC policy on object {object_id} cannot be removed because other objects depend "
+               "on it. Details: {details}")
+
+
+class DuplicateRbacPolicy(Conflict):
+    message = "An RBAC policy with the same object, action and target project already exists."
 
 
 class OverQuota(Conflict):

@@ -14,6 +14,7 @@ from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailability
 from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
 from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
+from neutrino.core.rbac_policies import RbacPolicyPlugin
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.engine import Database, sqlite_url
 from neutrino.definitions import Api
@@ -28,6 +29,7 @@ PLUGINS = {
     "ports": PortPlugin,
     "network-ip-availabilities": IpAvailabilityPlugin,
     "availability_zones": AvailabilityZonePlugin,
+    "rbac-policies": RbacPolicyPlugin,
 }
 
 

@@ -35,15 +35,16 @@ class Parent:
         self.id_attribute = id_attribute
         self.plugin = plugin
 
-    def load(self, conn: Any, ids: Iterable[str]) -> dict[str, dict]:
+    def load(self, conn: Any, ctx: Context, ids: Iterable[str]) -> dict[str, dict]:
+        """The parents, as the caller would see them (e.g. ``shared`` for its project)."""
         ids = sorted({i for i in ids if i})
         if not ids:
             return {}
         if conn is None:
             with self.plugin.db.reader() as conn:
-                found = self.plugin.load_ids(conn, ids)
-        else:
-            found = self.plugin.load_ids(conn, ids)
+                return self.load(conn, ctx, ids)
+        found = self.plugin.load_ids(conn, ids)
+        self.plugin.personalize(conn, ctx, found)
         return {p["id"]: {f"{self.name}:{k}": v for k, v in p.items()} for p in found}
 
     def visible(self, ctx: Context, id_: str) -> dict:
@@ -84,11 +85,13 @@ class Authz:
             keys |= self.policy.target_keys(rule)
         return [p for p in self.parents if any(k.startswith(p.name + ":") for k in keys)]
 
-    def _targets(self, items: list[dict], rules: Iterable[str], conn: Any = None) -> list[Mapping]:
+    def _targets(self, ctx: Context, items: list[dict], rules: Iterable[str],
+                 conn: Any = None) -> list[Mapping]:
         parents = self._needed_parents(rules)
         if not parents:
             return items
-        loaded = [(p, p.load(conn, (i.get(p.id_attribute) for i in items))) for p in parents]
+        loaded = [(p, p.load(conn, ctx, (i.get(p.id_attribute) for i in items)))
+                  for p in parents]
         return [ChainMap(item, *(found.get(item.get(p.id_attribute), {}) for p, found in loaded))
                 for item in items]
 
@@ -127,8 +130,8 @@ class Authz:
         attr_rules = [r for r in self._attribute_rules("update") if r[1] in changes]
 
         def check(conn: Any, original: dict) -> None:
-            target = self._targets([original], [action, f"get_{self.singular}",
-                                                *(r for r, _a, _k in attr_rules)], conn)[0]
+            target = self._targets(d.ctx, [original], [action, f"get_{self.singular}",
+                                                       *(r for r, _a, _k in attr_rules)], conn)[0]
             self._authorize_or_hide(d, action, target)
             changed = ChainMap(changes, target)
             for rule, attribute, key in attr_rules:
@@ -140,7 +143,7 @@ class Authz:
         action = f"delete_{self.singular}"
 
         def check(conn: Any, original: dict) -> None:
-            target = self._targets([original], [action, f"get_{self.singular}"], conn)[0]
+            target = self._targets(d.ctx, [original], [action, f"get_{self.singular}"], conn)[0]
             self._authorize_or_hide(d, action, target)
         return check
 
@@ -188,7 +191,7 @@ class Authz:
         for rule in rules:
             keys |= self.policy.target_keys(rule)
         keys_order = sorted(keys)
-        targets = self._targets(items, rules)
+        targets = self._targets(d.ctx, items, rules)
         groups: dict[tuple, tuple[bool, tuple[str, ...]]] = {}
         out = []
         for item, target in zip(items, targets):
@@ -205,8 +208,3 @@ class Authz:
                 item = {k: v for k, v in item.items() if k not in hidden}
             out.append(item)
         return out
-
-    def can_see(self, d: Decisions, item: dict) -> bool:
-        target = self._targets([item], [f"get_{self.singular}"])[0]
-        return d.can(f"get_{self.singular}", target)
-

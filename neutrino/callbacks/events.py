@@ -33,4 +33,5 @@ class Resource(str, Enum):
     SUBNET = "subnet"
     PORT = "port"
     SEGMENT = "segment"
+    RBAC_POLICY = "rbac_policy"
     TAG = "tag"

@@ -1,18 +1,23 @@
-"""Networks: segments from the type drivers, MTU, external / port-security flags,
-VLAN transparency, availability zones; deletion with its service ports."""
+"""Networks: segments from the type drivers, MTU, port security, VLAN transparency,
+availability zones; deletion with its service ports.
+
+Whether a network is shared or external is not stored on the network: the
+``shared`` and ``router:external`` attributes are views of its RBAC policies
+(see ``rbac.py``), and setting them creates or deletes wildcard policies.
+"""
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, delete, exists, insert, select, update
+from sqlalchemy import Connection, Select, and_, delete, exists, insert, not_, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
 from neutrino.callbacks import Resource
 from neutrino.context import Context
-from neutrino.core.listing import column_filter
+from neutrino.core import rbac
 from neutrino.core.resource import TAGS, ResourcePlugin
 from neutrino.db import journal
 from neutrino.db.models.network import Network, NetworkSegment
@@ -25,9 +30,62 @@ SEGMENTS = NetworkSegment.__table__
 SUBNETS = Subnet.__table__
 PORTS = Port.__table__
 
+POLICIES = rbac.POLICIES
+
 # Ports the service creates for itself and removes with the network.
 AUTO_DELETE_OWNERS = ("network:dhcp",)
+ROUTER_GATEWAY = "network:router_gateway"
 PROVIDER_KEYS = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
+SHARED, EXTERNAL = rbac.ACCESS_SHARED, rbac.ACCESS_EXTERNAL
+
+
+def visible_networks(ctx: Context) -> ColumnElement | None:
+    """Networks the caller may see: its own, and those shared with it or external to it."""
+    if ctx.is_admin:
+        return None
+    return (NETWORKS.c.project_id == ctx.project_id) | rbac.granted(
+        "network", NETWORKS.c.id, (SHARED, EXTERNAL), ctx.project_id)
+
+
+def shared_with(ctx: Context) -> ColumnElement:
+    """Networks shared with the caller's project, or with every project."""
+    return rbac.granted("network", NETWORKS.c.id, (SHARED,), ctx.project_id)
+
+
+def network_for_port(conn: Connection, ctx: Context, network_id: str) -> Any:
+    """The network a new port of the caller goes on: its own, or one shared with it.
+
+    An external network that is not shared takes router gateways and floating IPs,
+    not ports of other projects: 403. A network the caller cannot see: 404.
+
+    The network row is share-locked first: revoking a grant locks it for update
+    before counting the ports that rely on the grant, so a port cannot slip in
+    between that count and the revocation (PostgreSQL; SQLite serialises writers)."""
+    row = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id,
+                              NETWORKS.c.port_security_enabled)
+                       .where(NETWORKS.c.id == network_id).with_for_update(read=True)).first()
+    if row is None:
+        raise exc.NetworkNotFound(id=network_id)
+    if ctx.is_admin or row.project_id == ctx.project_id:
+        return row
+    shared, external = conn.execute(select(
+        rbac.granted("network", network_id, (SHARED,), ctx.project_id),
+        rbac.granted("network", network_id, (EXTERNAL,), ctx.project_id))).one()
+    if shared:
+        return row
+    if external:
+        raise exc.PolicyNotAuthorized(
+            f"(create_port) is disallowed by policy: network {network_id} is external and not "
+            f"shared with project {ctx.project_id}")
+    raise exc.NetworkNotFound(id=network_id)
+
+
+def _relying_projects(conn: Connection, network_id: str, action: str) -> set[str]:
+    """Projects with ports on the network; for external access, with router gateways."""
+    stmt = select(PORTS.c.project_id).where(PORTS.c.network_id == network_id).distinct()
+    if action == EXTERNAL:
+        stmt = stmt.where(PORTS.c.device_owner == ROUTER_GATEWAY)
+    return set(conn.scalars(stmt))
 
 
 class NetworkPlugin(ResourcePlugin):
@@ -35,7 +93,7 @@ class NetworkPlugin(ResourcePlugin):
     resource = Resource.NETWORK
     not_found = exc.NetworkNotFound
     quota_resource = "network"
-    column_names = {"tenant_id": "project_id", "router:external": "router_external"}
+    column_names = {"tenant_id": "project_id"}
 
     def __init__(self, db: Any, conf: Any) -> None:
         super().__init__(db, conf)
@@ -45,9 +103,9 @@ class NetworkPlugin(ResourcePlugin):
         for key, col in zip(PROVIDER_KEYS, (seg.network_type, seg.physical_network,
                                             seg.segmentation_id)):
             self.filters[key] = self._segment_filter(col)
-        self.filters["shared"] = lambda stmt, values: stmt if False in values else stmt.where(
-            NETWORKS.c.id.is_(None))
-        self.filters["router:external"] = column_filter(NETWORKS.c.router_external)
+        external = rbac.any_policy("network", NETWORKS.c.id, EXTERNAL)
+        self.filters["router:external"] = lambda stmt, values: (
+            stmt if len(set(values)) > 1 else stmt.where(external if values[0] else ~external))
 
     @staticmethod
     def _segment_filter(col: Any):
@@ -57,9 +115,14 @@ class NetworkPlugin(ResourcePlugin):
         return apply
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
-        if ctx.is_admin:
-            return None
-        return (NETWORKS.c.project_id == ctx.project_id) | NETWORKS.c.router_external
+        return visible_networks(ctx)
+
+    def apply_filter(self, ctx: Context, stmt: Select, name: str, values: list) -> Select:
+        if name == "shared":  # as the caller sees it: shared with everyone or with it
+            if len(set(values)) > 1:
+                return stmt
+            return stmt.where(shared_with(ctx) if values[0] else not_(shared_with(ctx)))
+        return super().apply_filter(ctx, stmt, name, values)
 
     # ---- rendering -------------------------------------------------------------
     def load(self, conn: Connection, ids_query: Select, rows: list,
@@ -69,6 +132,15 @@ class NetworkPlugin(ResourcePlugin):
         for seg in conn.execute(select(SEGMENTS).where(SEGMENTS.c.network_id.in_(ids_query))
                                 .order_by(SEGMENTS.c.segment_index)):
             segments.setdefault(seg.network_id, []).append(seg)
+        shared: set[str] = set()
+        external: set[str] = set()
+        for net_id, action in conn.execute(
+                select(POLICIES.c.object_id, POLICIES.c.action).where(
+                    POLICIES.c.object_type == "network", POLICIES.c.object_id.in_(ids_query),
+                    or_(POLICIES.c.action == EXTERNAL,
+                        and_(POLICIES.c.action == SHARED,
+                             POLICIES.c.target_project == rbac.WILDCARD)))):
+            (external if action == EXTERNAL else shared).add(net_id)
         subnets: dict[str, list[str]] = {}
         for net_id, sub_id in conn.execute(select(SUBNETS.c.network_id, SUBNETS.c.id)
                                            .where(SUBNETS.c.network_id.in_(ids_query))
@@ -83,8 +155,8 @@ class NetworkPlugin(ResourcePlugin):
             net = self.standard_fields(row, tags)
             net.update({
                 "admin_state_up": row.admin_state_up, "status": row.status,
-                "subnets": subnets.get(row.id, []), "shared": False,
-                "router:external": row.router_external, "mtu": row.mtu,
+                "subnets": subnets.get(row.id, []), "shared": row.id in shared,
+                "router:external": row.id in external, "mtu": row.mtu,
                 "port_security_enabled": row.port_security_enabled,
                 "vlan_transparent": row.vlan_transparent,
                 "availability_zone_hints": hints,
@@ -97,6 +169,17 @@ class NetworkPlugin(ResourcePlugin):
             out.append(net)
         return out
 
+    def personalize(self, conn: Connection, ctx: Context, items: list[dict]) -> None:
+        """A network shared with the caller's project alone is ``shared`` to it too."""
+        if not ctx.project_id or not any(item.get("shared") is False for item in items):
+            return
+        mine = set(conn.scalars(select(POLICIES.c.object_id).where(
+            POLICIES.c.object_type == "network", POLICIES.c.action == SHARED,
+            POLICIES.c.target_project == ctx.project_id)))
+        for item in items:
+            if item.get("shared") is False and item["id"] in mine:
+                item["shared"] = True
+
     # ---- create ----------------------------------------------------------------
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         net_id = str(uuid.uuid4())
@@ -107,10 +190,10 @@ class NetworkPlugin(ResourcePlugin):
                        if az not in self.conf.availability_zones]
         if unknown_azs:
             raise exc.AvailabilityZoneNotFound(availability_zone=unknown_azs[0])
+        row = self.new_standard_row(ctx, body, net_id)
         conn.execute(insert(NETWORKS).values(
-            **self.new_standard_row(ctx, body, net_id),
-            admin_state_up=body.get("admin_state_up", True), status="ACTIVE",
-            router_external=body.get("router:external", False), mtu=0,
+            **row,
+            admin_state_up=body.get("admin_state_up", True), status="ACTIVE", mtu=0,
             port_security_enabled=body.get("port_security_enabled", True),
             vlan_transparent=bool(body.get("vlan_transparent")),
             availability_zone_hints=orjson.dumps(body.get("availability_zone_hints", [])).decode(),
@@ -122,6 +205,9 @@ class NetworkPlugin(ResourcePlugin):
         if mtu is not None and mtu > max_mtu:
             raise exc.InvalidInput(error_message=f"Requested MTU is too big, maximum is {max_mtu}")
         conn.execute(update(NETWORKS).where(NETWORKS.c.id == net_id).values(mtu=mtu or max_mtu))
+        for flag, action in (("shared", SHARED), ("router:external", EXTERNAL)):
+            if body.get(flag):
+                rbac.add(conn, row["project_id"], "network", net_id, action, rbac.WILDCARD)
         return net_id
 
     def _reserve_segment(self, conn: Connection, net_id: str,
@@ -164,8 +250,10 @@ class NetworkPlugin(ResourcePlugin):
                     "dns_domain"):
             if key in body:
                 values[key] = body[key]
+        if "shared" in body:
+            self._set_shared(conn, original, body["shared"])
         if "router:external" in body:
-            values["router_external"] = body["router:external"]
+            self._set_external(conn, original, body["router:external"])
         if "mtu" in body:
             driver = self.type_drivers[original["provider:network_type"]]
             max_mtu = driver.mtu(self.conf)
@@ -175,6 +263,37 @@ class NetworkPlugin(ResourcePlugin):
             values["mtu"] = body["mtu"]
         if values:
             conn.execute(update(NETWORKS).where(NETWORKS.c.id == original["id"]).values(**values))
+
+    @staticmethod
+    def _set_shared(conn: Connection, original: dict, shared: bool) -> None:
+        """shared=true adds the wildcard access_as_shared policy, false removes it (409
+        while projects that only it lets in have ports on the network)."""
+        net_id = original["id"]
+        wildcard = [p for p in rbac.policies(conn, "network", net_id, SHARED)
+                    if p.target_project == rbac.WILDCARD]
+        if shared and not wildcard:
+            rbac.add(conn, original["project_id"], "network", net_id, SHARED, rbac.WILDCARD)
+        elif not shared and wildcard:
+            rbac.check_access_kept(conn, NETWORK_TYPE, net_id, original["project_id"], SHARED,
+                                   [rbac.WILDCARD], None,
+                                   lambda details: exc.InvalidSharedSetting(network=net_id))
+            rbac.remove(conn, wildcard)
+
+    @staticmethod
+    def _set_external(conn: Connection, original: dict, external: bool) -> None:
+        """router:external=true adds the wildcard access_as_external policy (unless the
+        network is external already, to some projects); false removes every
+        access_as_external policy, refused while routers have gateways on it."""
+        net_id = original["id"]
+        policies = rbac.policies(conn, "network", net_id, EXTERNAL)
+        if external and not policies:
+            rbac.add(conn, original["project_id"], "network", net_id, EXTERNAL, rbac.WILDCARD)
+        elif not external and policies:
+            if conn.execute(select(PORTS.c.id).where(PORTS.c.network_id == net_id,
+                                                     PORTS.c.device_owner == ROUTER_GATEWAY)
+                            .limit(1)).first():
+                raise exc.ExternalNetworkInUse(net_id=net_id)
+            rbac.remove(conn, policies)
 
     # ---- delete ----------------------------------------------------------------
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
@@ -191,4 +310,11 @@ class NetworkPlugin(ResourcePlugin):
         conn.execute(delete(TAGS).where(TAGS.c.resource_id.in_([*auto_ports, *subnet_ids])))
         conn.execute(delete(PORTS).where(PORTS.c.network_id == net_id))
         conn.execute(delete(SUBNETS).where(SUBNETS.c.network_id == net_id))
+        rbac.remove(conn, rbac.policies(conn, "network", net_id))
         super().remove(conn, ctx, original)
+
+
+NETWORK_TYPE = rbac.ObjectType(
+    name="network", table=NETWORKS, actions=(SHARED, EXTERNAL), not_found=exc.NetworkNotFound,
+    visible=visible_networks, relying_projects=_relying_projects, plugin=NetworkPlugin)
+rbac.register(NETWORK_TYPE)

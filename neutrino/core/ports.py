@@ -18,6 +18,7 @@ from neutrino.context import Context
 from neutrino.core import addressing, ipam
 from neutrino.core.ipam import SubnetInfo
 from neutrino.core.listing import column_filter
+from neutrino.core.networks import network_for_port
 from neutrino.core.resource import ResourcePlugin
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.models.network import Network
@@ -51,9 +52,11 @@ class PortPlugin(ResourcePlugin):
             s, [("subnet_id", x) for x in v])
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
+        """Own ports, and every port on the caller's networks."""
         if ctx.is_admin:
             return None
-        return PORTS.c.project_id == ctx.project_id
+        return (PORTS.c.project_id == ctx.project_id) | PORTS.c.network_id.in_(
+            select(NETWORKS.c.id).where(NETWORKS.c.project_id == ctx.project_id))
 
     @staticmethod
     def _fixed_ips_filter(stmt: Select, terms: list[tuple[str, Any]]) -> Select:
@@ -131,12 +134,7 @@ class PortPlugin(ResourcePlugin):
 
     # ---- create ----------------------------------------------------------------
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
-        network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id,
-                                      NETWORKS.c.port_security_enabled, NETWORKS.c.router_external)
-                               .where(NETWORKS.c.id == body["network_id"])).first()
-        if network is None or not (ctx.is_admin or network.project_id == ctx.project_id
-                                   or network.router_external):
-            raise exc.NetworkNotFound(id=body["network_id"])
+        network = network_for_port(conn, ctx, body["network_id"])
         port_id = str(uuid.uuid4())
         security = body.get("port_security_enabled")
         if security is None:

@@ -81,6 +81,16 @@ class ResourcePlugin:
             return None
         return self.table.c.project_id == ctx.project_id
 
+    def personalize(self, conn: Connection, ctx: Context, items: list[dict]) -> None:
+        """Adjust rendered items to what this caller sees (e.g. a network shared with
+        the caller's project). ``load`` renders the caller-independent view, which is
+        also what the journal records."""
+
+    @staticmethod
+    def revision_of(item: dict) -> int:
+        """The revision the journal records for a rendered item."""
+        return item["revision_number"]
+
     # ---- reading --------------------------------------------------------------
     def sortable_column(self, name: str):
         return self.table.c[self.column_names.get(name, name)]
@@ -97,7 +107,7 @@ class ResourcePlugin:
     def _list(self, conn: Connection, ctx: Context, query: ListQuery) -> list[dict]:
         stmt = self.base_query(ctx)
         for name, values in query.filters.items():
-            stmt = self.filters[name](stmt, values)
+            stmt = self.apply_filter(ctx, stmt, name, values)
         columns = {name: self.sortable_column(name) for name, _asc in query.sorts}
         stmt = apply_sort_and_page(conn, stmt, query, columns, self.table.c.id)
         rows = conn.execute(stmt).all()
@@ -105,7 +115,9 @@ class ResourcePlugin:
             rows.reverse()
         ids = select(stmt.subquery().c.id)
         fields = frozenset(query.fields) if query.fields else None
-        return self.load(conn, ids, rows, fields)
+        items = self.load(conn, ids, rows, fields)
+        self.personalize(conn, ctx, items)
+        return items
 
     def get(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict:
         with self.db.reader() as conn:
@@ -119,8 +131,10 @@ class ResourcePlugin:
         rows = conn.execute(stmt).all()
         if not rows:
             raise self.not_found(id=id)
-        return self.load(conn, select(self.table.c.id).where(self.table.c.id == id), rows,
-                         frozenset(fields) if fields else None)[0]
+        items = self.load(conn, select(self.table.c.id).where(self.table.c.id == id), rows,
+                          frozenset(fields) if fields else None)
+        self.personalize(conn, ctx, items)
+        return items[0]
 
     def load_ids(self, conn: Connection, ids: list[str]) -> list[dict]:
         """Render the given rows, in the given order, whoever may see them."""
@@ -130,6 +144,11 @@ class ResourcePlugin:
         order = {id_: i for i, id_ in enumerate(ids)}
         rows.sort(key=lambda r: order[r.id])
         return self.load(conn, select(self.table.c.id).where(self.table.c.id.in_(ids)), rows, None)
+
+    def apply_filter(self, ctx: Context, stmt: Select, name: str, values: list) -> Select:
+        """Narrow a list to items matching any of ``values``; override for filters whose
+        meaning depends on the caller."""
+        return self.filters[name](stmt, values)
 
     # ---- tag filters ----------------------------------------------------------
     def _has_all_tags(self, tags: list[str]) -> ColumnElement:
@@ -196,8 +215,9 @@ class ResourcePlugin:
         for body, result in zip(bodies, results):
             self._publish(event, DBEventPayload(ctx, resource_id=result["id"], request_body=body,
                                                 desired_state=result, connection=conn))
-        journal.append_many(conn, [(self.resource.value, r["id"], operation, r["revision_number"],
+        journal.append_many(conn, [(self.resource.value, r["id"], operation, self.revision_of(r),
                                     r) for r in results])
+        self.personalize(conn, ctx, results)
         return results
 
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
@@ -242,7 +262,7 @@ class ResourcePlugin:
             self._publish(Event.PRECOMMIT_DELETE, DBEventPayload(
                 ctx, resource_id=id, states=(original,), connection=conn))
             journal.append(conn, self.resource.value, id, "delete",
-                           original["revision_number"] + 1, original)
+                           self.revision_of(original) + 1, original)
             return original
 
         original = self.db.write(txn)
@@ -263,6 +283,12 @@ class ResourcePlugin:
         """Count a change of the resource: revision + 1 and updated_at now."""
         conn.execute(update(self.table).where(self.table.c.id == id).values(
             revision_number=self.table.c.revision_number + 1, updated_at=utcnow()))
+
+    def touch(self, conn: Connection, ctx: Context, id: str) -> None:
+        """Count a change made elsewhere that alters how the resource renders (an RBAC
+        policy): a revision bump, precommit callbacks and a journal row, in ``conn``."""
+        self.bump(conn, id)
+        self._committing(conn, ctx, [id], "update", Event.PRECOMMIT_UPDATE, [None])
 
     @staticmethod
     def owner(ctx: Context, body: dict) -> str:

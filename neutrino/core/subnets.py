@@ -13,6 +13,7 @@ from neutrino.callbacks import Resource
 from neutrino.context import Context
 from neutrino.core import addressing
 from neutrino.core.ipam import SubnetInfo
+from neutrino.core.networks import shared_with, visible_networks
 from neutrino.core.resource import ResourcePlugin
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import IpAllocation, Port
@@ -39,16 +40,21 @@ class SubnetPlugin(ResourcePlugin):
     not_found = exc.SubnetNotFound
     quota_resource = "subnet"
 
-    def __init__(self, db: Any, conf: Any) -> None:
-        super().__init__(db, conf)
-        self.filters["shared"] = lambda stmt, values: stmt if False in values else stmt.where(
-            SUBNETS.c.id.is_(None))
-
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
-        if ctx.is_admin:
+        """Own subnets, and every subnet of a network the caller may see."""
+        networks = visible_networks(ctx)
+        if networks is None:
             return None
-        external = select(NETWORKS.c.id).where(NETWORKS.c.router_external)
-        return (SUBNETS.c.project_id == ctx.project_id) | SUBNETS.c.network_id.in_(external)
+        return (SUBNETS.c.project_id == ctx.project_id) | SUBNETS.c.network_id.in_(
+            select(NETWORKS.c.id).where(networks))
+
+    def apply_filter(self, ctx: Context, stmt: Select, name: str, values: list) -> Select:
+        if name == "shared":  # the network is shared with the caller (as networks show it)
+            if len(set(values)) > 1:
+                return stmt
+            shared = SUBNETS.c.network_id.in_(select(NETWORKS.c.id).where(shared_with(ctx)))
+            return stmt.where(shared if values[0] else ~shared)
+        return super().apply_filter(ctx, stmt, name, values)
 
     # ---- rendering -------------------------------------------------------------
     def load(self, conn: Connection, ids_query: Select, rows: list,
@@ -84,7 +90,10 @@ class SubnetPlugin(ResourcePlugin):
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id).where(
             NETWORKS.c.id == body["network_id"])).first()
-        if network is None or not (ctx.is_admin or network.project_id == ctx.project_id):
+        # Who may add subnets to a network it sees is the policy's call (create_subnet).
+        visible = visible_networks(ctx)
+        if network is None or (visible is not None and not conn.execute(
+                select(NETWORKS.c.id).where(NETWORKS.c.id == network.id, visible)).first()):
             raise exc.NetworkNotFound(id=body["network_id"])
         net = addressing.check_cidr(body["cidr"], body["ip_version"])
         ra_mode, addr_mode = body.get("ipv6_ra_mode"), body.get("ipv6_address_mode")

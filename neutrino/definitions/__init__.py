@@ -12,6 +12,7 @@ from neutrino.definitions import (
     ports,
     project_id,
     quotas,
+    rbac,
     standard_attrs,
 )
 from neutrino.definitions.base import Extension, ResourceSpec, compose
@@ -25,6 +26,7 @@ ALL_EXTENSIONS: list[Extension] = [
     ip_availability.EXTENSION,
     *availability_zones.EXTENSIONS,
     *quotas.EXTENSIONS,
+    rbac.EXTENSION,
 ]
 
 

@@ -24,7 +24,10 @@ NETWORK = Resource(
         ID, NAME, *OWNED, ADMIN_STATE_UP,
         Attribute("status", String(16), "ACTIVE, DOWN, BUILD or ERROR.", filter=True, sort=True),
         Attribute("subnets", ListOf(Uuid()), "IDs of the network's subnets."),
-        Attribute("shared", Boolean(), "Shared with every project.", default=False, filter=True),
+        # A view of the network's RBAC policies: true when access_as_shared is granted to
+        # every project, or to the caller's. Setting it adds or removes the wildcard one.
+        Attribute("shared", Boolean(), "Shared with every project (or with the caller's).",
+                  default=False, post=True, put=True, filter=True),
     ),
 )
 
@@ -60,8 +63,8 @@ SUBNET = Resource(
                   post=True, filter=True, sort=True),
         Attribute("subnetpool_id", Nullable(Uuid()), "Subnet pool the cidr came from.",
                   default=None, filter=True, sort=True),
-        Attribute("shared", Boolean(), "Whether the network is shared.", visible=False,
-                  filter=True),
+        Attribute("shared", Boolean(), "Whether the network is shared with the caller.",
+                  visible=False, filter=True),
     ),
 )
 

@@ -6,6 +6,8 @@ from neutrino.definitions.kinds import Boolean, Integer, ListOf, Nullable, OneOf
 EXTERNAL_NET = Extension(
     alias="external-net", name="Neutron external network",
     description="Adds external network attribute to network resource.",
+    # A view of the network's RBAC policies: true while any access_as_external policy
+    # exists. Setting it adds the wildcard one; clearing it removes them all.
     extends={"networks": (Attribute("router:external", Boolean(), "External network.",
                                     default=False, post=True, put=True, filter=True),)},
 )

@@ -28,7 +28,7 @@ RULES = [
     *resource_rules("port", "/ports", {
         "create": any_of(ADMIN_OR_PROJECT_MEMBER, SERVICE),
         "get": any_of(ADMIN, SERVICE, PROJECT_READER, NET_OWNER_READER),
-        "update": any_of(ADMIN, SERVICE, PROJECT_MEMBER, NET_OWNER_MEMBER),
+        "update": any_of(ADMIN, SERVICE, PROJECT_MEMBER),
         "delete": any_of(ADMIN, SERVICE, PROJECT_MEMBER, NET_OWNER_MEMBER),
     }, {
         "create:device_owner": any_of(NOT_NETWORK_DEVICE, NET_OWNER_SIDE),

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from oslo_policy import policy
 
-from neutrino.policy import availability, base, networks, ports, quotas, subnets
+from neutrino.policy import availability, base, networks, ports, quotas, rbac, subnets
 
 
 def list_rules() -> list[policy.RuleDefault]:
     return [*base.RULES, *networks.RULES, *subnets.RULES, *ports.RULES, *availability.RULES,
-            *quotas.RULES]
+            *quotas.RULES, *rbac.RULES]

@@ -8,7 +8,7 @@ IMPLEMENTED = {
     "vlan-transparent", "network_availability_zone", "allowed-address-pairs", "extra_dhcp_opt",
     "binding", "ip_allocation", "dns-integration", "port-mac-address-regenerate",
     "ip-substring-filtering", "subnet-service-types", "network-ip-availability",
-    "availability_zone", "availability_zone_filter",
+    "availability_zone", "availability_zone_filter", "rbac-policies",
     "quotas", "quota_details", "quota-check-limit", "quota-check-limit-default",
 }
 

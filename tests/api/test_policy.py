@@ -25,7 +25,10 @@ def _reader(server, project: str) -> Client:
 def test_reader_lists_and_shows_but_cannot_write(server, member, project_id):
     net = member.network()
     reader = _reader(server, project_id)
-    assert [n["id"] for n in reader.get("/v2.0/networks").json["networks"]] == [net["id"]]
+    listed = reader.get("/v2.0/networks").json["networks"]
+    # Besides its own, a project sees what other tests shared or made external.
+    assert [n["id"] for n in listed if n["project_id"] == project_id] == [net["id"]]
+    assert all(n["shared"] or n["router:external"] for n in listed if n["id"] != net["id"])
     assert reader.get(f"/v2.0/networks/{net['id']}").status == 200
     denied = reader.post("/v2.0/networks", {"network": {"name": "x"}})
     assert denied.status == 403 and denied.error_type == "PolicyNotAuthorized"

@@ -8,11 +8,12 @@ from neutrino.db.models.base import Base, StandardAttributes
 
 
 class Network(StandardAttributes, Base):
+    """A network; whether it is shared or external lives in ``rbac_policies``."""
+
     __tablename__ = "networks"
 
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
-    router_external: Mapped[bool] = mapped_column(Boolean, default=False)
     mtu: Mapped[int] = mapped_column(Integer)
     port_security_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     vlan_transparent: Mapped[bool] = mapped_column(Boolean, default=False)

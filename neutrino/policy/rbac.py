@@ -1,0 +1,21 @@
+"""Who may share what: owners share their objects with chosen projects; sharing
+with every project ('*') is for admins."""
+from neutrino.policy.base import (
+    ADMIN,
+    ADMIN_OR_PROJECT_MEMBER,
+    ADMIN_OR_PROJECT_READER,
+    any_of,
+    resource_rules,
+)
+
+NOT_WILDCARD = "not field:rbac_policy:target_tenant=*"
+
+RULES = resource_rules("rbac_policy", "/rbac-policies", {
+    "create": ADMIN_OR_PROJECT_MEMBER,
+    "get": ADMIN_OR_PROJECT_READER,
+    "update": ADMIN_OR_PROJECT_MEMBER,
+    "delete": ADMIN_OR_PROJECT_MEMBER,
+}, {
+    "create:target_tenant": any_of(ADMIN, NOT_WILDCARD),
+    "update:target_tenant": any_of(ADMIN, NOT_WILDCARD),
+})
