@@ -11,6 +11,7 @@ from neutrino.api import discovery, errors, identity, openapi, resources
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
+from neutrino.core.security_groups import SecurityGroupPlugin, SecurityGroupRulePlugin
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.engine import Database, sqlite_url
 from neutrino.definitions import Api
@@ -22,6 +23,8 @@ PLUGINS = {
     "networks": NetworkPlugin,
     "subnets": SubnetPlugin,
     "ports": PortPlugin,
+    "security-groups": SecurityGroupPlugin,
+    "security-group-rules": SecurityGroupRulePlugin,
     "network-ip-availabilities": IpAvailabilityPlugin,
     "availability_zones": AvailabilityZonePlugin,
 }

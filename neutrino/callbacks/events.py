@@ -32,5 +32,7 @@ class Resource(str, Enum):
     NETWORK = "network"
     SUBNET = "subnet"
     PORT = "port"
+    SECURITY_GROUP = "security_group"
+    SECURITY_GROUP_RULE = "security_group_rule"
     SEGMENT = "segment"
     TAG = "tag"

@@ -11,6 +11,7 @@ from neutrino.definitions import (
     networks,
     ports,
     project_id,
+    security_groups,
     standard_attrs,
 )
 from neutrino.definitions.base import Extension, ResourceSpec, compose
@@ -21,6 +22,7 @@ ALL_EXTENSIONS: list[Extension] = [
     *listing.EXTENSIONS,
     *networks.EXTENSIONS,
     *ports.EXTENSIONS,
+    *security_groups.EXTENSIONS,
     ip_availability.EXTENSION,
     *availability_zones.EXTENSIONS,
 ]

@@ -8,7 +8,9 @@ IMPLEMENTED = {
     "vlan-transparent", "network_availability_zone", "allowed-address-pairs", "extra_dhcp_opt",
     "binding", "ip_allocation", "dns-integration", "port-mac-address-regenerate",
     "ip-substring-filtering", "subnet-service-types", "network-ip-availability",
-    "availability_zone", "availability_zone_filter",
+    "availability_zone", "availability_zone_filter", "security-group", "stateful-security-group",
+    "security-groups-normalized-cidr", "security-groups-rules-belongs-to-default-sg",
+    "port-security-groups-filtering",
 }
 
 
