@@ -15,6 +15,7 @@ from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
 from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
 from neutrino.core.rbac_policies import RbacPolicyPlugin
+from neutrino.core.security_groups import SecurityGroupPlugin, SecurityGroupRulePlugin
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.engine import Database, sqlite_url
 from neutrino.definitions import Api
@@ -27,6 +28,8 @@ PLUGINS = {
     "networks": NetworkPlugin,
     "subnets": SubnetPlugin,
     "ports": PortPlugin,
+    "security-groups": SecurityGroupPlugin,
+    "security-group-rules": SecurityGroupRulePlugin,
     "network-ip-availabilities": IpAvailabilityPlugin,
     "availability_zones": AvailabilityZonePlugin,
     "rbac-policies": RbacPolicyPlugin,

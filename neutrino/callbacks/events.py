@@ -32,6 +32,8 @@ class Resource(str, Enum):
     NETWORK = "network"
     SUBNET = "subnet"
     PORT = "port"
+    SECURITY_GROUP = "security_group"
+    SECURITY_GROUP_RULE = "security_group_rule"
     SEGMENT = "segment"
     RBAC_POLICY = "rbac_policy"
     TAG = "tag"

@@ -19,6 +19,7 @@ from neutrino.core import addressing, ipam
 from neutrino.core.ipam import SubnetInfo
 from neutrino.core.listing import column_filter
 from neutrino.core.networks import network_for_port
+from neutrino.core.port_security_groups import PortSecurityGroups
 from neutrino.core.resource import ResourcePlugin
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.models.network import Network
@@ -50,6 +51,8 @@ class PortPlugin(ResourcePlugin):
             s, [("ip_address", x) for x in v])
         self.filters["subnet_id"] = lambda s, v: self._fixed_ips_filter(
             s, [("subnet_id", x) for x in v])
+        self.security_groups = PortSecurityGroups(db, conf)
+        self.filters.update(self.security_groups.filters())
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Own ports, and every port on the caller's networks."""
@@ -102,6 +105,7 @@ class PortPlugin(ResourcePlugin):
                     .where(DHCP_OPTS.c.port_id.in_(ids_query)).order_by(DHCP_OPTS.c.id)):
                 opts.setdefault(port_id, []).append(
                     {"opt_name": name, "opt_value": value, "ip_version": version})
+        groups = self.security_groups.load(conn, ids_query) if wanted("security_groups") else {}
         domain = self.conf.dns_domain
         loads = orjson.loads
         out = []
@@ -119,6 +123,7 @@ class PortPlugin(ResourcePlugin):
                 "fixed_ips": port_ips,
                 "allowed_address_pairs": pairs.get(row.id, []),
                 "extra_dhcp_opts": opts.get(row.id, []),
+                "security_groups": groups.get(row.id, []),
                 "port_security_enabled": row.port_security_enabled,
                 "ip_allocation": row.ip_allocation,
                 "dns_name": hostname,
@@ -133,6 +138,10 @@ class PortPlugin(ResourcePlugin):
         return out
 
     # ---- create ----------------------------------------------------------------
+    def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
+        self.security_groups.prepare(ctx, bodies)
+        return super().create_bulk(ctx, bodies)
+
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         network = network_for_port(conn, ctx, body["network_id"])
         port_id = str(uuid.uuid4())
@@ -168,6 +177,7 @@ class PortPlugin(ResourcePlugin):
         self._store_ips(conn, port_id, network.id, chosen, start=0)
         self._store_pairs(conn, port_id, mac, pairs)
         self._store_dhcp_opts(conn, port_id, body.get("extra_dhcp_opts", []), [])
+        self.security_groups.on_create(conn, ctx, port_id, body, security)
         return port_id
 
     def _generate_mac(self, conn: Connection, network_id: str) -> str:
@@ -328,6 +338,7 @@ class PortPlugin(ResourcePlugin):
         if "extra_dhcp_opts" in body:
             self._store_dhcp_opts(conn, port_id, body["extra_dhcp_opts"],
                                   original["extra_dhcp_opts"])
+        self.security_groups.on_update(conn, original, body)
         if "fixed_ips" in body or mac != original["mac_address"]:
             self._update_ips(conn, original, body.get("fixed_ips"), mac,
                              body.get("device_owner", original["device_owner"]))

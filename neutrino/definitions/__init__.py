@@ -13,6 +13,7 @@ from neutrino.definitions import (
     project_id,
     quotas,
     rbac,
+    security_groups,
     standard_attrs,
 )
 from neutrino.definitions.base import Extension, ResourceSpec, compose
@@ -23,6 +24,7 @@ ALL_EXTENSIONS: list[Extension] = [
     *listing.EXTENSIONS,
     *networks.EXTENSIONS,
     *ports.EXTENSIONS,
+    *security_groups.EXTENSIONS,
     ip_availability.EXTENSION,
     *availability_zones.EXTENSIONS,
     *quotas.EXTENSIONS,

@@ -343,3 +343,22 @@ class KeyValueQuery(Kind):
         if key not in self.keys:
             raise ValueError(f"'{key}' is not one of {sorted(self.keys)}")
         return key, self.keys[key].from_query(raw)
+
+
+@dataclass(frozen=True)
+class StringOrInteger(Kind):
+    """A string, or an integer given as a number; returned as a string (a security
+    group rule's protocol: a name or an IP protocol number)."""
+
+    max_len: int = 255
+
+    def convert(self, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError(f"'{value}' is not a string or an integer")
+        text = str(value)
+        if len(text) > self.max_len:
+            raise ValueError(f"'{value}' exceeds maximum length of {self.max_len}")
+        return text
+
+    def schema(self) -> dict:
+        return {"type": ["string", "integer"]}

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 from oslo_policy import policy
 
-from neutrino.policy import availability, base, networks, ports, quotas, rbac, subnets
+from neutrino.policy import (
+    availability,
+    base,
+    networks,
+    ports,
+    quotas,
+    rbac,
+    security_groups,
+    subnets,
+)
 
 
 def list_rules() -> list[policy.RuleDefault]:
     return [*base.RULES, *networks.RULES, *subnets.RULES, *ports.RULES, *availability.RULES,
-            *quotas.RULES, *rbac.RULES]
+            *quotas.RULES, *rbac.RULES, *security_groups.RULES]

@@ -10,6 +10,9 @@ IMPLEMENTED = {
     "ip-substring-filtering", "subnet-service-types", "network-ip-availability",
     "availability_zone", "availability_zone_filter", "rbac-policies",
     "quotas", "quota_details", "quota-check-limit", "quota-check-limit-default",
+    "security-group", "stateful-security-group",
+    "security-groups-normalized-cidr", "security-groups-rules-belongs-to-default-sg",
+    "port-security-groups-filtering",
 }
 
 

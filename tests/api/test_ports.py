@@ -233,7 +233,9 @@ def test_port_disabling_security_with_address_pairs_is_409(admin, net):
     port = admin.port(net["id"], allowed_address_pairs=[{"ip_address": "10.0.0.200"}])
     r = _put(admin, port, port_security_enabled=False)
     assert r.status == 409 and r.error_type == "AddressPairAndPortSecurityRequired"
-    r = _put(admin, port, port_security_enabled=False, allowed_address_pairs=[])
+    # Its security groups (the default one) must go too, as in Neutron.
+    r = _put(admin, port, port_security_enabled=False, allowed_address_pairs=[],
+             security_groups=[])
     assert r.status == 200 and r.json["port"]["port_security_enabled"] is False
 
 

@@ -33,8 +33,7 @@ def test_registry_shows_the_configured_resources_and_counts_the_declared_ones():
     assert registry.tables["subnet"] is SubnetPlugin.table
     assert registry.tables["port"] is PortPlugin.table
     uncounted = {n for n, t in registry.tables.items() if t is None}
-    assert uncounted == {"router", "floatingip", "security_group", "security_group_rule",
-                         "subnetpool"}
+    assert uncounted == {"router", "floatingip", "subnetpool"}
 
 
 def test_default_limits_are_read_at_use_time_and_any_negative_is_unlimited(conf):

@@ -54,9 +54,10 @@ class ServerProcess:
             try:
                 if requests.get(self.url + "/", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or workers still booting on a busy machine
             time.sleep(0.05)
+        self.stop()  # the caller gets no handle to stop it with
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
 
     def log(self) -> str:
