@@ -44,11 +44,16 @@ UNAUTHENTICATED = Expect(HIDDEN, 401, 401, 401, 401)
 class Kind:
     """One resource type: how to make one in project A, and what others get."""
 
-    collection: str
+    collection: str  # the list's body key
     path: str
     make: Callable[[Client, dict], dict]  # owner client, scratch -> create body
     update: dict
     other_member: Expect
+
+    @property
+    def changed(self) -> tuple[str, Any]:
+        """The attribute the update sets, and its new value."""
+        return next(iter(next(iter(self.update.values())).items()))
 
 
 def _net(owner: Client, scratch: dict) -> dict:
@@ -66,6 +71,25 @@ def _port(owner: Client, scratch: dict) -> dict:
     return {"port": {"network_id": scratch["network"]["id"], "project_id": scratch["project"]}}
 
 
+def _group(owner: Client, scratch: dict) -> dict:
+    return {"security_group": {"name": "sg-" + uuid.uuid4().hex[:6],
+                               "project_id": scratch["project"]}}
+
+
+def _rule(owner: Client, scratch: dict) -> dict:
+    if "group" not in scratch:
+        scratch["group"] = owner.create("security-groups", "security_group", name="iso")
+    port = 1000 + uuid.uuid4().int % 60000
+    return {"security_group_rule": {"security_group_id": scratch["group"]["id"],
+                                    "direction": "ingress", "protocol": "tcp",
+                                    "port_range_min": port, "port_range_max": port}}
+
+
+def _rbac(owner: Client, scratch: dict) -> dict:
+    return {"rbac_policy": {"object_type": "network", "object_id": scratch["network"]["id"],
+                            "action": "access_as_shared", "target_tenant": uuid.uuid4().hex}}
+
+
 KINDS = [
     # Another project may not create in A's project (403); it cannot even see
     # A's network to put a subnet or port on it (404).
@@ -75,6 +99,13 @@ KINDS = [
          Expect(HIDDEN, 404, 404, 404, 404)),
     Kind("ports", "/v2.0/ports", _port, {"port": {"name": "changed"}},
          Expect(HIDDEN, 404, 404, 404, 404)),
+    Kind("security_groups", "/v2.0/security-groups", _group,
+         {"security_group": {"name": "changed"}}, Expect(HIDDEN, 404, 403, 404, 404)),
+    Kind("security_group_rules", "/v2.0/security-group-rules", _rule,
+         {"security_group_rule": {"description": "changed"}},
+         Expect(HIDDEN, 404, 404, 404, 404)),
+    Kind("rbac_policies", "/v2.0/rbac-policies", _rbac,
+         {"rbac_policy": {"target_tenant": "0" * 32}}, Expect(HIDDEN, 404, 404, 404, 404)),
 ]
 
 
@@ -139,9 +170,37 @@ def test_isolation(identity, persona: str, kind: Kind) -> None:
     updated = caller.put(member_path, kind.update)
     assert updated.status == expect.update, updated
     after = owner.get(member_path).json[_singular(kind)]
-    changed = expect.update == 200
-    assert (after["name"] == "changed") is changed
+    key, value = kind.changed
+    assert (after[key] == value) is (expect.update == 200)
 
     deleted = caller.delete(member_path)
     assert deleted.status == expect.delete, deleted
     assert owner.get(member_path).status == (404 if expect.delete == 204 else 200)
+
+
+# Quotas are per project rather than owned resources: (show, details, update, delete)
+# of project A's quota per persona.
+QUOTA_EXPECT = {
+    "admin": (200, 200, 200, 204),
+    "owner_member": (200, 200, 403, 403),
+    "owner_reader": (200, 200, 403, 403),
+    "other_member": (403, 403, 404, 404),
+}
+
+
+@pytest.mark.parametrize("identity,persona", MODES, indirect=["identity"])
+def test_quota_isolation(identity, persona: str) -> None:
+    caller = identity.client(persona)
+    show, details, update, delete = QUOTA_EXPECT[persona]
+    admin = identity.client("admin")
+    base = f"/v2.0/quotas/{identity.project_a}"
+    assert admin.put(base, {"quota": {"network": 77}}).status == 200
+    assert caller.get(base).status == show
+    assert caller.get(base + "/details").status == details
+    r = caller.put(base, {"quota": {"network": 33}})
+    assert r.status == update, r
+    expected = 33 if update == 200 else 77
+    assert admin.get(base).json["quota"]["network"] == expected
+    assert caller.delete(base).status == delete
+    listed = caller.get("/v2.0/quotas")
+    assert listed.status == (200 if persona == "admin" else 403)
