@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import falcon
 import orjson
@@ -55,10 +55,11 @@ class OpenApi:
         resp.data = self.data
 
 
-def build_app(conf: Any, db: Database | None = None) -> falcon.App:
+def build_app(conf: Any, db: Database | None = None) -> Callable:
+    """The WSGI application: the Falcon app, behind Keystone's auth_token when configured."""
     api = Api(conf)
     db = db or open_database(conf)
-    app = falcon.App(middleware=[StripJsonSuffix(), identity.NoAuthIdentity(conf)])
+    app = falcon.App(middleware=[StripJsonSuffix(), identity.middleware(conf)])
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     app.add_route("/", discovery.Versions())
@@ -85,7 +86,7 @@ def build_app(conf: Any, db: Database | None = None) -> falcon.App:
         if spec.resource.standard_attributes and api.has("standard-attr-tag"):
             app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
             app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, env, authz))
-    return app
+    return identity.protect(app, conf)
 
 
 def _parents(api: Api, spec, plugins: dict) -> list[Parent]:
