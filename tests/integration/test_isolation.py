@@ -100,7 +100,10 @@ def _persona_expect(persona: str, kind: Kind) -> Expect:
 PERSONAS = ["admin", "owner_member", "owner_reader", "other_member"]
 # With noauth a request without identity headers is the admin, so callers
 # without (valid) credentials exist only with Keystone.
-MODES = [("noauth", p) for p in PERSONAS]
+MODES = [("noauth", p) for p in PERSONAS] + [
+    # One test process starts Keystone: every keystone-mode case runs there.
+    pytest.param("keystone", p, marks=pytest.mark.xdist_group("keystone"))
+    for p in [*PERSONAS, "no_token", "invalid_token"]]
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.collection)
