@@ -86,6 +86,8 @@ def middleware(conf: Any) -> NoAuthIdentity | KeystoneIdentity:
     """The Falcon middleware that builds the request context for ``auth_strategy``."""
     if conf.auth_strategy == "keystone":
         return KeystoneIdentity()
+    LOG.warning("auth_strategy = noauth: every caller states its own identity; a request "
+                "without identity headers is admin. For development on loopback only.")
     return NoAuthIdentity(conf)
 
 
