@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from tests.support.client import Client
+from tests.support.keystone import keystone, keystone_server  # noqa: F401 - fixtures
 from tests.support.postgres import PostgresCluster
 from tests.support.requirements import unavailable
 from tests.support.server import ServerProcess

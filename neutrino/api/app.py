@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import falcon
 import orjson
@@ -61,10 +61,11 @@ class OpenApi:
         resp.data = self.data
 
 
-def build_app(conf: Any, db: Database | None = None) -> falcon.App:
+def build_app(conf: Any, db: Database | None = None) -> Callable:
+    """The WSGI application: the Falcon app, behind Keystone's auth_token when configured."""
     api = Api(conf)
     db = db or open_database(conf)
-    app = falcon.App(middleware=[StripJsonSuffix(), identity.NoAuthIdentity(conf)])
+    app = falcon.App(middleware=[StripJsonSuffix(), identity.middleware(conf)])
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     app.add_route("/", discovery.Versions())
@@ -94,7 +95,7 @@ def build_app(conf: Any, db: Database | None = None) -> falcon.App:
     if api.has("quotas"):
         quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(PLUGINS.values())), api,
                        env.policy)
-    return app
+    return identity.protect(app, conf)
 
 
 def _parents(api: Api, spec, plugins: dict) -> list[Parent]:

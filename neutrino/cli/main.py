@@ -50,7 +50,9 @@ def _db(conf, args) -> int:
 
 def _config_sample(output: str) -> int:
     from oslo_config import generator
-    argv = ["--namespace", "neutrino", "--namespace", "oslo.policy"]
+    # keystonemiddleware documents [keystone_authtoken] under its own namespace.
+    argv = ["--namespace", "neutrino", "--namespace", "oslo.policy",
+            "--namespace", "keystonemiddleware.auth_token"]
     if output != "-":
         argv += ["--output-file", output]
     generator.main(argv)

@@ -72,13 +72,21 @@ def write_clouds_yaml(conf: Any) -> str:
 
 def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
     from neutrino.api.app import database_url, open_database
+    from neutrino.api.identity import is_loopback
     from neutrino.db import migration
 
     setup_logging(conf)
+    if conf.auth_strategy == "noauth" and not is_loopback(conf.bind_host) \
+            and not conf.noauth_allow_remote:
+        LOG.error("refusing to serve without authentication on %s: anyone who reaches it would "
+                  "be admin. Use auth_strategy = keystone, a loopback bind_host, or set "
+                  "noauth_allow_remote = true.", conf.bind_host)
+        return 2
     db = open_database(conf)
     migration.upgrade(db.engine, database_url(conf))
     db.dispose()
-    where = write_clouds_yaml(conf) if write_clouds else None
+    # The `neutrino` cloud needs no credentials only when there is no Keystone.
+    where = write_clouds_yaml(conf) if write_clouds and conf.auth_strategy == "noauth" else None
     url = f"http://{conf.bind_host}:{conf.bind_port}"
     print(f"Neutrino is serving the Networking API on {url}/v2.0/")
     print(f"  database: {database_url(conf)}")

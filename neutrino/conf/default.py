@@ -10,9 +10,13 @@ OPTS = [
                help="Worker processes of the built-in server (`neutrino serve`)."),
     cfg.IntOpt("api_threads", default=8, min=1, help="Threads per worker process."),
     cfg.StrOpt("auth_strategy", default="noauth", choices=["noauth", "keystone"],
-               help="noauth takes identity from X-Project-Id/X-Roles headers (development)."),
+               help="noauth takes identity from X-Project-Id/X-Roles headers (development); "
+                    "keystone validates tokens with keystonemiddleware ([keystone_authtoken])."),
     cfg.StrOpt("noauth_project_id", default="admin",
                help="Project of a noauth request that carries no identity headers."),
+    cfg.BoolOpt("noauth_allow_remote", default=False,
+                help="Let `neutrino serve` with auth_strategy=noauth bind to a non-loopback "
+                     "bind_host. Anyone who reaches such a server is admin."),
     cfg.StrOpt("base_mac", default="fa:16:3e:00:00:00",
                help="Base MAC address; the first three octets are kept, the rest random."),
     cfg.IntOpt("mac_generation_retries", default=16, min=1,

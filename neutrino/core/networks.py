@@ -41,7 +41,7 @@ SHARED, EXTERNAL = rbac.ACCESS_SHARED, rbac.ACCESS_EXTERNAL
 
 def visible_networks(ctx: Context) -> ColumnElement | None:
     """Networks the caller may see: its own, and those shared with it or external to it."""
-    if ctx.is_admin:
+    if ctx.sees_all_projects:
         return None
     return (NETWORKS.c.project_id == ctx.project_id) | rbac.granted(
         "network", NETWORKS.c.id, (SHARED, EXTERNAL), ctx.project_id)
@@ -66,7 +66,7 @@ def network_for_port(conn: Connection, ctx: Context, network_id: str) -> Any:
                        .where(NETWORKS.c.id == network_id).with_for_update(read=True)).first()
     if row is None:
         raise exc.NetworkNotFound(id=network_id)
-    if ctx.is_admin or row.project_id == ctx.project_id:
+    if ctx.sees_all_projects or row.project_id == ctx.project_id:
         return row
     shared, external = conn.execute(select(
         rbac.granted("network", network_id, (SHARED,), ctx.project_id),

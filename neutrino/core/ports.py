@@ -56,7 +56,7 @@ class PortPlugin(ResourcePlugin):
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Own ports, and every port on the caller's networks."""
-        if ctx.is_admin:
+        if ctx.sees_all_projects:
             return None
         return (PORTS.c.project_id == ctx.project_id) | PORTS.c.network_id.in_(
             select(NETWORKS.c.id).where(NETWORKS.c.project_id == ctx.project_id))

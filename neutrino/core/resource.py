@@ -77,7 +77,7 @@ class ResourcePlugin:
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Rows the caller may see; None for all."""
-        if ctx.is_admin:
+        if ctx.sees_all_projects:
             return None
         return self.table.c.project_id == ctx.project_id
 

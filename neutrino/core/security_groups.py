@@ -56,7 +56,7 @@ def _check_name(name: str) -> None:
 def _listing_project(ctx: Context, query: ListQuery) -> str | None:
     """Whose default group a list request makes sure of: the caller's, or for an
     admin the one project the list is filtered on."""
-    if ctx.is_admin:
+    if ctx.sees_all_projects:
         wanted = query.filters.get("project_id") or query.filters.get("tenant_id")
         if wanted and len(wanted) == 1:
             return wanted[0]

@@ -27,10 +27,12 @@ _TEMPLATE_KEY = re.compile(r"%\((.+?)\)s")
 
 
 def credentials(ctx: Context) -> dict:
+    """oslo.policy credentials of the caller, with implied roles added."""
+    creds = ctx.to_policy_values()
     roles = base.with_implied(ctx.roles)
-    return {"user_id": ctx.user_id, "project_id": ctx.project_id, "tenant_id": ctx.project_id,
-            "roles": sorted(roles), "is_admin": "admin" in roles,
-            "service_roles": sorted(r for r in roles if r == "service")}
+    creds["roles"] = sorted(roles)
+    creds["is_admin"] = "admin" in roles
+    return creds
 
 
 class Policy:

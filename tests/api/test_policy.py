@@ -160,3 +160,17 @@ def test_oslo_policy_tools_find_neutrino_through_entry_points(tool):
     out = subprocess.run([os.path.join(BIN, tool), "--namespace", "neutrino"],
                          capture_output=True, text=True, check=True).stdout
     assert '"update_port:mac_address"' in out
+
+
+def test_service_user_acts_for_projects_as_nova_does(server, member, project_id):
+    net = member.network()
+    service = Client(server.url, "service-project-" + uuid.uuid4().hex[:6], "service")
+    port = service.port(net["id"], project_id=project_id, device_owner="compute:nova",
+                        **{"binding:host_id": "compute-1"})
+    assert port["project_id"] == project_id and port["binding:host_id"] == "compute-1"
+    assert port["binding:vif_type"] == "unbound"
+    r = service.put(f"/v2.0/ports/{port['id']}", {"port": {"binding:host_id": "compute-2"}})
+    assert r.status == 200 and r.json["port"]["binding:host_id"] == "compute-2"
+    assert port["id"] in [p["id"] for p in member.get("/v2.0/ports").json["ports"]]
+    denied = service.post("/v2.0/networks", {"network": {"project_id": project_id}})
+    assert denied.status == 403

@@ -131,7 +131,10 @@ def _persona_expect(persona: str, kind: Kind) -> Expect:
 PERSONAS = ["admin", "owner_member", "owner_reader", "other_member"]
 # With noauth a request without identity headers is the admin, so callers
 # without (valid) credentials exist only with Keystone.
-MODES = [("noauth", p) for p in PERSONAS]
+MODES = [("noauth", p) for p in PERSONAS] + [
+    # One test process starts Keystone: every keystone-mode case runs there.
+    pytest.param("keystone", p, marks=pytest.mark.xdist_group("keystone"))
+    for p in [*PERSONAS, "no_token", "invalid_token"]]
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.collection)
@@ -185,6 +188,8 @@ QUOTA_EXPECT = {
     "owner_member": (200, 200, 403, 403),
     "owner_reader": (200, 200, 403, 403),
     "other_member": (403, 403, 404, 404),
+    "no_token": (401, 401, 401, 401),
+    "invalid_token": (401, 401, 401, 401),
 }
 
 
@@ -203,4 +208,4 @@ def test_quota_isolation(identity, persona: str) -> None:
     assert admin.get(base).json["quota"]["network"] == expected
     assert caller.delete(base).status == delete
     listed = caller.get("/v2.0/quotas")
-    assert listed.status == (200 if persona == "admin" else 403)
+    assert listed.status == {"admin": 200, "no_token": 401, "invalid_token": 401}.get(persona, 403)

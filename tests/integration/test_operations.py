@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 
+import pytest
 import requests
 
 from tests.support.client import Client
@@ -94,8 +95,8 @@ def test_db_upgrade_then_gunicorn_workers_serve_the_wsgi_application(postgres, t
 
         def up_() -> bool:
             try:
-                return requests.get(base + "/", timeout=1).status_code == 200
-            except requests.RequestException:  # refused, or a slow first (app-building) request
+                return requests.get(base + "/", timeout=5).status_code == 200
+            except requests.RequestException:  # not listening yet, or busy building the app
                 return False
         assert wait_for(up_, 30)
         admin = Client(base)
@@ -117,3 +118,18 @@ def test_config_sample_documents_the_options():
     assert "[database]" in out.stdout and "[ml2_type_vxlan]" in out.stdout
     assert "#pagination_max_limit = -1" in out.stdout
     assert "Note: This option can be changed without restarting." in out.stdout
+    # keystonemiddleware's options, for auth_strategy = keystone.
+    assert "[keystone_authtoken]" in out.stdout and "#www_authenticate_uri = <None>" in out.stdout
+    assert "#noauth_allow_remote = false" in out.stdout
+
+
+def test_noauth_server_refuses_a_non_loopback_bind_host():
+    # Everyone who reached it would be admin; it stops before listening anywhere.
+    server = ServerProcess(extra_conf="bind_host = 0.0.0.0")
+    try:
+        with pytest.raises(RuntimeError, match="exited early"):
+            server.start()
+        assert server.proc.wait(10) == 2
+        assert "refusing to serve without authentication on 0.0.0.0" in server.log()
+    finally:
+        server.stop()

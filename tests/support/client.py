@@ -29,12 +29,16 @@ class Response:
 
 
 class Client:
-    """Talks to one server as one identity (admin by default, with noauth)."""
+    """Talks to one server as one identity (admin by default, with noauth; with Keystone,
+    the identity of the token ``auth`` sets)."""
 
     def __init__(self, base_url: str, project_id: str | None = None,
-                 roles: str | None = None) -> None:
+                 roles: str | None = None, auth: requests.auth.AuthBase | None = None,
+                 headers: dict | None = None) -> None:
         self.base = base_url.rstrip("/")
         self.session = requests.Session()
+        self.session.auth = auth  # with Keystone: puts the caller's token in X-Auth-Token
+        self.session.headers.update(headers or {})
         if project_id:
             self.session.headers["X-Project-Id"] = project_id
         if roles:

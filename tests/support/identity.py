@@ -2,12 +2,16 @@
 
 noauth: the identity travels in the headers keystonemiddleware would set
 (X-Project-Id, X-Roles); a request without them is the admin.
+keystone: each persona authenticates with a password against the suite's real
+Keystone (tests/support/keystone.py) and sends its token; ``no_token`` and
+``invalid_token`` are callers without valid credentials.
 """
 from __future__ import annotations
 
 import uuid
 
 from tests.support.client import Client
+from tests.support.keystone import TokenAuth
 from tests.support.server import ServerProcess
 
 
@@ -33,7 +37,32 @@ class NoAuthIdentities:
         self.server.stop()
 
 
-def make(mode: str, request) -> NoAuthIdentities:
+class KeystoneIdentities:
+    mode = "keystone"
+
+    def __init__(self, keystone, server: ServerProcess) -> None:
+        a, b = keystone.projects["project-a"], keystone.projects["project-b"]
+        self.project_a = a.id
+        self.project_b = b.id
+        url = server.url
+        users = {"admin": keystone.admin, "owner_member": a.member, "owner_reader": a.reader,
+                 "other_member": b.member}
+        self.clients = {persona: Client(url, auth=TokenAuth(keystone.session(user)))
+                        for persona, user in users.items()}
+        self.clients["no_token"] = Client(url)
+        self.clients["invalid_token"] = Client(url, headers={"X-Auth-Token": uuid.uuid4().hex})
+
+    def client(self, persona: str) -> Client:
+        return self.clients[persona]
+
+    def close(self) -> None:
+        pass  # Keystone and the server are the session's
+
+
+def make(mode: str, request) -> NoAuthIdentities | KeystoneIdentities:
     if mode == "noauth":
         return NoAuthIdentities()
+    if mode == "keystone":
+        return KeystoneIdentities(request.getfixturevalue("keystone"),
+                                  request.getfixturevalue("keystone_server"))
     raise ValueError(mode)

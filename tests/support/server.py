@@ -52,10 +52,10 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
-                if requests.get(self.url + "/", timeout=1).status_code == 200:
+                if requests.get(self.url + "/", timeout=5).status_code == 200:
                     return self
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet, or workers still booting on a busy machine
+            except requests.RequestException:  # not listening yet, or too busy to answer
+                pass
             time.sleep(0.05)
         self.stop()  # the caller gets no handle to stop it with
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
