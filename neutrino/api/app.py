@@ -7,6 +7,7 @@ from typing import Any
 import falcon
 import orjson
 
+from neutrino import exceptions as exc
 from neutrino.api import discovery, errors, identity, openapi, resources
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
@@ -43,6 +44,15 @@ class StripJsonSuffix:
         req.path = req.path.removesuffix(".json")
 
 
+class NulPathIsNotFound:
+    """No id or tag holds NUL (PostgreSQL cannot even compare text with it): such a
+    path names nothing."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if "\x00" in req.path:
+            raise exc.HTTPNotFound()
+
+
 class OpenApi:
     def __init__(self, api: Api) -> None:
         self.data = orjson.dumps(openapi.document(api))
@@ -55,7 +65,8 @@ class OpenApi:
 def build_app(conf: Any, db: Database | None = None) -> falcon.App:
     api = Api(conf)
     db = db or open_database(conf)
-    app = falcon.App(middleware=[StripJsonSuffix(), identity.NoAuthIdentity(conf)])
+    app = falcon.App(middleware=[StripJsonSuffix(), NulPathIsNotFound(),
+                                  identity.NoAuthIdentity(conf)])
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     app.add_route("/", discovery.Versions())

@@ -20,7 +20,12 @@ TAG_FILTERS = frozenset({"tags", "tags-any", "not-tags", "not-tags-any"})
 
 def params_of(query_string: str) -> dict[str, list[str]]:
     parsed = parse_query_string(query_string, keep_blank=True, csv=False)
-    return {k: v if isinstance(v, list) else [v] for k, v in parsed.items()}
+    params = {k: v if isinstance(v, list) else [v] for k, v in parsed.items()}
+    for key, values in params.items():
+        # Nothing stored holds NUL, and PostgreSQL cannot compare text with it.
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise exc.HTTPBadRequest(f"Query parameter {key!r} contains a NUL character")
+    return params
 
 
 def parse_list(spec: ResourceSpec, params: dict[str, list[str]], conf: Any,
