@@ -121,7 +121,7 @@ def _parse_page(params: dict[str, list[str]], query: ListQuery, conf: Any) -> No
 
 
 def pagination_links(base_url: str, params: dict[str, list[str]], items: list[dict],
-                     query: ListQuery, collection: str) -> dict:
+                     query: ListQuery, collection: str, id_key: str = "id") -> dict:
     """The ``<collection>_links`` block (next / previous) of a paginated list."""
     if not query.limit:
         return {}
@@ -133,8 +133,8 @@ def pagination_links(base_url: str, params: dict[str, list[str]], items: list[di
     short = len(items) < query.limit
     if items and not (short and not query.page_reverse):
         links.append({"rel": "next", "href": base_url + "?" + urlencode(
-            keep + [("marker", items[-1]["id"])])})
+            keep + [("marker", items[-1][id_key])])})
     if items and not (short and query.page_reverse):
         links.append({"rel": "previous", "href": base_url + "?" + urlencode(
-            keep + [("marker", items[0]["id"]), ("page_reverse", "True")])})
+            keep + [("marker", items[0][id_key]), ("page_reverse", "True")])})
     return {f"{collection}_links": links}

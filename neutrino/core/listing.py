@@ -73,3 +73,21 @@ def column_filter(column: Column) -> Filter:
     def apply(stmt: Select, values: list) -> Select:
         return stmt.where(column.in_(values)) if len(values) > 1 else stmt.where(column == values[0])
     return apply
+
+
+def page_in_memory(items: list[dict], query: ListQuery, id_key: str) -> list[dict]:
+    """Sort and paginate items computed rather than stored, with the semantics of
+    ``apply_sort_and_page``: the id is the last sort key, in the direction of the
+    last requested one, and the marker is the id of the item to start after."""
+    last_asc = query.sorts[-1][1] if query.sorts else True
+    items = sorted(items, key=lambda i: i[id_key], reverse=not last_asc)
+    for key, asc in reversed(query.sorts):
+        items.sort(key=lambda i: (i[key] is None, i[key]), reverse=not asc)
+    if not query.paginated:
+        return items
+    if query.marker is not None:
+        at = next((n for n, i in enumerate(items) if i[id_key] == query.marker), None)
+        if at is None:
+            raise exc.MarkerNotFound(marker=query.marker)
+        items = items[:at] if query.page_reverse else items[at + 1:]
+    return items[-query.limit:] if query.page_reverse else items[:query.limit]

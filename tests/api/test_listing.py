@@ -431,3 +431,14 @@ def test_marker_of_another_collection_is_404(client, data):
 def test_bad_changed_since_is_400(client, value):
     r = bad(client, "/v2.0/networks", [("changed_since", value)])
     assert "changed_since" in r.error_message
+
+
+def test_availability_zones_paginate_by_name(client):
+    r = client.get("/v2.0/availability_zones", params={"limit": "1"})
+    assert r.status == 200, r
+    assert [z["name"] for z in r.json["availability_zones"]] == ["nova"]
+    nxt = next(link["href"] for link in r.json["availability_zones_links"] if link["rel"] == "next")
+    assert "marker=nova" in nxt
+    assert client.get(nxt[len(client.base):]).json["availability_zones"] == []
+    assert client.get("/v2.0/availability_zones", params={"limit": "1", "marker": "nowhere"}
+                      ).status == 404
