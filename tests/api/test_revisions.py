@@ -10,9 +10,11 @@ import pytest
 from tests.support.client import Client
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-UPDATES = {"networks": {"network": {"name": "renamed"}},
-           "subnets": {"subnet": {"name": "renamed"}},
-           "ports": {"port": {"name": "renamed"}}}
+# A name no other module uses: tests elsewhere find resources by name.
+RENAMED = "renamed-" + uuid.uuid4().hex[:8]
+UPDATES = {"networks": {"network": {"name": RENAMED}},
+           "subnets": {"subnet": {"name": RENAMED}},
+           "ports": {"port": {"name": RENAMED}}}
 
 
 @pytest.fixture(params=["networks", "subnets", "ports"])
@@ -125,7 +127,7 @@ def test_put_with_matching_revision_succeeds(admin, coll, item):
     r = admin.put(path(coll, item), UPDATES[coll], headers=if_match(item["revision_number"]))
     assert r.status == 200
     body = next(iter(r.json.values()))
-    assert body["name"] == "renamed" and body["revision_number"] > item["revision_number"]
+    assert body["name"] == RENAMED and body["revision_number"] > item["revision_number"]
 
 
 def test_put_with_stale_revision_is_412_and_changes_nothing(admin, coll, item):
@@ -163,7 +165,7 @@ def test_a_tag_change_makes_an_earlier_revision_stale(admin, coll, item):
     assert admin.put(path(coll, item) + "/tags/red").status == 201
     r = admin.put(path(coll, item), UPDATES[coll], headers=if_match(item["revision_number"]))
     assert r.status == 412
-    assert admin.show(coll, item["id"])["name"] != "renamed"
+    assert admin.show(coll, item["id"])["name"] != RENAMED
 
 
 def test_read_modify_write_loses_to_a_concurrent_writer_then_retries(admin):

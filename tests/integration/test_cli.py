@@ -104,7 +104,7 @@ def test_subnet_create_ipv4_and_ipv6_and_list(cli):
         "fd12:3::/64", 6, "slaac", "slaac")
     listed = cli.json("subnet", "list", "--network", net["id"])
     assert sorted(s["Subnet"] for s in listed) == ["10.123.0.0/24", "fd12:3::/64"]
-    assert cli.api.show("networks", net["id"])["subnets"] == [v4["id"], v6["id"]]
+    assert sorted(cli.api.show("networks", net["id"])["subnets"]) == sorted([v4["id"], v6["id"]])
 
 
 def test_subnet_create_with_a_bad_range_fails_and_stores_nothing(cli):
