@@ -442,3 +442,47 @@ def test_availability_zones_paginate_by_name(client):
     assert client.get(nxt[len(client.base):]).json["availability_zones"] == []
     assert client.get("/v2.0/availability_zones", params={"limit": "1", "marker": "nowhere"}
                       ).status == 404
+
+
+@pytest.fixture(scope="module")
+def modes(client):
+    """Subnets whose ipv6_address_mode is null for two of them (a nullable sort key)."""
+    net = client.network()
+    for cidr, mode in (("10.52.1.0/24", None), ("fd52:1::/64", "slaac"),
+                       ("fd52:2::/64", "dhcpv6-stateful"), ("10.52.2.0/24", None)):
+        extra = {"ipv6_address_mode": mode, "ipv6_ra_mode": mode} if mode else {}
+        client.subnet(net["id"], cidr, **extra)
+    return net["id"]
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_pagination_over_a_nullable_sort_key_visits_every_item(client, modes, direction):
+    params = [("network_id", modes), ("sort_key", "ipv6_address_mode"), ("sort_dir", direction)]
+    whole = client.get("/v2.0/subnets", params=params).json["subnets"]
+    # NULL sorts lowest, as on MySQL and SQLite: first ascending, last descending.
+    want = [None, None, "dhcpv6-stateful", "slaac"]
+    assert [s["ipv6_address_mode"] for s in whole] == (want if direction == "asc" else want[::-1])
+    body = client.get("/v2.0/subnets", params=[*params, ("limit", "1")]).json
+    seen = []
+    while True:
+        seen += [s["id"] for s in body["subnets"]]
+        nxt = {link["rel"]: link["href"] for link in body["subnets_links"]}.get("next")
+        if not nxt or len(seen) > 8:
+            break
+        body = client.get(nxt[len(client.base):]).json
+    assert seen == [s["id"] for s in whole]
+
+
+def test_pagination_backwards_over_a_nullable_sort_key(client, modes):
+    params = [("network_id", modes), ("sort_key", "ipv6_address_mode"), ("sort_dir", "asc")]
+    whole = [s["id"] for s in client.get("/v2.0/subnets", params=params).json["subnets"]]
+    body = client.get("/v2.0/subnets", params=[*params, ("limit", "1"),
+                                               ("page_reverse", "True")]).json
+    seen = []
+    while True:
+        seen = [s["id"] for s in body["subnets"]] + seen
+        prev = {link["rel"]: link["href"] for link in body["subnets_links"]}.get("previous")
+        if not prev or len(seen) > 8:
+            break
+        body = client.get(prev[len(client.base):]).json
+    assert seen == whole
