@@ -486,3 +486,10 @@ def test_pagination_backwards_over_a_nullable_sort_key(client, modes):
             break
         body = client.get(prev[len(client.base):]).json
     assert seen == whole
+
+
+def test_links_work_when_fields_leave_out_the_id(client, data):
+    body = net_list(client, data, [("limit", "4"), ("fields", "name"), *SORTED])
+    assert [n.keys() for n in body["networks"]] == [{"name"}] * 4
+    rest = follow(client, links(body)["next"])["networks"]
+    assert names(body["networks"] + rest) == sorted(names(data["networks"]))
