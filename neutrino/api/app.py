@@ -52,6 +52,15 @@ class StripJsonSuffix:
         req.path = req.path.removesuffix(".json")
 
 
+class NulPathIsNotFound:
+    """No id or tag holds NUL (PostgreSQL cannot even compare text with it): such a
+    path names nothing."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if "\x00" in req.path:
+            raise exc.HTTPNotFound()
+
+
 class OpenApi:
     def __init__(self, api: Api) -> None:
         self.data = orjson.dumps(openapi.document(api))
@@ -65,7 +74,8 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
     """The WSGI application: the Falcon app, behind Keystone's auth_token when configured."""
     api = Api(conf)
     db = db or open_database(conf)
-    app = falcon.App(middleware=[StripJsonSuffix(), identity.middleware(conf)])
+    app = falcon.App(middleware=[StripJsonSuffix(), NulPathIsNotFound(),
+                                 identity.middleware(conf)])
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     app.add_route("/", discovery.Versions())

@@ -20,7 +20,12 @@ TAG_FILTERS = frozenset({"tags", "tags-any", "not-tags", "not-tags-any"})
 
 def params_of(query_string: str) -> dict[str, list[str]]:
     parsed = parse_query_string(query_string, keep_blank=True, csv=False)
-    return {k: v if isinstance(v, list) else [v] for k, v in parsed.items()}
+    params = {k: v if isinstance(v, list) else [v] for k, v in parsed.items()}
+    for key, values in params.items():
+        # Nothing stored holds NUL, and PostgreSQL cannot compare text with it.
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise exc.HTTPBadRequest(f"Query parameter {key!r} contains a NUL character")
+    return params
 
 
 def parse_list(spec: ResourceSpec, params: dict[str, list[str]], conf: Any,
@@ -116,7 +121,7 @@ def _parse_page(params: dict[str, list[str]], query: ListQuery, conf: Any) -> No
 
 
 def pagination_links(base_url: str, params: dict[str, list[str]], items: list[dict],
-                     query: ListQuery, collection: str) -> dict:
+                     query: ListQuery, collection: str, id_key: str = "id") -> dict:
     """The ``<collection>_links`` block (next / previous) of a paginated list."""
     if not query.limit:
         return {}
@@ -128,8 +133,8 @@ def pagination_links(base_url: str, params: dict[str, list[str]], items: list[di
     short = len(items) < query.limit
     if items and not (short and not query.page_reverse):
         links.append({"rel": "next", "href": base_url + "?" + urlencode(
-            keep + [("marker", items[-1]["id"])])})
+            keep + [("marker", items[-1][id_key])])})
     if items and not (short and query.page_reverse):
         links.append({"rel": "previous", "href": base_url + "?" + urlencode(
-            keep + [("marker", items[0]["id"]), ("page_reverse", "True")])})
+            keep + [("marker", items[0][id_key]), ("page_reverse", "True")])})
     return {f"{collection}_links": links}

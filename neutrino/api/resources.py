@@ -2,6 +2,7 @@
 translate HTTP to plugin calls: parse, validate, call, render."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import falcon
@@ -22,7 +23,11 @@ TAGS_KIND = ListOf(TAG_KIND, unique=True)
 def _json(resp: falcon.Response, payload: Any, status: int = 200) -> None:
     resp.status = status
     resp.content_type = falcon.MEDIA_JSON
-    resp.data = orjson.dumps(payload)
+    try:
+        resp.data = orjson.dumps(payload)
+    except TypeError:
+        # orjson stops at 64-bit integers; IPv6 address counts go beyond (2**64 per /64).
+        resp.data = json.dumps(payload, separators=(",", ":")).encode()
 
 
 class Env:
@@ -80,7 +85,8 @@ class Collection(_Base):
         payload = {self.spec.collection: render.shape(self.spec, items, q.fields)}
         if q.limit:
             payload.update(query.pagination_links(req.prefix + req.path, params, items, q,
-                                                  self.spec.collection))
+                                                  self.spec.collection,
+                                                  self.spec.resource.id_attribute))
         _json(resp, payload)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

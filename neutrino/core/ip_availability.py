@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
-from neutrino.core.listing import ListQuery
+from neutrino.core.listing import ListQuery, page_in_memory
 from neutrino.db.engine import Database
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import IpAllocation
@@ -19,17 +19,19 @@ POOLS, ALLOCS = AllocationPool.__table__, IpAllocation.__table__
 
 
 class IpAvailabilityPlugin:
+    """Admin only, as Neutron's default policy has it: to anyone else the list is
+    empty and a network's figures are not found (404, like anything not visible)."""
+
     def __init__(self, db: Database, conf: Any) -> None:
         self.db = db
 
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:
-        items = self._compute(ctx, query.filters)
-        for key, asc in reversed(query.sorts):
-            items.sort(key=lambda i: (i[key] is None, i[key]), reverse=not asc)
-        return items
+        if not ctx.is_admin:
+            return []
+        return page_in_memory(self._compute(ctx, query.filters), query, "network_id")
 
     def get(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict:
-        items = self._compute(ctx, {"network_id": [id]})
+        items = self._compute(ctx, {"network_id": [id]}) if ctx.is_admin else []
         if not items:
             raise exc.NetworkNotFound(id=id)
         return items[0]
@@ -93,6 +95,4 @@ class AvailabilityZonePlugin:
                  for az in self.conf.availability_zones]
         for key, values in query.filters.items():
             items = [i for i in items if i[key] in values]
-        for key, asc in reversed(query.sorts):
-            items.sort(key=lambda i: i[key], reverse=not asc)
-        return items
+        return page_in_memory(items, query, "name")

@@ -44,14 +44,31 @@ def apply_sort_and_page(conn, stmt: Select, query: ListQuery,
         if marker_row is None:
             raise exc.MarkerNotFound(marker=query.marker)
         stmt = stmt.where(_after(keys, tuple(marker_row), reverse))
-    order = []
-    for col, asc in keys:
-        forward = asc != reverse
-        order.append(col.asc() if forward else col.desc())
-    stmt = stmt.order_by(*order)
+    stmt = stmt.order_by(*[_order(col, asc != reverse) for col, asc in keys])
     if query.limit:
         stmt = stmt.limit(query.limit)
     return stmt
+
+
+# NULL sorts lowest on every backend (as on MySQL and SQLite; PostgreSQL would put it
+# highest), and the keyset comparisons below agree with that order.
+def _order(col: Column, forward: bool):
+    if not col.nullable:  # keep plain ORDER BY where indexes serve it as is
+        return col.asc() if forward else col.desc()
+    return col.asc().nulls_first() if forward else col.desc().nulls_last()
+
+
+def _beyond(col: Column, value, forward: bool):
+    """Rows strictly past ``value`` on one key, in that key's direction."""
+    if value is None:
+        return col.is_not(None) if forward else false()
+    if forward:
+        return col > value
+    return or_(col < value, col.is_(None)) if col.nullable else col < value
+
+
+def _same(col: Column, value):
+    return col.is_(None) if value is None else col == value
 
 
 def _after(keys: list[tuple[Column, bool]], values: tuple, reverse: bool):
@@ -59,17 +76,31 @@ def _after(keys: list[tuple[Column, bool]], values: tuple, reverse: bool):
     (k1 > v1) or (k1 = v1 and k2 > v2) ..., honouring each key's direction."""
     clauses = []
     for i, (col, asc) in enumerate(keys):
-        forward = asc != reverse
-        value = values[i]
-        if value is None:
-            continue
-        step = col > value if forward else col < value
-        equal = [keys[j][0] == values[j] for j in range(i)]
+        step = _beyond(col, values[i], asc != reverse)
+        equal = [_same(keys[j][0], values[j]) for j in range(i)]
         clauses.append(and_(*equal, step) if equal else step)
-    return or_(*clauses) if clauses else false()
+    return or_(*clauses)
 
 
 def column_filter(column: Column) -> Filter:
     def apply(stmt: Select, values: list) -> Select:
         return stmt.where(column.in_(values)) if len(values) > 1 else stmt.where(column == values[0])
     return apply
+
+
+def page_in_memory(items: list[dict], query: ListQuery, id_key: str) -> list[dict]:
+    """Sort and paginate items computed rather than stored, with the semantics of
+    ``apply_sort_and_page``: the id is the last sort key, in the direction of the
+    last requested one, and the marker is the id of the item to start after."""
+    last_asc = query.sorts[-1][1] if query.sorts else True
+    items = sorted(items, key=lambda i: i[id_key], reverse=not last_asc)
+    for key, asc in reversed(query.sorts):
+        items.sort(key=lambda i: (i[key] is not None, i[key]), reverse=not asc)  # NULL lowest
+    if not query.paginated:
+        return items
+    if query.marker is not None:
+        at = next((n for n, i in enumerate(items) if i[id_key] == query.marker), None)
+        if at is None:
+            raise exc.MarkerNotFound(marker=query.marker)
+        items = items[:at] if query.page_reverse else items[at + 1:]
+    return items[-query.limit:] if query.page_reverse else items[:query.limit]

@@ -38,6 +38,9 @@ class String(Kind):
     def convert(self, value: Any) -> str:
         if not isinstance(value, str):
             raise ValueError(f"'{value}' is not a valid string")
+        if "\x00" in value:
+            # PostgreSQL text cannot hold NUL, nor be compared with it.
+            raise ValueError(f"{value!r} contains a NUL character")
         if self.max_len is not None and len(value) > self.max_len:
             raise ValueError(f"'{value}' exceeds maximum length of {self.max_len}")
         if len(value) < self.min_len:
@@ -127,8 +130,10 @@ class OneOf(Kind):
             for allowed in self.values:
                 if isinstance(allowed, str) and allowed.lower() == value.lower():
                     return allowed
-        if value in self.values and not isinstance(value, bool):
-            return value
+        for allowed in self.values:
+            # Same type too: 4.0 and True are not the 4 and 1 they equal.
+            if value == allowed and type(value) is type(allowed):
+                return allowed
         raise ValueError(f"'{value}' is not in {list(self.values)}")
 
     def from_query(self, text: str) -> Any:
@@ -165,10 +170,10 @@ class Cidr(Kind):
     """A network in CIDR notation; host bits are cleared (10.0.0.5/24 -> 10.0.0.0/24)."""
 
     def convert(self, value: Any) -> str:
-        if not isinstance(value, str) or "/" not in value:
+        if not isinstance(value, str) or "/" not in value or value != value.strip():
             raise ValueError(f"'{value}' is not a valid CIDR")
         try:
-            net = ipaddress.ip_network(value.strip(), strict=False)
+            net = ipaddress.ip_network(value, strict=False)
         except ValueError:
             raise ValueError(f"'{value}' is not a valid CIDR") from None
         return str(net)
@@ -182,9 +187,9 @@ class IpOrCidr(Kind):
     """An address or a network (allowed address pairs); a /32 or /128 stays as written."""
 
     def convert(self, value: Any) -> str:
-        if isinstance(value, str) and "/" in value:
+        if isinstance(value, str) and "/" in value and value == value.strip():
             try:
-                return str(ipaddress.ip_network(value.strip(), strict=False))
+                return str(ipaddress.ip_network(value, strict=False))
             except ValueError:
                 raise ValueError(f"'{value}' is not a valid IP address or CIDR") from None
         try:

@@ -37,7 +37,8 @@ TIMESTAMP = Extension(
 REVISIONS = Extension(
     alias="standard-attr-revisions", name="Resource revision numbers",
     description="This extension will display the revision number of neutron resources.",
-    extends_standard=(Attribute("revision_number", Integer(), "Bumped by every change.",
+    # Bounded by the 32-bit column, so an out-of-range filter is a 400, not a DB error.
+    extends_standard=(Attribute("revision_number", Integer(0, 2**31 - 1), "Bumped by every change.",
                                 filter=True, sort=True),),
 )
 

@@ -13,9 +13,10 @@ def test_sdk_network_create_show_update_delete(sdk):
     net = sdk.network.create_network(name=_name("sdk"), description="first")
     assert net.status == "ACTIVE" and net.is_admin_state_up is True
     assert sdk.network.get_network(net.id).description == "first"
-    updated = sdk.network.update_network(net, name="renamed", is_admin_state_up=False)
-    assert updated.name == "renamed" and updated.is_admin_state_up is False
-    assert sdk.network.find_network("renamed", ignore_missing=False, project_id=net.project_id)
+    new_name = _name("renamed")  # unique: find_network by a name other tests use is ambiguous
+    updated = sdk.network.update_network(net, name=new_name, is_admin_state_up=False)
+    assert updated.name == new_name and updated.is_admin_state_up is False
+    assert sdk.network.find_network(new_name, ignore_missing=False, project_id=net.project_id)
     sdk.network.delete_network(net, ignore_missing=False)
     with pytest.raises(sdk_exc.NotFoundException):
         sdk.network.get_network(net.id)

@@ -94,3 +94,13 @@ class Client:
             r = self.get(f"/v2.0/{coll}", params={"fields": "id"})
             out[coll] = len(r.json[coll])
         return out
+
+    def snapshot(self) -> dict[str, list[dict]]:
+        """Every network, subnet and port as admin sees them, whole bodies sorted by id:
+        equal snapshots before and after a request prove it changed nothing."""
+        out = {}
+        for coll in ("networks", "subnets", "ports"):
+            r = self.get(f"/v2.0/{coll}")
+            assert r.status == 200, r
+            out[coll] = sorted(r.json[coll], key=lambda item: item["id"])
+        return out
