@@ -12,6 +12,7 @@ from neutrino.core.listing import ListQuery, page_in_memory
 from neutrino.db.engine import Database
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import IpAllocation
+from neutrino.core.networks import visible_networks
 from neutrino.db.models.subnet import AllocationPool, Subnet
 
 NETWORKS, SUBNETS = Network.__table__, Subnet.__table__
@@ -19,25 +20,29 @@ POOLS, ALLOCS = AllocationPool.__table__, IpAllocation.__table__
 
 
 class IpAvailabilityPlugin:
-    """Admin only, as Neutron's default policy has it: to anyone else the list is
-    empty and a network's figures are not found (404, like anything not visible)."""
+    """Figures of the networks the caller sees. Who may read them is the policy's
+    call (get_network_ip_availability: admins by default, as in Neutron); to anyone
+    else the list is empty and a network's figures are not found."""
+
+    not_found = exc.NetworkNotFound
 
     def __init__(self, db: Database, conf: Any) -> None:
         self.db = db
 
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:
-        if not ctx.is_admin:
-            return []
         return page_in_memory(self._compute(ctx, query.filters), query, "network_id")
 
     def get(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict:
-        items = self._compute(ctx, {"network_id": [id]}) if ctx.is_admin else []
+        items = self._compute(ctx, {"network_id": [id]})
         if not items:
             raise exc.NetworkNotFound(id=id)
         return items[0]
 
     def _compute(self, ctx: Context, filters: dict[str, list]) -> list[dict]:
         nets = select(NETWORKS.c.id, NETWORKS.c.name, NETWORKS.c.project_id)
+        visible = visible_networks(ctx)
+        if visible is not None:
+            nets = nets.where(visible)
         if "network_id" in filters:
             nets = nets.where(NETWORKS.c.id.in_(filters["network_id"]))
         if "network_name" in filters:
