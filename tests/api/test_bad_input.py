@@ -244,7 +244,7 @@ PORT_CASES = [
 RESOURCES = [("network", "networks", NET_BASE, NET), ("subnet", "subnets", SUB_BASE, SUB),
              ("port", "ports", PORT_BASE, PORT)]
 READ_ONLY_POST = {
-    "network": {"id": UNKNOWN, "status": "DOWN", "subnets": [], "shared": True,
+    "network": {"id": UNKNOWN, "status": "DOWN", "subnets": [],
                 "availability_zones": [], "tags": ["t"], "created_at": "2020-01-01T00:00:00Z",
                 "updated_at": "2020-01-01T00:00:00Z", "revision_number": 7},
     "subnet": {"id": UNKNOWN, "subnetpool_id": None, "tags": [], "revision_number": 1},

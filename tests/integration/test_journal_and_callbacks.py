@@ -15,24 +15,15 @@ from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
 from neutrino.core.listing import ListQuery
 from neutrino.db import journal
+from tests.support.events import recording
 
 ADMIN = Context.admin()
 
 
 @pytest.fixture
 def events():
-    seen: list[tuple[str, Event]] = []
-
-    def record(resource, event, trigger, payload):
-        seen.append((resource.value, event))
-
-    registry = get_registry()
-    subscribed = [(r, e) for r in (Resource.NETWORK, Resource.PORT) for e in Event]
-    for r, e in subscribed:
-        registry.subscribe(record, r, e)
-    yield seen
-    for r, e in subscribed:
-        registry.unsubscribe(record, r, e)
+    with recording(Resource.NETWORK, Resource.PORT) as seen:
+        yield seen
 
 
 def rows(db, after=0):

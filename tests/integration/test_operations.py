@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -17,17 +16,9 @@ import requests
 from tests.support.client import Client
 from tests.support.postgres import free_port
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_for
 
 BIN = os.path.dirname(sys.executable)
-
-
-def wait_for(predicate, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_sighup_applies_a_mutable_option_without_restart():

@@ -6,24 +6,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import psutil
 
 from tests.support.client import Client
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_for
 
 BIN = os.path.dirname(sys.executable)
-
-
-def wait_for(predicate, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _running(pid: int) -> bool:

@@ -8,13 +8,14 @@ import threading
 
 import pytest
 
-from neutrino.callbacks import Event, Resource, get_registry
+from neutrino.callbacks import Event, Resource
 from neutrino.context import Context
 from neutrino.core.listing import ListQuery
 from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
 from neutrino.core.security_groups import SecurityGroupPlugin, SecurityGroupRulePlugin
 from neutrino.db import journal
+from tests.support.events import recording
 
 MEMBER = Context(user_id="u", project_id="p", roles=frozenset({"member", "reader"}))
 SG, RULE = Resource.SECURITY_GROUP.value, Resource.SECURITY_GROUP_RULE.value
@@ -22,19 +23,8 @@ SG, RULE = Resource.SECURITY_GROUP.value, Resource.SECURITY_GROUP_RULE.value
 
 @pytest.fixture
 def events():
-    seen: list[tuple[str, Event]] = []
-
-    def record(resource, event, trigger, payload):
-        seen.append((resource.value, event))
-
-    registry = get_registry()
-    subscribed = [(r, e) for r in (Resource.SECURITY_GROUP, Resource.SECURITY_GROUP_RULE)
-                  for e in Event]
-    for r, e in subscribed:
-        registry.subscribe(record, r, e)
-    yield seen
-    for r, e in subscribed:
-        registry.unsubscribe(record, r, e)
+    with recording(Resource.SECURITY_GROUP, Resource.SECURITY_GROUP_RULE) as seen:
+        yield seen
 
 
 def last_seq(db) -> int:
