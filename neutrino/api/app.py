@@ -7,12 +7,13 @@ from typing import Any
 import falcon
 import orjson
 
-from neutrino.api import discovery, errors, identity, openapi, resources
+from neutrino.api import discovery, errors, identity, memory, openapi, resources
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
 from neutrino.core.subnets import SubnetPlugin
-from neutrino.db.engine import Database, sqlite_url
+from neutrino.db.engine import Database
+from neutrino.db.url import database_url
 from neutrino.definitions import Api
 
 LOG = logging.getLogger(__name__)
@@ -25,10 +26,6 @@ PLUGINS = {
     "network-ip-availabilities": IpAvailabilityPlugin,
     "availability_zones": AvailabilityZonePlugin,
 }
-
-
-def database_url(conf: Any) -> str:
-    return conf.database.connection or sqlite_url(conf.state_path)
 
 
 def open_database(conf: Any) -> Database:
@@ -55,7 +52,8 @@ class OpenApi:
 def build_app(conf: Any, db: Database | None = None) -> falcon.App:
     api = Api(conf)
     db = db or open_database(conf)
-    app = falcon.App(middleware=[StripJsonSuffix(), identity.NoAuthIdentity(conf)])
+    app = falcon.App(middleware=[StripJsonSuffix(), identity.NoAuthIdentity(conf),
+                               memory.TrimAfterLargeResponses()])
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     app.add_route("/", discovery.Versions())

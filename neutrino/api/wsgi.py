@@ -34,7 +34,9 @@ class _LazyApplication:
         self._lock = threading.Lock()
 
     def _build(self):
+        from neutrino.api import memory
         from neutrino.api.app import build_app
+        memory.tune_allocator()
         conf = neutrino_conf.CONF
         if not neutrino_conf.is_loaded():  # not configured by `neutrino serve`
             neutrino_conf.load(config_args())

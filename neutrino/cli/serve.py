@@ -4,16 +4,27 @@ Migrates the database, writes the `neutrino` cloud into clouds.yaml, then runs
 the WSGI application under gunicorn (gthread workers). SIGHUP re-reads the
 configuration files: mutable options change in place (oslo.config's mutate),
 and gunicorn replaces its workers gracefully so they pick the values up.
+
+The gunicorn master lives as long as the server but only watches and forks
+workers, so it never imports the application, SQLAlchemy or Alembic: each
+worker loads the application itself (no preload), and the schema migration
+runs in a short-lived child that each worker forks before it imports the
+application. The two run side by side, the worker serves only once the
+child has finished, and Alembic leaves with the child. The master stays at
+the size of gunicorn plus oslo.config.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
+import multiprocessing
 import os
 from typing import Any
 
 import yaml
 from gunicorn.app.base import BaseApplication
 
+from neutrino.db.url import database_url
 from neutrino.logs import setup_logging
 
 LOG = logging.getLogger("neutrino.serve")
@@ -46,8 +57,23 @@ class _Server(BaseApplication):
         super().reload()
 
     def load(self):
+        # In each worker. The migration runs in a child forked once SQLAlchemy and the
+        # tables (which both need) are imported, while this process imports and builds
+        # the rest of the application; it serves only once the child has finished.
+        import neutrino.db.models  # noqa: F401
+        from neutrino.api import memory
+        memory.tune_allocator()
+        migrating = multiprocessing.get_context("fork").Process(
+            target=migrate, args=(self.conf,), name="neutrino-migrate")
+        migrating.start()
         from neutrino.api.app import build_app
-        return build_app(self.conf)
+        app = build_app(self.conf)
+        migrating.join()
+        if migrating.exitcode != 0:
+            # gunicorn stops the whole server when a worker fails to boot.
+            raise RuntimeError(f"the database migration failed (exit code "
+                               f"{migrating.exitcode}); see its error above")
+        return app
 
 
 def write_clouds_yaml(conf: Any) -> str:
@@ -70,14 +96,24 @@ def write_clouds_yaml(conf: Any) -> str:
     return path
 
 
-def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
-    from neutrino.api.app import database_url, open_database
+def migrate(conf: Any) -> None:
+    """Bring the schema to head; one process at a time on this host."""
     from neutrino.db import migration
+    from neutrino.db.engine import Database
 
+    os.makedirs(conf.state_path, exist_ok=True)
+    with open(os.path.join(conf.state_path, "migration.lock"), "w") as lock:
+        # Held until the file closes. Later workers find the schema at head: a no-op.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        db = Database(database_url(conf))
+        try:
+            migration.upgrade(db.engine, db.url)
+        finally:
+            db.dispose()
+
+
+def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
     setup_logging(conf)
-    db = open_database(conf)
-    migration.upgrade(db.engine, database_url(conf))
-    db.dispose()
     where = write_clouds_yaml(conf) if write_clouds else None
     url = f"http://{conf.bind_host}:{conf.bind_port}"
     print(f"Neutrino is serving the Networking API on {url}/v2.0/")

@@ -95,7 +95,7 @@ def test_db_upgrade_then_gunicorn_workers_serve_the_wsgi_application(postgres, t
         def up_() -> bool:
             try:
                 return requests.get(base + "/", timeout=1).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # the first request builds the app
                 return False
         assert wait_for(up_, 30)
         admin = Client(base)
