@@ -170,8 +170,8 @@ class ResourcePlugin:
                           DBEventPayload(ctx, request_body=body, desired_state=body))
 
         def txn(conn: Connection) -> list[dict]:
-            ids = [self.insert(conn, ctx, body) for body in bodies]
-            return self._committing(conn, ctx, ids, "create", Event.PRECOMMIT_CREATE, bodies)
+            created = self.insert_many(conn, ctx, bodies)
+            return self._committing(conn, ctx, created, "create", Event.PRECOMMIT_CREATE, bodies)
 
         results = self.db.write(txn)
         for body, result in zip(bodies, results):
@@ -179,15 +179,18 @@ class ResourcePlugin:
                 ctx, resource_id=result["id"], states=(result,), request_body=body))
         return results
 
-    def _committing(self, conn: Connection, ctx: Context, ids: list[str], operation: str,
+    def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,
                     event: Event, bodies: list[dict | None]) -> list[dict]:
-        results = self.load_ids(conn, ids)
         for body, result in zip(bodies, results):
             self._publish(event, DBEventPayload(ctx, resource_id=result["id"], request_body=body,
                                                 desired_state=result, connection=conn))
         journal.append_many(conn, [(self.resource.value, r["id"], operation, r["revision_number"],
                                     r) for r in results])
         return results
+
+    def insert_many(self, conn: Connection, ctx: Context, bodies: list[dict]) -> list[dict]:
+        """Store new resources from validated bodies; return them as the API shows them."""
+        return self.load_ids(conn, [self.insert(conn, ctx, body) for body in bodies])
 
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         """Store one new resource from a validated body; return its id."""
@@ -201,8 +204,8 @@ class ResourcePlugin:
                 ctx, resource_id=id, states=(original,), request_body=body, connection=conn))
             self.apply_update(conn, ctx, original, body)
             self.bump(conn, id)
-            result = self._committing(conn, ctx, [id], "update", Event.PRECOMMIT_UPDATE,
-                                      [body])[0]
+            result = self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
+                                      Event.PRECOMMIT_UPDATE, [body])[0]
             return original, result
 
         original, result = self.db.write(txn)
@@ -272,7 +275,8 @@ class ResourcePlugin:
                 if new:
                     conn.execute(insert(TAGS), [{"resource_id": id, "tag": t} for t in new])
             self.bump(conn, id)
-            self._committing(conn, ctx, [id], "update", Event.PRECOMMIT_UPDATE, [None])
+            self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
+                             Event.PRECOMMIT_UPDATE, [None])
             return new
         return self.db.write(txn)
 
