@@ -6,7 +6,6 @@ from __future__ import annotations
 import ipaddress
 import random
 import uuid
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -106,34 +105,41 @@ class PortPlugin(ResourcePlugin):
                     .where(DHCP_OPTS.c.port_id.in_(ids_query)).order_by(DHCP_OPTS.c.id)):
                 opts.setdefault(port_id, []).append(
                     {"opt_name": name, "opt_value": value, "ip_version": version})
-        return [self._render(row, tags.get(row.id, []), ips.get(row.id, []),
-                             pairs.get(row.id, []), opts.get(row.id, [])) for row in rows]
-
-    def _render(self, row: Any, tags: list[str], ips: list[dict], pairs: list[dict],
-                opts: list[dict]) -> dict:
-        """One port as the API shows it, from its ``ports`` row and its children."""
-        hostname = row.dns_name
         domain = self.conf.dns_domain
+        out = []
+        for row in rows:
+            # A plain dict: reading 27 attributes of a SQLAlchemy Row costs twice as much.
+            port = row._asdict()
+            port_id = port["id"]
+            out.append(self._render(port, tags.get(port_id, []), ips.get(port_id, []),
+                                    pairs.get(port_id, []), opts.get(port_id, []), domain))
+        return out
+
+    @staticmethod
+    def _render(row: dict, tags: list[str], ips: list[dict], pairs: list[dict],
+                opts: list[dict], dns_domain: str) -> dict:
+        """One port as the API shows it, from its ``ports`` row and its children."""
+        hostname = row["dns_name"]
         return {
-            "id": row.id, "name": row.name, "description": row.description,
-            "project_id": row.project_id, "tenant_id": row.project_id,
-            "created_at": row.created_at, "updated_at": row.updated_at,
-            "revision_number": row.revision_number, "tags": tags,
-            "network_id": row.network_id, "mac_address": row.mac_address,
-            "admin_state_up": row.admin_state_up, "status": row.status,
-            "device_id": row.device_id, "device_owner": row.device_owner,
+            "id": row["id"], "name": row["name"], "description": row["description"],
+            "project_id": row["project_id"], "tenant_id": row["project_id"],
+            "created_at": row["created_at"], "updated_at": row["updated_at"],
+            "revision_number": row["revision_number"], "tags": tags,
+            "network_id": row["network_id"], "mac_address": row["mac_address"],
+            "admin_state_up": row["admin_state_up"], "status": row["status"],
+            "device_id": row["device_id"], "device_owner": row["device_owner"],
             "fixed_ips": ips,
             "allowed_address_pairs": pairs,
             "extra_dhcp_opts": opts,
-            "port_security_enabled": row.port_security_enabled,
-            "ip_allocation": row.ip_allocation,
+            "port_security_enabled": row["port_security_enabled"],
+            "ip_allocation": row["ip_allocation"],
             "dns_name": hostname,
-            "dns_assignment": [_dns_entry(hostname, ip["ip_address"], domain) for ip in ips],
-            "binding:host_id": row.binding_host_id,
-            "binding:vnic_type": row.binding_vnic_type,
-            "binding:profile": orjson.loads(row.binding_profile),
-            "binding:vif_type": row.binding_vif_type,
-            "binding:vif_details": orjson.loads(row.binding_vif_details),
+            "dns_assignment": [_dns_entry(hostname, ip["ip_address"], dns_domain) for ip in ips],
+            "binding:host_id": row["binding_host_id"],
+            "binding:vnic_type": row["binding_vnic_type"],
+            "binding:profile": orjson.loads(row["binding_profile"]),
+            "binding:vif_type": row["binding_vif_type"],
+            "binding:vif_details": orjson.loads(row["binding_vif_details"]),
         }
 
     # ---- create ----------------------------------------------------------------
@@ -185,11 +191,11 @@ class PortPlugin(ResourcePlugin):
         self._store_pairs(conn, port_id, mac, pairs)
         opts = self._store_dhcp_opts(conn, port_id, body.get("extra_dhcp_opts", []), [])
         return self._render(
-            SimpleNamespace(**row), [],
+            row, [],
             [{"subnet_id": subnet.id, "ip_address": ip} for subnet, ip in chosen],
             [{"ip_address": p["ip_address"], "mac_address": p.get("mac_address") or mac}
              for p in pairs],
-            opts)
+            opts, self.conf.dns_domain)
 
     def _generate_mac(self, conn: Connection, network_id: str) -> str:
         base = [int(x, 16) for x in self.conf.base_mac.split(":")]
