@@ -19,11 +19,18 @@ process start, before gunicorn forks the worker):
   the free pages inside the arenas.
 
 On a C library without these functions (musl, macOS) nothing changes.
+
+``freeze_startup_objects`` is about time rather than size: a large list
+allocates hundreds of thousands of objects, which sets off full garbage
+collections, and each of those walked every object the worker made at
+start-up (modules, SQLAlchemy tables, the application) again. Frozen, they
+are skipped: a 10,000-port list took ~10% less server CPU (noisy machine).
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 
 import falcon
@@ -57,6 +64,13 @@ def tune_allocator() -> None:
     if not (_LIBC.mallopt(M_ARENA_MAX, ARENA_MAX) and
             _LIBC.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)):
         LOG.warning("mallopt refused the allocator settings; memory use may be higher")
+
+
+def freeze_startup_objects() -> None:
+    """Move every object alive now out of the garbage collector's sight for good
+    (call once the application is built; they live as long as the process).
+    No collection first: it took ~20 ms of start-up and found a few dozen objects."""
+    gc.freeze()
 
 
 def release_free_memory() -> None:

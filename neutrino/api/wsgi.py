@@ -41,7 +41,9 @@ class _LazyApplication:
         if not neutrino_conf.is_loaded():  # not configured by `neutrino serve`
             neutrino_conf.load(config_args())
         setup_logging(conf)
-        return build_app(conf)
+        app = build_app(conf)
+        memory.freeze_startup_objects()
+        return app
 
     def __call__(self, environ, start_response):
         if self._app is None:

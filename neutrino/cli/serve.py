@@ -73,6 +73,7 @@ class _Server(BaseApplication):
             # gunicorn stops the whole server when a worker fails to boot.
             raise RuntimeError(f"the database migration failed (exit code "
                                f"{migrating.exitcode}); see its error above")
+        memory.freeze_startup_objects()
         return app
 
 
