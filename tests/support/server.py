@@ -37,7 +37,7 @@ class ServerProcess:
         with open(self.conf_path, "w") as f:
             f.write(text)
 
-    def start(self, timeout: float = 30) -> "ServerProcess":
+    def start(self, timeout: float = 30, poll: float = 0.05) -> "ServerProcess":
         log = open(os.path.join(self.dir, "server.log"), "wb")
         cmd = [os.path.join(VENV_BIN, "neutrino"), "serve", "--config-file", self.conf_path]
         env = dict(os.environ)
@@ -56,7 +56,7 @@ class ServerProcess:
                     return self
             except (requests.ConnectionError, requests.Timeout):
                 pass  # not listening yet, or listening while the worker still loads
-            time.sleep(0.05)
+            time.sleep(poll)
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
 
     def log(self) -> str:
