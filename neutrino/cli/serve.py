@@ -9,9 +9,9 @@ The gunicorn master lives as long as the server but only watches and forks
 workers, so it never imports the application, SQLAlchemy or Alembic: each
 worker loads the application itself (no preload), and the schema migration
 runs in a short-lived child that each worker forks before it imports the
-application. The two run side by side, the worker serves only once the
-child has finished, and Alembic leaves with the child. The master stays at
-the size of gunicorn plus oslo.config.
+application. The two run side by side on a machine with two cores or more,
+the worker serves only once the child has finished, and Alembic leaves with
+the child. The master stays at the size of gunicorn plus oslo.config.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import multiprocessing
 import os
 from typing import Any
 
-import yaml
 from gunicorn.app.base import BaseApplication
 
 from neutrino.db.url import database_url
@@ -57,16 +56,15 @@ class _Server(BaseApplication):
         super().reload()
 
     def load(self):
-        # In each worker. The migration runs in a child forked once SQLAlchemy and the
-        # tables (which both need) are imported, while this process imports and builds
-        # the rest of the application; it serves only once the child has finished.
-        import neutrino.db.models  # noqa: F401
-        from neutrino.api import memory
-        memory.tune_allocator()
+        # In each worker. The migration runs in a child forked first thing, while this
+        # process imports and builds the application (both start with importing
+        # SQLAlchemy, then Alembic or the rest); it serves once the child has finished.
         migrating = multiprocessing.get_context("fork").Process(
             target=migrate, args=(self.conf,), name="neutrino-migrate")
         migrating.start()
+        from neutrino.api import memory
         from neutrino.api.app import build_app
+        memory.tune_allocator()
         app = build_app(self.conf)
         migrating.join()
         if migrating.exitcode != 0:
@@ -79,6 +77,8 @@ class _Server(BaseApplication):
 
 def write_clouds_yaml(conf: Any) -> str:
     """Add (or refresh) the `neutrino` cloud: no auth, network endpoint override."""
+    import yaml  # only when asked to write it: the master process stays small
+
     path = os.path.join(os.path.expanduser("~"), ".config", "openstack", "clouds.yaml")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     data: dict = {}
