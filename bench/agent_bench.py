@@ -20,8 +20,6 @@ Results go to bench/results/agent.json.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import statistics
 import subprocess
 import tempfile
@@ -29,6 +27,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench import machine
 from neutrino.agent.desired import DesiredState, Network, Port
 from neutrino.agent.reconciler import Agent
 from tests.functional.testbed import OvsHost, Testbed
@@ -131,9 +130,10 @@ def run(bed: Testbed) -> dict[str, object]:
         "port_admin_down_seconds": round(statistics.median(downs), 4),
         "port_remove_seconds": round(statistics.median(removes), 4),
         "repeats": REPEATS,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+        "machine": {**machine.describe(),
                     "ovs": subprocess.run(["ovs-vswitchd", "--version"], capture_output=True,
                                           text=True, check=False).stdout.split("\n")[0]},
+        "load_average_after": machine.load_average(),
     }
 
 

@@ -8,7 +8,7 @@ import falcon
 import orjson
 
 from neutrino import exceptions as exc
-from neutrino.api import discovery, errors, identity, openapi, quotas, resources
+from neutrino.api import discovery, errors, identity, memory, openapi, quotas, resources
 from neutrino.api.authz import Authz, Parent
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
@@ -17,7 +17,8 @@ from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
 from neutrino.core.rbac_policies import RbacPolicyPlugin
 from neutrino.core.security_groups import SecurityGroupPlugin, SecurityGroupRulePlugin
 from neutrino.core.subnets import SubnetPlugin
-from neutrino.db.engine import Database, sqlite_url
+from neutrino.db.engine import Database
+from neutrino.db.url import database_url
 from neutrino.definitions import Api
 from neutrino.policy import Policy
 
@@ -34,10 +35,6 @@ PLUGINS = {
     "availability_zones": AvailabilityZonePlugin,
     "rbac-policies": RbacPolicyPlugin,
 }
-
-
-def database_url(conf: Any) -> str:
-    return conf.database.connection or sqlite_url(conf.state_path)
 
 
 def open_database(conf: Any) -> Database:
@@ -75,7 +72,7 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
     api = Api(conf)
     db = db or open_database(conf)
     app = falcon.App(middleware=[StripJsonSuffix(), NulPathIsNotFound(),
-                                 identity.middleware(conf)])
+                                 identity.middleware(conf), memory.TrimAfterLargeResponses()])
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
     app.add_route("/", discovery.Versions())

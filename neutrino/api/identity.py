@@ -2,7 +2,6 @@
 (or, with noauth, that a developer sets by hand)."""
 from __future__ import annotations
 
-import ipaddress
 import logging
 from typing import Any, Callable
 
@@ -109,12 +108,3 @@ def protect(app: Callable, conf: Any) -> Callable:
         return authenticated(environ, start_response)
 
     return application
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

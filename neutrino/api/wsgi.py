@@ -34,12 +34,16 @@ class _LazyApplication:
         self._lock = threading.Lock()
 
     def _build(self):
+        from neutrino.api import memory
         from neutrino.api.app import build_app
+        memory.tune_allocator()
         conf = neutrino_conf.CONF
         if not neutrino_conf.is_loaded():  # not configured by `neutrino serve`
             neutrino_conf.load(config_args())
         setup_logging(conf)
-        return build_app(conf)
+        app = build_app(conf)
+        memory.freeze_startup_objects()
+        return app
 
     def __call__(self, environ, start_response):
         if self._app is None:

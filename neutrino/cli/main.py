@@ -39,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _db(conf, args) -> int:
-    from neutrino.api.app import database_url, open_database
+    from neutrino.api.app import open_database
     from neutrino.db import migration
+    from neutrino.db.url import database_url
     db = open_database(conf)
     if args.action == "upgrade":
         migration.upgrade(db.engine, database_url(conf), args.revision)

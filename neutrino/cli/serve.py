@@ -4,16 +4,27 @@ Migrates the database, writes the `neutrino` cloud into clouds.yaml, then runs
 the WSGI application under gunicorn (gthread workers). SIGHUP re-reads the
 configuration files: mutable options change in place (oslo.config's mutate),
 and gunicorn replaces its workers gracefully so they pick the values up.
+
+The gunicorn master lives as long as the server but only watches and forks
+workers, so it never imports the application, SQLAlchemy or Alembic: each
+worker loads the application itself (no preload), and the schema migration
+runs in a short-lived child that each worker forks before it imports the
+application. The two run side by side on a machine with two cores or more,
+the worker serves only once the child has finished, and Alembic leaves with
+the child. The master stays at the size of gunicorn plus oslo.config.
 """
 from __future__ import annotations
 
+import fcntl
+import ipaddress
 import logging
+import multiprocessing
 import os
 from typing import Any
 
-import yaml
 from gunicorn.app.base import BaseApplication
 
+from neutrino.db.url import database_url
 from neutrino.logs import setup_logging
 
 LOG = logging.getLogger("neutrino.serve")
@@ -46,12 +57,29 @@ class _Server(BaseApplication):
         super().reload()
 
     def load(self):
+        # In each worker. The migration runs in a child forked first thing, while this
+        # process imports and builds the application (both start with importing
+        # SQLAlchemy, then Alembic or the rest); it serves once the child has finished.
+        migrating = multiprocessing.get_context("fork").Process(
+            target=migrate, args=(self.conf,), name="neutrino-migrate")
+        migrating.start()
+        from neutrino.api import memory
         from neutrino.api.app import build_app
-        return build_app(self.conf)
+        memory.tune_allocator()
+        app = build_app(self.conf)
+        migrating.join()
+        if migrating.exitcode != 0:
+            # gunicorn stops the whole server when a worker fails to boot.
+            raise RuntimeError(f"the database migration failed (exit code "
+                               f"{migrating.exitcode}); see its error above")
+        memory.freeze_startup_objects()
+        return app
 
 
 def write_clouds_yaml(conf: Any) -> str:
     """Add (or refresh) the `neutrino` cloud: no auth, network endpoint override."""
+    import yaml  # only when asked to write it: the master process stays small
+
     path = os.path.join(os.path.expanduser("~"), ".config", "openstack", "clouds.yaml")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     data: dict = {}
@@ -70,11 +98,32 @@ def write_clouds_yaml(conf: Any) -> str:
     return path
 
 
-def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
-    from neutrino.api.app import database_url, open_database
-    from neutrino.api.identity import is_loopback
+def migrate(conf: Any) -> None:
+    """Bring the schema to head; one process at a time on this host."""
     from neutrino.db import migration
+    from neutrino.db.engine import Database
 
+    os.makedirs(conf.state_path, exist_ok=True)
+    with open(os.path.join(conf.state_path, "migration.lock"), "w") as lock:
+        # Held until the file closes. Later workers find the schema at head: a no-op.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        db = Database(database_url(conf))
+        try:
+            migration.upgrade(db.engine, db.url)
+        finally:
+            db.dispose()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
     setup_logging(conf)
     if conf.auth_strategy == "noauth" and not is_loopback(conf.bind_host) \
             and not conf.noauth_allow_remote:
@@ -82,9 +131,6 @@ def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
                   "be admin. Use auth_strategy = keystone, a loopback bind_host, or set "
                   "noauth_allow_remote = true.", conf.bind_host)
         return 2
-    db = open_database(conf)
-    migration.upgrade(db.engine, database_url(conf))
-    db.dispose()
     # The `neutrino` cloud needs no credentials only when there is no Keystone.
     where = write_clouds_yaml(conf) if write_clouds and conf.auth_strategy == "noauth" else None
     url = f"http://{conf.bind_host}:{conf.bind_port}"

@@ -51,21 +51,23 @@ class PortSecurityGroups:
         return out
 
     def on_create(self, conn: Connection, ctx: Context, port_id: str, body: dict,
-                  port_security: bool) -> None:
-        """Store the groups of a new port: the ones asked for, else the project's default."""
+                  port_security: bool) -> list[str]:
+        """Store the groups of a new port: the ones asked for, else the project's default.
+        Returns them as the port shows them."""
         if is_trusted(body.get("device_owner", "")):
-            return
+            return []
         requested = body.get("security_groups")
         if not port_security:
             if requested:
                 raise exc.PortSecurityAndIPRequiredForSecurityGroups()
-            return
+            return []
         project_id = body.get("project_id") or ctx.project_id
         if requested is None:
             group_ids = [self.groups.default_in(conn, ctx, project_id)]
         else:
             group_ids = self._owned(conn, project_id, requested)
         self._store(conn, port_id, group_ids)
+        return sorted(set(group_ids))
 
     def on_update(self, conn: Connection, original: dict, body: dict) -> None:
         """Replace the groups when asked; refuse port security off while groups remain."""

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, delete, exists, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
@@ -31,6 +31,11 @@ PAIRS = AllowedAddressPair.__table__
 DHCP_OPTS = ExtraDhcpOpt.__table__
 NETWORKS = Network.__table__
 BOUND_VIF_TYPES_OK = ("unbound", "binding_failed")
+
+# Statements of the create path, built once: building a SELECT with its WHERE clause
+# costs SQLAlchemy about 100 us a time, several times what running it costs on SQLite.
+PORT_WITH_MAC = select(PORTS.c.id).where(PORTS.c.network_id == bindparam("network_id"),
+                                         PORTS.c.mac_address == bindparam("mac"))
 
 
 class PortPlugin(ResourcePlugin):
@@ -107,42 +112,57 @@ class PortPlugin(ResourcePlugin):
                     {"opt_name": name, "opt_value": value, "ip_version": version})
         groups = self.security_groups.load(conn, ids_query) if wanted("security_groups") else {}
         domain = self.conf.dns_domain
-        loads = orjson.loads
         out = []
         for row in rows:
-            port_ips = ips.get(row.id, [])
-            hostname = row.dns_name
-            out.append({
-                "id": row.id, "name": row.name, "description": row.description,
-                "project_id": row.project_id, "tenant_id": row.project_id,
-                "created_at": row.created_at, "updated_at": row.updated_at,
-                "revision_number": row.revision_number, "tags": tags.get(row.id, []),
-                "network_id": row.network_id, "mac_address": row.mac_address,
-                "admin_state_up": row.admin_state_up, "status": row.status,
-                "device_id": row.device_id, "device_owner": row.device_owner,
-                "fixed_ips": port_ips,
-                "allowed_address_pairs": pairs.get(row.id, []),
-                "extra_dhcp_opts": opts.get(row.id, []),
-                "security_groups": groups.get(row.id, []),
-                "port_security_enabled": row.port_security_enabled,
-                "ip_allocation": row.ip_allocation,
-                "dns_name": hostname,
-                "dns_assignment": [_dns_entry(hostname, ip["ip_address"], domain)
-                                   for ip in port_ips],
-                "binding:host_id": row.binding_host_id,
-                "binding:vnic_type": row.binding_vnic_type,
-                "binding:profile": loads(row.binding_profile),
-                "binding:vif_type": row.binding_vif_type,
-                "binding:vif_details": loads(row.binding_vif_details),
-            })
+            # A plain dict: reading 27 attributes of a SQLAlchemy Row costs twice as much.
+            port = row._asdict()
+            port_id = port["id"]
+            out.append(self._render(port, tags.get(port_id, []), ips.get(port_id, []),
+                                    pairs.get(port_id, []), opts.get(port_id, []),
+                                    groups.get(port_id, []), domain))
         return out
+
+    @staticmethod
+    def _render(row: dict, tags: list[str], ips: list[dict], pairs: list[dict],
+                opts: list[dict], groups: list[str], dns_domain: str) -> dict:
+        """One port as the API shows it, from its ``ports`` row and its children."""
+        hostname = row["dns_name"]
+        return {
+            "id": row["id"], "name": row["name"], "description": row["description"],
+            "project_id": row["project_id"], "tenant_id": row["project_id"],
+            "created_at": row["created_at"], "updated_at": row["updated_at"],
+            "revision_number": row["revision_number"], "tags": tags,
+            "network_id": row["network_id"], "mac_address": row["mac_address"],
+            "admin_state_up": row["admin_state_up"], "status": row["status"],
+            "device_id": row["device_id"], "device_owner": row["device_owner"],
+            "fixed_ips": ips,
+            "allowed_address_pairs": pairs,
+            "extra_dhcp_opts": opts,
+            "security_groups": groups,
+            "port_security_enabled": row["port_security_enabled"],
+            "ip_allocation": row["ip_allocation"],
+            "dns_name": hostname,
+            "dns_assignment": [_dns_entry(hostname, ip["ip_address"], dns_domain) for ip in ips],
+            "binding:host_id": row["binding_host_id"],
+            "binding:vnic_type": row["binding_vnic_type"],
+            "binding:profile": orjson.loads(row["binding_profile"]),
+            "binding:vif_type": row["binding_vif_type"],
+            "binding:vif_details": orjson.loads(row["binding_vif_details"]),
+        }
 
     # ---- create ----------------------------------------------------------------
     def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
         self.security_groups.prepare(ctx, bodies)
         return super().create_bulk(ctx, bodies)
 
-    def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
+    def insert_many(self, conn: Connection, ctx: Context, bodies: list[dict]) -> list[dict]:
+        # New ports are rendered from the values just stored instead of read back (five
+        # queries a port fewer), and a bulk request reads each network's subnets once.
+        subnets: dict[str, list[SubnetInfo]] = {}
+        return [self._insert(conn, ctx, body, subnets) for body in bodies]
+
+    def _insert(self, conn: Connection, ctx: Context, body: dict,
+                subnets_by_network: dict[str, list[SubnetInfo]]) -> dict:
         network = network_for_port(conn, ctx, body["network_id"])
         port_id = str(uuid.uuid4())
         security = body.get("port_security_enabled")
@@ -155,9 +175,8 @@ class PortPlugin(ResourcePlugin):
         mac = body.get("mac_address") or self._generate_mac(conn, network.id)
         if body.get("mac_address"):
             self._check_mac_free(conn, network.id, mac)
-        row = self.new_standard_row(ctx, body, port_id)
-        conn.execute(insert(PORTS).values(
-            **row, network_id=network.id, mac_address=mac,
+        row = dict(
+            self.new_standard_row(ctx, body, port_id), network_id=network.id, mac_address=mac,
             admin_state_up=body.get("admin_state_up", True), status="DOWN",
             device_id=body.get("device_id", ""), device_owner=body.get("device_owner", ""),
             port_security_enabled=security,
@@ -167,8 +186,11 @@ class PortPlugin(ResourcePlugin):
             binding_vnic_type=body.get("binding:vnic_type", "normal"),
             binding_profile=orjson.dumps(body.get("binding:profile", {})).decode(),
             binding_vif_type="unbound", binding_vif_details="{}",
-        ))
-        subnets = SubnetPlugin.subnet_infos(conn, network.id)
+        )
+        conn.execute(insert(PORTS), row)
+        subnets = subnets_by_network.get(network.id)
+        if subnets is None:
+            subnets = subnets_by_network[network.id] = SubnetPlugin.subnet_infos(conn, network.id)
         owner = body.get("device_owner", "")
         if "fixed_ips" in body:
             chosen = self._requested_ips(conn, subnets, body["fixed_ips"], owner, mac, [])
@@ -176,24 +198,27 @@ class PortPlugin(ResourcePlugin):
             chosen = self._automatic_ips(conn, subnets, owner, mac)
         self._store_ips(conn, port_id, network.id, chosen, start=0)
         self._store_pairs(conn, port_id, mac, pairs)
-        self._store_dhcp_opts(conn, port_id, body.get("extra_dhcp_opts", []), [])
-        self.security_groups.on_create(conn, ctx, port_id, body, security)
-        return port_id
+        opts = self._store_dhcp_opts(conn, port_id, body.get("extra_dhcp_opts", []), [])
+        groups = self.security_groups.on_create(conn, ctx, port_id, body, security)
+        return self._render(
+            row, [],
+            [{"subnet_id": subnet.id, "ip_address": ip} for subnet, ip in chosen],
+            [{"ip_address": p["ip_address"], "mac_address": p.get("mac_address") or mac}
+             for p in pairs],
+            opts, groups, self.conf.dns_domain)
 
     def _generate_mac(self, conn: Connection, network_id: str) -> str:
         base = [int(x, 16) for x in self.conf.base_mac.split(":")]
         for _ in range(self.conf.mac_generation_retries):
             octets = base[:3] + [b or random.randint(0, 255) for b in base[3:]]
             mac = ":".join(f"{o:02x}" for o in octets)
-            if not conn.execute(select(PORTS.c.id).where(PORTS.c.network_id == network_id,
-                                                         PORTS.c.mac_address == mac)).first():
+            if not conn.execute(PORT_WITH_MAC, {"network_id": network_id, "mac": mac}).first():
                 return mac
         raise exc.MacAddressGenerationFailure(net_id=network_id)
 
     @staticmethod
     def _check_mac_free(conn: Connection, network_id: str, mac: str) -> None:
-        if conn.execute(select(PORTS.c.id).where(PORTS.c.network_id == network_id,
-                                                 PORTS.c.mac_address == mac)).first():
+        if conn.execute(PORT_WITH_MAC, {"network_id": network_id, "mac": mac}).first():
             raise exc.MacAddressInUse(net_id=network_id, mac=mac)
 
     def _check_pairs(self, pairs: list[dict]) -> None:
@@ -286,8 +311,9 @@ class PortPlugin(ResourcePlugin):
 
     @staticmethod
     def _store_dhcp_opts(conn: Connection, port_id: str, requested: list[dict],
-                         current: list[dict]) -> None:
-        """Merge options: same name and version replaces, a null value removes."""
+                         current: list[dict]) -> list[dict]:
+        """Merge options: same name and version replaces, a null value removes.
+        Returns the stored options as the API shows them."""
         merged = {(o["opt_name"], o.get("ip_version", 4)): o["opt_value"] for o in current}
         for opt in requested:
             key = (opt["opt_name"], opt.get("ip_version", 4))
@@ -295,11 +321,13 @@ class PortPlugin(ResourcePlugin):
                 merged.pop(key, None)
             else:
                 merged[key] = opt["opt_value"]
-        conn.execute(delete(DHCP_OPTS).where(DHCP_OPTS.c.port_id == port_id))
-        if merged:
-            conn.execute(insert(DHCP_OPTS), [
-                {"port_id": port_id, "opt_name": name, "opt_value": value, "ip_version": version}
-                for (name, version), value in merged.items()])
+        if current:
+            conn.execute(delete(DHCP_OPTS).where(DHCP_OPTS.c.port_id == port_id))
+        stored = [{"opt_name": name, "opt_value": value, "ip_version": version}
+                  for (name, version), value in merged.items()]
+        if stored:
+            conn.execute(insert(DHCP_OPTS), [{"port_id": port_id, **opt} for opt in stored])
+        return stored
 
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:

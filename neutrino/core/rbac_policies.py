@@ -75,7 +75,7 @@ class RbacPolicyPlugin(ResourcePlugin):
                         object_id: str) -> None:
         plugin = self.object_plugins.get(kind.name)
         if plugin is not None:
-            plugin.touch(conn, ctx, object_id)
+            plugin.touch(conn, ctx, [object_id])
 
     # ---- update: only target_tenant ------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:

@@ -200,8 +200,8 @@ class ResourcePlugin:
                 # A bulk request counts whole: all of it fits in the quota or none is created.
                 quotas.enforce(conn, self.conf, self.quota_resource, self.table,
                                Counter(self.owner(ctx, body) for body in bodies))
-            ids = [self.insert(conn, ctx, body) for body in bodies]
-            return self._committing(conn, ctx, ids, "create", Event.PRECOMMIT_CREATE, bodies)
+            created = self.insert_many(conn, ctx, bodies)
+            return self._committing(conn, ctx, created, "create", Event.PRECOMMIT_CREATE, bodies)
 
         results = self.db.write(txn)
         for body, result in zip(bodies, results):
@@ -209,9 +209,8 @@ class ResourcePlugin:
                 ctx, resource_id=result["id"], states=(result,), request_body=body))
         return results
 
-    def _committing(self, conn: Connection, ctx: Context, ids: list[str], operation: str,
+    def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,
                     event: Event, bodies: list[dict | None]) -> list[dict]:
-        results = self.load_ids(conn, ids)
         for body, result in zip(bodies, results):
             self._publish(event, DBEventPayload(ctx, resource_id=result["id"], request_body=body,
                                                 desired_state=result, connection=conn))
@@ -219,6 +218,10 @@ class ResourcePlugin:
                                     r) for r in results])
         self.personalize(conn, ctx, results)
         return results
+
+    def insert_many(self, conn: Connection, ctx: Context, bodies: list[dict]) -> list[dict]:
+        """Store new resources from validated bodies; return them as the API shows them."""
+        return self.load_ids(conn, [self.insert(conn, ctx, body) for body in bodies])
 
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         """Store one new resource from a validated body; return its id."""
@@ -236,8 +239,8 @@ class ResourcePlugin:
                 ctx, resource_id=id, states=(original,), request_body=body, connection=conn))
             self.apply_update(conn, ctx, original, body)
             self.bump(conn, id)
-            result = self._committing(conn, ctx, [id], "update", Event.PRECOMMIT_UPDATE,
-                                      [body])[0]
+            result = self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
+                                      Event.PRECOMMIT_UPDATE, [body])[0]
             return original, result
 
         original, result = self.db.write(txn)
@@ -284,11 +287,16 @@ class ResourcePlugin:
         conn.execute(update(self.table).where(self.table.c.id == id).values(
             revision_number=self.table.c.revision_number + 1, updated_at=utcnow()))
 
-    def touch(self, conn: Connection, ctx: Context, id: str) -> None:
-        """Count a change made elsewhere that alters how the resource renders (an RBAC
-        policy): a revision bump, precommit callbacks and a journal row, in ``conn``."""
-        self.bump(conn, id)
-        self._committing(conn, ctx, [id], "update", Event.PRECOMMIT_UPDATE, [None])
+    def touch(self, conn: Connection, ctx: Context, ids: list[str]) -> None:
+        """Count a change made elsewhere that alters how these resources render (an RBAC
+        policy, a security group's rules): a revision bump, precommit callbacks and a
+        journal row each, in ``conn``."""
+        if not ids:
+            return
+        conn.execute(update(self.table).where(self.table.c.id.in_(ids)).values(
+            revision_number=self.table.c.revision_number + 1, updated_at=utcnow()))
+        self._committing(conn, ctx, self.load_ids(conn, ids), "update", Event.PRECOMMIT_UPDATE,
+                         [None] * len(ids))
 
     @staticmethod
     def owner(ctx: Context, body: dict) -> str:
@@ -321,7 +329,8 @@ class ResourcePlugin:
                 if new:
                     conn.execute(insert(TAGS), [{"resource_id": id, "tag": t} for t in new])
             self.bump(conn, id)
-            self._committing(conn, ctx, [id], "update", Event.PRECOMMIT_UPDATE, [None])
+            self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
+                             Event.PRECOMMIT_UPDATE, [None])
             return new
         return self.db.write(txn)
 

@@ -118,7 +118,8 @@ class SecurityGroupPlugin(ResourcePlugin):
             return found
         body = self._default_body(project_id)
         group_id = self.insert(conn, ctx, body)
-        self._committing(conn, ctx, [group_id], "create", Event.PRECOMMIT_CREATE, [body])
+        self._committing(conn, ctx, self.load_ids(conn, [group_id]), "create",
+                         Event.PRECOMMIT_CREATE, [body])
         return group_id
 
     @staticmethod
@@ -189,9 +190,9 @@ class SecurityGroupPlugin(ResourcePlugin):
                                      for rule in rules.default_rules(group_id, is_default)])
         return group_id
 
-    def _committing(self, conn: Connection, ctx: Context, ids: list[str], operation: str,
+    def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,
                     event: Event, bodies: list[dict | None]) -> list[dict]:
-        results = super()._committing(conn, ctx, ids, operation, event, bodies)
+        results = super()._committing(conn, ctx, results, operation, event, bodies)
         if operation == "create":  # the rules a new group starts with
             journal.append_many(conn, [
                 (Resource.SECURITY_GROUP_RULE.value, rule["id"], "create",
@@ -212,15 +213,6 @@ class SecurityGroupPlugin(ResourcePlugin):
         values = {k: body[k] for k in ("name", "description", "stateful") if k in body}
         if values:
             conn.execute(update(GROUPS).where(GROUPS.c.id == group_id).values(**values))
-
-    def touch(self, conn: Connection, group_ids: list[str]) -> None:
-        """Count a change of these groups' rules: revision + 1 and a journal row each."""
-        if not group_ids:
-            return
-        conn.execute(update(GROUPS).where(GROUPS.c.id.in_(group_ids)).values(
-            revision_number=GROUPS.c.revision_number + 1, updated_at=utcnow()))
-        journal.append_many(conn, [(self.resource.value, g["id"], "update", g["revision_number"], g)
-                                   for g in self.load_ids(conn, group_ids)])
 
     # ---- delete ------------------------------------------------------------------
     @staticmethod
@@ -245,7 +237,7 @@ class SecurityGroupPlugin(ResourcePlugin):
                  {"id": r.id, "security_group_id": r.security_group_id}) for r in doomed])
             conn.execute(delete(TAGS).where(TAGS.c.resource_id.in_(rule_ids)))
             conn.execute(delete(RULES).where(RULES.c.id.in_(rule_ids)))
-            self.touch(conn, sorted({r.security_group_id for r in doomed} - {group_id}))
+            self.touch(conn, ctx, sorted({r.security_group_id for r in doomed} - {group_id}))
         super().remove(conn, ctx, original)
 
 
@@ -314,11 +306,11 @@ class SecurityGroupRulePlugin(ResourcePlugin):
         conn.execute(insert(RULES).values(**row))
         return row["id"]
 
-    def _committing(self, conn: Connection, ctx: Context, ids: list[str], operation: str,
+    def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,
                     event: Event, bodies: list[dict | None]) -> list[dict]:
-        results = super()._committing(conn, ctx, ids, operation, event, bodies)
+        results = super()._committing(conn, ctx, results, operation, event, bodies)
         # The group shows its rules, so a rule change is a change of the group.
-        self.groups.touch(conn, sorted({r["security_group_id"] for r in results}))
+        self.groups.touch(conn, ctx, sorted({r["security_group_id"] for r in results}))
         return results
 
     # ---- update and delete ----------------------------------------------------------
@@ -329,4 +321,4 @@ class SecurityGroupRulePlugin(ResourcePlugin):
 
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
         super().remove(conn, ctx, original)
-        self.groups.touch(conn, [original["security_group_id"]])
+        self.groups.touch(conn, ctx, [original["security_group_id"]])

@@ -5,7 +5,7 @@ import ipaddress
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
@@ -27,6 +27,20 @@ SERVICE_TYPES = ServiceType.__table__
 NETWORKS = Network.__table__
 PORTS = Port.__table__
 ALLOCS = IpAllocation.__table__
+
+# What a port create needs to know of its network's subnets, in two prebuilt
+# statements (building a SELECT costs SQLAlchemy more than SQLite takes to run it).
+SUBNETS_WITH_POOLS_OF_NETWORK = (
+    select(SUBNETS.c.id, SUBNETS.c.network_id, SUBNETS.c.cidr, SUBNETS.c.ip_version,
+           SUBNETS.c.gateway_ip, SUBNETS.c.ipv6_address_mode, POOLS.c.first_ip, POOLS.c.last_ip)
+    .outerjoin(POOLS, POOLS.c.subnet_id == SUBNETS.c.id)
+    .where(SUBNETS.c.network_id == bindparam("network_id"))
+    .order_by(SUBNETS.c.created_at, SUBNETS.c.id, POOLS.c.id))
+SERVICE_TYPES_OF_NETWORK = (
+    select(SERVICE_TYPES.c.subnet_id, SERVICE_TYPES.c.service_type)
+    .join(SUBNETS, SUBNETS.c.id == SERVICE_TYPES.c.subnet_id)
+    .where(SUBNETS.c.network_id == bindparam("network_id"))
+    .order_by(SERVICE_TYPES.c.id))
 
 # Ports whose addresses do not keep a subnet from being deleted.
 AUTO_DELETE_OWNERS = ("network:dhcp",)
@@ -227,20 +241,23 @@ class SubnetPlugin(ResourcePlugin):
     @staticmethod
     def subnet_infos(conn: Connection, network_id: str) -> list[SubnetInfo]:
         """The network's subnets with pools and service types, oldest first."""
-        rows = conn.execute(select(SUBNETS).where(SUBNETS.c.network_id == network_id)
-                            .order_by(SUBNETS.c.created_at, SUBNETS.c.id)).all()
-        if not rows:
+        params = {"network_id": network_id}
+        subnets: dict[str, Any] = {}  # id -> row, in order
+        pools: dict[str, list[tuple[str, str]]] = {}
+        for row in conn.execute(SUBNETS_WITH_POOLS_OF_NETWORK, params):
+            subnets.setdefault(row.id, row)
+            if row.first_ip is not None:
+                pools.setdefault(row.id, []).append((row.first_ip, row.last_ip))
+        if not subnets:
             return []
-        ids = [r.id for r in rows]
-        pools = _group(conn, select(POOLS.c.subnet_id, POOLS.c.first_ip, POOLS.c.last_ip)
-                       .where(POOLS.c.subnet_id.in_(ids)).order_by(POOLS.c.id))
-        stypes = _group(conn, select(SERVICE_TYPES.c.subnet_id, SERVICE_TYPES.c.service_type)
-                        .where(SERVICE_TYPES.c.subnet_id.in_(ids)))
+        stypes: dict[str, list[str]] = {}
+        for subnet_id, service_type in conn.execute(SERVICE_TYPES_OF_NETWORK, params):
+            stypes.setdefault(subnet_id, []).append(service_type)
         return [SubnetInfo(id=r.id, network_id=r.network_id, cidr=r.cidr, ip_version=r.ip_version,
                            gateway_ip=r.gateway_ip, pools=tuple(pools.get(r.id, ())),
                            ipv6_address_mode=r.ipv6_address_mode,
-                           service_types=tuple(t for (t,) in stypes.get(r.id, ())))
-                for r in rows]
+                           service_types=tuple(stypes.get(r.id, ())))
+                for r in subnets.values()]
 
 
 def _group(conn: Connection, stmt: Select) -> dict[str, list[tuple]]:

@@ -9,7 +9,6 @@ and the operation runs again from the start, re-reading everything.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -28,11 +27,6 @@ T = TypeVar("T")
 def utcnow() -> str:
     """Now, as the API shows timestamps: UTC, seconds, trailing Z."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def sqlite_url(state_path: str) -> str:
-    os.makedirs(state_path, exist_ok=True)
-    return f"sqlite:///{os.path.abspath(os.path.join(state_path, 'neutrino.db'))}"
 
 
 class RetryableConflict(Exception):

@@ -37,7 +37,7 @@ class ServerProcess:
         with open(self.conf_path, "w") as f:
             f.write(text)
 
-    def start(self, timeout: float = 30) -> "ServerProcess":
+    def start(self, timeout: float = 30, poll: float = 0.05) -> "ServerProcess":
         log = open(os.path.join(self.dir, "server.log"), "wb")
         cmd = [os.path.join(VENV_BIN, "neutrino"), "serve", "--config-file", self.conf_path]
         env = dict(os.environ)
@@ -54,9 +54,9 @@ class ServerProcess:
             try:
                 if requests.get(self.url + "/", timeout=5).status_code == 200:
                     return self
-            except requests.RequestException:  # not listening yet, or too busy to answer
-                pass
-            time.sleep(0.05)
+            except requests.RequestException:
+                pass  # not listening yet, or listening while the worker still loads
+            time.sleep(poll)
         self.stop()  # the caller gets no handle to stop it with
         raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
 

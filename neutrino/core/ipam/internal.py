@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import random
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from neutrino import exceptions as exc
 from neutrino.core.ipam.driver import IpamDriver, SubnetInfo
@@ -18,6 +18,13 @@ from neutrino.db.models.port import IpAllocation
 ALLOCS = IpAllocation.__table__
 CANDIDATES = 8
 SCAN_LIMIT = 1 << 16
+
+# Built once: building a SELECT costs SQLAlchemy more than SQLite takes to run it.
+TAKEN_AMONG = select(ALLOCS.c.ip_address).where(
+    ALLOCS.c.subnet_id == bindparam("subnet_id"),
+    ALLOCS.c.ip_address.in_(bindparam("candidates", expanding=True)))
+HOLDER_OF = select(ALLOCS.c.id).where(ALLOCS.c.subnet_id == bindparam("subnet_id"),
+                                      ALLOCS.c.ip_address == bindparam("ip_address"))
 
 
 def _pool_ints(subnet: SubnetInfo) -> list[tuple[int, int]]:
@@ -35,8 +42,7 @@ class InternalIpamDriver(IpamDriver):
         make = ipaddress.ip_address
         candidates = list(dict.fromkeys(
             str(make(_nth(pools, random.randrange(total)))) for _ in range(min(CANDIDATES, total))))
-        used = set(conn.scalars(select(ALLOCS.c.ip_address).where(
-            ALLOCS.c.subnet_id == subnet.id, ALLOCS.c.ip_address.in_(candidates))))
+        used = set(conn.scalars(TAKEN_AMONG, {"subnet_id": subnet.id, "candidates": candidates}))
         for candidate in candidates:
             if candidate not in used:
                 return candidate
@@ -62,8 +68,7 @@ class InternalIpamDriver(IpamDriver):
         if addr not in net or addr == net.network_address or (
                 net.version == 4 and net.prefixlen < 31 and addr == net.broadcast_address):
             raise exc.InvalidIpForSubnet(ip_address=address)
-        taken = conn.execute(select(ALLOCS.c.id).where(ALLOCS.c.subnet_id == subnet.id,
-                                                        ALLOCS.c.ip_address == str(addr))).first()
+        taken = conn.execute(HOLDER_OF, {"subnet_id": subnet.id, "ip_address": str(addr)}).first()
         if taken:
             raise exc.IpAddressInUse(net_id=subnet.network_id, ip_address=str(addr))
         return str(addr)
