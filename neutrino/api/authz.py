@@ -24,7 +24,7 @@ from neutrino.context import Context
 from neutrino.core.listing import ListQuery
 from neutrino.definitions.base import ResourceSpec
 from neutrino.policy import Decisions, Policy
-from neutrino.policy.enforcer import hashable
+from neutrino.policy.enforcer import LazyParent, hashable
 
 
 class Parent:
@@ -35,22 +35,48 @@ class Parent:
         self.id_attribute = id_attribute
         self.plugin = plugin
 
-    def load(self, conn: Any, ctx: Context, ids: Iterable[str]) -> dict[str, dict]:
-        """The parents, as the caller would see them (e.g. ``shared`` for its project)."""
-        ids = sorted({i for i in ids if i})
-        if not ids:
-            return {}
-        if conn is None:
-            with self.plugin.db.reader() as conn:
-                return self.load(conn, ctx, ids)
-        found = self.plugin.load_ids(conn, ids)
-        self.plugin.personalize(conn, ctx, found)
-        return {p["id"]: {f"{self.name}:{k}": v for k, v in p.items()} for p in found}
+    def _fields(self, d: Decisions) -> list[str]:
+        return ["id", *d.policy.parent_fields(self.name)]
 
-    def visible(self, ctx: Context, id_: str) -> dict:
+    def _keep(self, d: Decisions, found: Iterable[dict]) -> None:
+        for parent in found:
+            d.parents[(self.name, parent["id"])] = {f"{self.name}:{k}": v
+                                                    for k, v in parent.items()}
+
+    def load(self, conn: Any, d: Decisions, ids: Iterable[str]) -> dict[str, dict]:
+        """The parents' rule-relevant attributes, as the caller would see them (e.g.
+        ``shared`` for its project); loaded once per request."""
+        ids = {i for i in ids if i}
+        missing = sorted(i for i in ids if (self.name, i) not in d.parents)
+        if missing:
+            if conn is None:
+                with self.plugin.db.reader() as conn:
+                    return self.load(conn, d, ids)
+            self._keep(d, self.plugin.policy_view(conn, d.ctx, missing,
+                                                  frozenset(self._fields(d))))
+        return {i: d.parents[(self.name, i)] for i in ids if (self.name, i) in d.parents}
+
+    def lazy(self, d: Decisions, id_: str | None, batch: set[str] | None = None,
+             conn: Any = None, visible_only: bool = False) -> LazyParent:
+        """The parent's keys for one target, loaded when a rule first reads them (for a
+        list: the parents of the whole ``batch`` at once)."""
+        def load() -> Mapping:
+            if not id_:
+                return {}
+            if visible_only:
+                return self.visible(d, id_)
+            return self.load(conn, d, batch or {id_}).get(id_, {})
+        return LazyParent(self.name + ":", load)
+
+    def visible(self, d: Decisions, id_: str) -> dict:
         """The parent as the caller sees it; its not-found error when invisible."""
-        found = self.plugin.get(ctx, id_)
-        return {f"{self.name}:{k}": v for k, v in found.items()}
+        with self.plugin.db.reader() as conn:
+            found = self.plugin.policy_view(conn, d.ctx, [id_], frozenset(self._fields(d)),
+                                            visible_only=True)
+        if not found:
+            raise self.plugin.not_found(id=id_)
+        self._keep(d, found)
+        return d.parents[(self.name, id_)]
 
 
 class Authz:
@@ -65,19 +91,7 @@ class Authz:
     # ---- rule lookup ----------------------------------------------------------------
     def _attribute_rules(self, action: str) -> list[tuple[str, str, str | None]]:
         """(rule, attribute, key inside the value) of the ``<action>:<attribute>`` rules."""
-        prefix = f"{action}_{self.singular}:"
-        out = []
-        for name in self.policy.enforcer.rules:
-            if not name.startswith(prefix):
-                continue
-            rest = name[len(prefix):]
-            if rest in self.spec.attributes:
-                out.append((name, rest, None))
-                continue
-            attribute, _, key = rest.rpartition(":")
-            if attribute in self.spec.attributes:
-                out.append((name, attribute, key))
-        return out
+        return self.policy.attribute_rules(action, self.singular, self.spec.attributes)
 
     def _needed_parents(self, rules: Iterable[str]) -> list[Parent]:
         keys = set()
@@ -85,14 +99,16 @@ class Authz:
             keys |= self.policy.target_keys(rule)
         return [p for p in self.parents if any(k.startswith(p.name + ":") for k in keys)]
 
-    def _targets(self, ctx: Context, items: list[dict], rules: Iterable[str],
-                 conn: Any = None) -> list[Mapping]:
+    def _targets(self, d: Decisions, items: list[dict], rules: Iterable[str],
+                 conn: Any = None, visible_only: bool = False) -> list[Mapping]:
+        """Items as policy targets: their own attributes, then their parents' keys
+        (``network:project_id``), loaded only if a rule reads them."""
         parents = self._needed_parents(rules)
         if not parents:
             return items
-        loaded = [(p, p.load(conn, ctx, (i.get(p.id_attribute) for i in items)))
-                  for p in parents]
-        return [ChainMap(item, *(found.get(item.get(p.id_attribute), {}) for p, found in loaded))
+        batches = {p.name: {i.get(p.id_attribute) for i in items} - {None} for p in parents}
+        return [ChainMap(item, *(p.lazy(d, item.get(p.id_attribute), batches[p.name], conn,
+                                        visible_only) for p in parents))
                 for item in items]
 
     # ---- create -----------------------------------------------------------------------
@@ -100,20 +116,20 @@ class Authz:
                      explicit: list[frozenset[str]]) -> None:
         action = f"create_{self.singular}"
         attr_rules = self._attribute_rules("create")
-        # The parent must be visible to the caller first: a port on an invisible
-        # network is a 404 (NetworkNotFound), not a 403.
-        targets: list[Mapping] = []
-        for item in items:
-            parent_keys: list[dict] = []
-            for p in self._needed_parents([action, *(r for r, _a, _k in attr_rules)]):
-                if item.get(p.id_attribute):
-                    parent_keys.append(p.visible(ctx, item[p.id_attribute]))
-            targets.append(ChainMap(item, *parent_keys))
+        # Parents are loaded as the caller sees them: one the caller may not see is a
+        # 404 (a port on an invisible network: NetworkNotFound), never a 403.
+        targets = self._targets(d, items, [action, *(r for r, _a, _k in attr_rules)],
+                                visible_only=True)
         for target, keys in zip(targets, explicit):
-            d.authorize(action, target)
-            for rule, attribute, key in attr_rules:
-                if attribute in keys and self._sets(attribute, key, target[attribute]):
-                    d.authorize(rule, target)
+            try:
+                d.authorize(action, target)
+                for rule, attribute, key in attr_rules:
+                    if attribute in keys and self._sets(attribute, key, target[attribute]):
+                        d.authorize(rule, target)
+            except exc.PolicyNotAuthorized:
+                for parent in getattr(target, "maps", ())[1:]:
+                    len(parent)  # loads it: not found when the caller may not see it
+                raise
 
     def _sets(self, attribute: str, key: str | None, value: Any) -> bool:
         """Whether a create sets ``attribute`` (or ``key`` inside it) beyond its default."""
@@ -130,10 +146,10 @@ class Authz:
         attr_rules = [r for r in self._attribute_rules("update") if r[1] in changes]
 
         def check(conn: Any, original: dict) -> None:
-            target = self._targets(d.ctx, [original], [action, f"get_{self.singular}",
+            target = self._targets(d, [original], [action, f"get_{self.singular}",
                                                        *(r for r, _a, _k in attr_rules)], conn)[0]
             self._authorize_or_hide(d, action, target)
-            changed = ChainMap(changes, target)
+            changed = ChainMap(changes, *getattr(target, "maps", (target,)))
             for rule, attribute, key in attr_rules:
                 if key is None or self._sets(attribute, key, changes[attribute]):
                     d.authorize(rule, changed)
@@ -143,7 +159,7 @@ class Authz:
         action = f"delete_{self.singular}"
 
         def check(conn: Any, original: dict) -> None:
-            target = self._targets(d.ctx, [original], [action, f"get_{self.singular}"], conn)[0]
+            target = self._targets(d, [original], [action, f"get_{self.singular}"], conn)[0]
             self._authorize_or_hide(d, action, target)
         return check
 
@@ -190,12 +206,16 @@ class Authz:
         keys = set()
         for rule in rules:
             keys |= self.policy.target_keys(rule)
-        keys_order = sorted(keys)
-        targets = self._targets(d.ctx, items, rules)
+        # Items agreeing on these agree on every decision: their own attributes that
+        # rules read, and which parent they have (the parent's values follow from it).
+        parents = self._needed_parents(rules)
+        group_keys = sorted({k for k in keys if ":" not in k or k in self.spec.attributes}
+                            | {p.id_attribute for p in parents})
+        targets = self._targets(d, items, rules)
         groups: dict[tuple, tuple[bool, tuple[str, ...]]] = {}
         out = []
         for item, target in zip(items, targets):
-            group = tuple(hashable(target.get(k)) for k in keys_order)
+            group = tuple(hashable(item.get(k)) for k in group_keys)
             verdict = groups.get(group)
             if verdict is None:
                 verdict = (d.can(get, target),

@@ -11,7 +11,19 @@ import uuid
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, and_, delete, exists, insert, not_, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
@@ -50,6 +62,18 @@ def visible_networks(ctx: Context) -> ColumnElement | None:
 def shared_with(ctx: Context) -> ColumnElement:
     """Networks shared with the caller's project, or with every project."""
     return rbac.granted("network", NETWORKS.c.id, (SHARED,), ctx.project_id)
+
+
+# Built once: constructing a statement costs SQLAlchemy more than running it.
+_CALLER = bindparam("project")
+POLICY_VIEW = select(
+    NETWORKS.c.id, NETWORKS.c.project_id,
+    rbac.granted("network", NETWORKS.c.id, (SHARED,), _CALLER).label("shared"),
+    rbac.any_policy("network", NETWORKS.c.id, EXTERNAL).label("external"),
+).where(NETWORKS.c.id.in_(bindparam("ids", expanding=True)))
+POLICY_VIEW_VISIBLE = POLICY_VIEW.where(
+    (NETWORKS.c.project_id == _CALLER)
+    | rbac.granted("network", NETWORKS.c.id, (SHARED, EXTERNAL), _CALLER))
 
 
 def network_for_port(conn: Connection, ctx: Context, network_id: str) -> Any:
@@ -127,11 +151,16 @@ class NetworkPlugin(ResourcePlugin):
     # ---- rendering -------------------------------------------------------------
     def load(self, conn: Connection, ids_query: Select, rows: list,
              fields: frozenset[str] | None) -> list[dict]:
-        tags = self.load_tags(conn, ids_query)
+        def wanted(*names: str) -> bool:
+            return fields is None or any(n in fields for n in names)
+
+        tags = self.load_tags(conn, ids_query) if wanted("tags") else {}
         segments: dict[str, list] = {}
-        for seg in conn.execute(select(SEGMENTS).where(SEGMENTS.c.network_id.in_(ids_query))
-                                .order_by(SEGMENTS.c.segment_index)):
-            segments.setdefault(seg.network_id, []).append(seg)
+        if wanted(*PROVIDER_KEYS):
+            for seg in conn.execute(select(SEGMENTS)
+                                    .where(SEGMENTS.c.network_id.in_(ids_query))
+                                    .order_by(SEGMENTS.c.segment_index)):
+                segments.setdefault(seg.network_id, []).append(seg)
         shared: set[str] = set()
         external: set[str] = set()
         for net_id, action in conn.execute(
@@ -142,10 +171,11 @@ class NetworkPlugin(ResourcePlugin):
                              POLICIES.c.target_project == rbac.WILDCARD)))):
             (external if action == EXTERNAL else shared).add(net_id)
         subnets: dict[str, list[str]] = {}
-        for net_id, sub_id in conn.execute(select(SUBNETS.c.network_id, SUBNETS.c.id)
-                                           .where(SUBNETS.c.network_id.in_(ids_query))
-                                           .order_by(SUBNETS.c.created_at, SUBNETS.c.id)):
-            subnets.setdefault(net_id, []).append(sub_id)
+        if wanted("subnets"):
+            for net_id, sub_id in conn.execute(select(SUBNETS.c.network_id, SUBNETS.c.id)
+                                               .where(SUBNETS.c.network_id.in_(ids_query))
+                                               .order_by(SUBNETS.c.created_at, SUBNETS.c.id)):
+                subnets.setdefault(net_id, []).append(sub_id)
         default_azs = list(self.conf.default_availability_zones) or list(
             self.conf.availability_zones)
         out = []
@@ -168,6 +198,17 @@ class NetworkPlugin(ResourcePlugin):
             })
             out.append(net)
         return out
+
+    def policy_view(self, conn: Connection, ctx: Context, ids: list[str],
+                    fields: frozenset[str], visible_only: bool = False) -> list[dict]:
+        """Owner, ``shared`` (as the caller sees it) and ``router:external`` in one
+        prebuilt query: what rules read of a port's or subnet's network."""
+        if not fields <= {"id", "project_id", "tenant_id", "shared", "router:external"}:
+            return super().policy_view(conn, ctx, ids, fields, visible_only)
+        stmt = POLICY_VIEW_VISIBLE if visible_only and not ctx.sees_all_projects else POLICY_VIEW
+        return [{"id": r.id, "project_id": r.project_id, "tenant_id": r.project_id,
+                 "shared": bool(r.shared), "router:external": bool(r.external)}
+                for r in conn.execute(stmt, {"ids": ids, "project": ctx.project_id})]
 
     def personalize(self, conn: Connection, ctx: Context, items: list[dict]) -> None:
         """A network shared with the caller's project alone is ``shared`` to it too."""

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select
 
 from neutrino import exceptions as exc
 from neutrino.conf import quotas as quota_opts
@@ -77,9 +77,13 @@ def enforce(conn: Connection, conf: Any, resource: str, table: Table,
             raise exc.OverQuota(overs=[resource])
 
 
+STORED_LIMIT = select(QUOTAS.c.limit).where(QUOTAS.c.project_id == bindparam("project_id"),
+                                            QUOTAS.c.resource == bindparam("resource"))
+
+
 def _limit(conn: Connection, conf: Any, resource: str, project_id: str) -> int:
-    stored = conn.execute(select(QUOTAS.c.limit).where(
-        QUOTAS.c.project_id == project_id, QUOTAS.c.resource == resource)).scalar_one_or_none()
+    stored = conn.execute(STORED_LIMIT, {"project_id": project_id,
+                                         "resource": resource}).scalar_one_or_none()
     return default_limit(conf, resource) if stored is None else stored
 
 

@@ -75,8 +75,9 @@ def check_action(kind: ObjectType, action: str) -> None:
 
 # ---- clauses ------------------------------------------------------------------
 def granted(kind: str, object_id: Any, actions: Iterable[str],
-            project_id: str | None) -> ColumnElement:
-    """A policy grants one of ``actions`` on the object to ``project_id`` or to everyone."""
+            project_id: Any) -> ColumnElement:
+    """A policy grants one of ``actions`` on the object to ``project_id`` (a value or a
+    bound parameter) or to everyone."""
     targets = [WILDCARD] if project_id is None else [WILDCARD, project_id]
     return exists().where(POLICIES.c.object_type == kind, POLICIES.c.object_id == object_id,
                           POLICIES.c.action.in_(list(actions)),

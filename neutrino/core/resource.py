@@ -136,14 +136,31 @@ class ResourcePlugin:
         self.personalize(conn, ctx, items)
         return items[0]
 
-    def load_ids(self, conn: Connection, ids: list[str]) -> list[dict]:
-        """Render the given rows, in the given order, whoever may see them."""
+    def load_ids(self, conn: Connection, ids: list[str],
+                 fields: frozenset[str] | None = None) -> list[dict]:
+        """Render the given rows (``fields`` at least), in the given order, whoever may
+        see them."""
         if not ids:
             return []
         rows = conn.execute(select(self.table).where(self.table.c.id.in_(ids))).all()
         order = {id_: i for i, id_ in enumerate(ids)}
         rows.sort(key=lambda r: order[r.id])
-        return self.load(conn, select(self.table.c.id).where(self.table.c.id.in_(ids)), rows, None)
+        return self.load(conn, select(self.table.c.id).where(self.table.c.id.in_(ids)), rows,
+                         fields)
+
+    def policy_view(self, conn: Connection, ctx: Context, ids: list[str],
+                    fields: frozenset[str], visible_only: bool = False) -> list[dict]:
+        """The ``fields`` (at least) of these resources as the caller sees them, for
+        policy targets of their children; with ``visible_only``, only the ones it may
+        see. Plugins may answer this more cheaply than a full rendering."""
+        if visible_only:
+            clause = self.visible_clause(ctx)
+            if clause is not None:
+                ids = list(conn.scalars(select(self.table.c.id).where(
+                    self.table.c.id.in_(ids), clause)))
+        found = self.load_ids(conn, ids, fields)
+        self.personalize(conn, ctx, found)
+        return found
 
     def apply_filter(self, ctx: Context, stmt: Select, name: str, values: list) -> Select:
         """Narrow a list to items matching any of ``values``; override for filters whose

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, or_, select, update
 
 from neutrino import exceptions as exc
 from neutrino.callbacks import Event, Resource
@@ -43,9 +43,12 @@ class _DefaultExists(Exception):
         self.group_id = group_id
 
 
+DEFAULT_OF_PROJECT = select(DEFAULTS.c.security_group_id).where(
+    DEFAULTS.c.project_id == bindparam("project_id"))
+
+
 def default_group_id(conn: Connection, project_id: str) -> str | None:
-    return conn.scalar(select(DEFAULTS.c.security_group_id)
-                       .where(DEFAULTS.c.project_id == project_id))
+    return conn.scalar(DEFAULT_OF_PROJECT, {"project_id": project_id})
 
 
 def _check_name(name: str) -> None:

@@ -61,8 +61,19 @@ class KeystoneIdentities:
 
 def make(mode: str, request) -> NoAuthIdentities | KeystoneIdentities:
     if mode == "noauth":
-        return NoAuthIdentities()
-    if mode == "keystone":
-        return KeystoneIdentities(request.getfixturevalue("keystone"),
+        made: NoAuthIdentities | KeystoneIdentities = NoAuthIdentities()
+    elif mode == "keystone":
+        made = KeystoneIdentities(request.getfixturevalue("keystone"),
                                   request.getfixturevalue("keystone_server"))
-    raise ValueError(mode)
+    else:
+        raise ValueError(mode)
+    lift_quotas(made)
+    return made
+
+
+def lift_quotas(made: NoAuthIdentities | KeystoneIdentities) -> None:
+    """The matrix creates many resources in project A, more than the default quotas."""
+    unlimited = {r: -1 for r in ("network", "subnet", "port", "security_group",
+                                 "security_group_rule", "rbac_policy")}
+    r = made.client("admin").put(f"/v2.0/quotas/{made.project_a}", {"quota": unlimited})
+    assert r.status == 200, r
