@@ -211,13 +211,15 @@ class Authz:
         parents = self._needed_parents(rules)
         group_keys = sorted({k for k in keys if ":" not in k or k in self.spec.attributes}
                             | {p.id_attribute for p in parents})
-        targets = self._targets(d, items, rules)
+        batches = {p.name: {i.get(p.id_attribute) for i in items} - {None} for p in parents}
         groups: dict[tuple, tuple[bool, tuple[str, ...]]] = {}
         out = []
-        for item, target in zip(items, targets):
+        for item in items:
             group = tuple(hashable(item.get(k)) for k in group_keys)
             verdict = groups.get(group)
             if verdict is None:
+                target = ChainMap(item, *(p.lazy(d, item.get(p.id_attribute), batches[p.name])
+                                          for p in parents))
                 verdict = (d.can(get, target),
                            tuple(a for r, a in attr_rules if a in item and not d.can(r, target)))
                 groups[group] = verdict

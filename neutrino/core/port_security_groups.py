@@ -25,6 +25,7 @@ def is_trusted(device_owner: str) -> bool:
 class PortSecurityGroups:
     def __init__(self, db: Any, conf: Any) -> None:
         self.groups = SecurityGroupPlugin(db, conf)
+        self._with_default: set[str] = set()  # projects known to have their default group
 
     def filters(self) -> dict[str, Filter]:
         """List filters: ``security_groups=<id>`` (repeat for any of several)."""
@@ -35,9 +36,14 @@ class PortSecurityGroups:
 
     def prepare(self, ctx: Context, bodies: list[dict]) -> None:
         """Before the ports' transaction: make sure each project has its default group
-        (in a transaction of its own, like any group creation)."""
+        (in a transaction of its own, like any group creation). Projects seen with one
+        are remembered: should an admin delete it, ``on_create`` makes it again."""
         for project in sorted({b.get("project_id") or ctx.project_id for b in bodies} - {None}):
-            self.groups.ensure_default(ctx, project)
+            if project not in self._with_default:
+                self.groups.ensure_default(ctx, project)
+                if len(self._with_default) >= 100_000:
+                    self._with_default.clear()
+                self._with_default.add(project)
 
     @staticmethod
     def load(conn: Connection, ids_query: Select) -> dict[str, list[str]]:
