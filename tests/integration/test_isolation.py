@@ -211,3 +211,32 @@ def test_quota_isolation(identity, persona: str) -> None:
     identities.lift_quotas(identity)  # a reset brought the default quotas back
     listed = caller.get("/v2.0/quotas")
     assert listed.status == {"admin": 200, "no_token": 401, "invalid_token": 401}.get(persona, 403)
+
+
+# Read-only resources: (list shows A's network, show) per persona. IP availability
+# is for admins by default; availability zones are for everyone authenticated.
+READ_ONLY_EXPECT = {
+    "admin": (True, 200, 200),
+    "owner_member": (False, 404, 200),
+    "owner_reader": (False, 404, 200),
+    "other_member": (False, 404, 200),
+    "no_token": (False, 401, 401),
+    "invalid_token": (False, 401, 401),
+}
+
+
+@pytest.mark.parametrize("identity,persona", MODES, indirect=["identity"])
+def test_read_only_resources_isolation(identity, persona: str) -> None:
+    caller = identity.client(persona)
+    listed_expected, show, zones = READ_ONLY_EXPECT[persona]
+    net = identity.client("owner_member").create("networks", "network", name="iso-ro")
+    listed = caller.get("/v2.0/network-ip-availabilities")
+    assert listed.status == (401 if show == 401 else 200), listed
+    if listed.status == 200:
+        ids = [a["network_id"] for a in listed.json["network_ip_availabilities"]]
+        assert (net["id"] in ids) is listed_expected
+    assert caller.get(f"/v2.0/network-ip-availabilities/{net['id']}").status == show
+    for method in (caller.post, caller.put):
+        assert method(f"/v2.0/network-ip-availabilities/{net['id']}", {}).status in (
+            401, 405)
+    assert caller.get("/v2.0/availability_zones").status == zones
