@@ -246,12 +246,15 @@ class ResourcePlugin:
 
     def update(self, ctx: Context, id: str, body: dict, if_revision: int | None = None,
                authorize: Authorize | None = None) -> dict:
-        """Change a resource; ``authorize(conn, current)`` may refuse (policy)."""
+        """Change a resource; ``authorize(conn, current)`` may refuse (policy). An
+        empty change changes nothing: no revision, no events, no journal row."""
         def txn(conn: Connection) -> dict:
             original = self.get_in(conn, ctx, id, for_update=True)
             if authorize:
                 authorize(conn, original)
             self.check_revision(original, if_revision)
+            if not body:
+                return original, None
             self._publish(Event.BEFORE_UPDATE, DBEventPayload(
                 ctx, resource_id=id, states=(original,), request_body=body, connection=conn))
             self.apply_update(conn, ctx, original, body)
@@ -261,6 +264,8 @@ class ResourcePlugin:
             return original, result
 
         original, result = self.db.write(txn)
+        if result is None:
+            return original
         self._publish(Event.AFTER_UPDATE, DBEventPayload(
             ctx, resource_id=id, states=(original, result), request_body=body))
         return result

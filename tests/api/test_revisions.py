@@ -211,3 +211,13 @@ def test_constraint_among_other_entity_tags_is_honoured(admin, coll, item):
 def test_if_match_on_unknown_resource_is_404(admin, coll):
     r = admin.put(f"/v2.0/{coll}/{uuid.uuid4()}", UPDATES[coll], headers=if_match(0))
     assert r.status == 404
+
+
+def test_empty_update_changes_nothing_not_even_the_revision(admin):
+    net = admin.network()
+    r = admin.put(f"/v2.0/networks/{net['id']}", {"network": {}})
+    assert r.status == 200
+    assert r.json["network"]["revision_number"] == net["revision_number"]
+    assert r.json["network"]["updated_at"] == net["updated_at"]
+    shown = admin.get(f"/v2.0/networks/{net['id']}").json["network"]
+    assert shown["revision_number"] == net["revision_number"]
