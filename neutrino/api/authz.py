@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from neutrino import exceptions as exc
-from neutrino.context import Context
 from neutrino.core.listing import ListQuery
 from neutrino.definitions.base import ResourceSpec
 from neutrino.policy import Decisions, Policy
@@ -93,26 +92,36 @@ class Authz:
         """(rule, attribute, key inside the value) of the ``<action>:<attribute>`` rules."""
         return self.policy.attribute_rules(action, self.singular, self.spec.attributes)
 
-    def _needed_parents(self, rules: Iterable[str]) -> list[Parent]:
-        keys = set()
+    def _keys(self, rules: Iterable[str]) -> set[str]:
+        """The target keys any of these rules reads."""
+        keys: set[str] = set()
         for rule in rules:
             keys |= self.policy.target_keys(rule)
+        return keys
+
+    def _needed_parents(self, rules: Iterable[str]) -> list[Parent]:
+        keys = self._keys(rules)
         return [p for p in self.parents if any(k.startswith(p.name + ":") for k in keys)]
+
+    def _target_maker(self, d: Decisions, items: list[dict], parents: list[Parent],
+                      conn: Any = None, visible_only: bool = False) -> Callable[[dict], Mapping]:
+        """Makes an item a policy target: its own attributes, then its parents' keys
+        (``network:project_id``), loaded only if a rule reads them (for all ``items``'
+        parents at once)."""
+        if not parents:
+            return lambda item: item
+        batches = {p.name: {i.get(p.id_attribute) for i in items} - {None} for p in parents}
+        return lambda item: ChainMap(item, *(p.lazy(d, item.get(p.id_attribute),
+                                                    batches[p.name], conn, visible_only)
+                                             for p in parents))
 
     def _targets(self, d: Decisions, items: list[dict], rules: Iterable[str],
                  conn: Any = None, visible_only: bool = False) -> list[Mapping]:
-        """Items as policy targets: their own attributes, then their parents' keys
-        (``network:project_id``), loaded only if a rule reads them."""
-        parents = self._needed_parents(rules)
-        if not parents:
-            return items
-        batches = {p.name: {i.get(p.id_attribute) for i in items} - {None} for p in parents}
-        return [ChainMap(item, *(p.lazy(d, item.get(p.id_attribute), batches[p.name], conn,
-                                        visible_only) for p in parents))
-                for item in items]
+        make = self._target_maker(d, items, self._needed_parents(rules), conn, visible_only)
+        return [make(item) for item in items]
 
     # ---- create -----------------------------------------------------------------------
-    def check_create(self, d: Decisions, ctx: Context, items: list[dict],
+    def check_create(self, d: Decisions, items: list[dict],
                      explicit: list[frozenset[str]]) -> None:
         action = f"create_{self.singular}"
         attr_rules = self._attribute_rules("create")
@@ -176,17 +185,14 @@ class Authz:
         if not fields:
             return fields
         rules = [f"get_{self.singular}", *(r for r, _a, _k in self._attribute_rules("get"))]
-        keys = set()
-        for rule in rules:
-            keys |= self.policy.target_keys(rule)
-        keys |= {p.id_attribute for p in self._needed_parents(rules)}
+        keys = self._keys(rules) | {p.id_attribute for p in self._needed_parents(rules)}
         extra = sorted(k for k in keys if k in self.spec.attributes and k not in fields)
         return [*fields, "id", *extra]
 
-    def check_query(self, d: Decisions, ctx: Context, query: ListQuery) -> None:
+    def check_query(self, d: Decisions, query: ListQuery) -> None:
         """Filters and sort keys on attributes the caller may not see are unknown to it."""
-        hidden = self.hidden_attributes(d, {"project_id": ctx.project_id,
-                                            "tenant_id": ctx.project_id})
+        hidden = self.hidden_attributes(d, {"project_id": d.ctx.project_id,
+                                            "tenant_id": d.ctx.project_id})
         for name in (*query.filters, *(n for n, _asc in query.sorts)):
             if name in hidden:
                 raise exc.HTTPBadRequest(f"'{name}' is not an attribute of {self.spec.collection} "
@@ -203,23 +209,20 @@ class Authz:
         get = f"get_{self.singular}"
         attr_rules = [(r, a) for r, a, k in self._attribute_rules("get") if k is None]
         rules = [get, *(r for r, _a in attr_rules)]
-        keys = set()
-        for rule in rules:
-            keys |= self.policy.target_keys(rule)
         # Items agreeing on these agree on every decision: their own attributes that
         # rules read, and which parent they have (the parent's values follow from it).
         parents = self._needed_parents(rules)
-        group_keys = sorted({k for k in keys if ":" not in k or k in self.spec.attributes}
+        group_keys = sorted({k for k in self._keys(rules)
+                             if ":" not in k or k in self.spec.attributes}
                             | {p.id_attribute for p in parents})
-        batches = {p.name: {i.get(p.id_attribute) for i in items} - {None} for p in parents}
+        make_target = self._target_maker(d, items, parents)
         groups: dict[tuple, tuple[bool, tuple[str, ...]]] = {}
         out = []
         for item in items:
             group = tuple(hashable(item.get(k)) for k in group_keys)
             verdict = groups.get(group)
             if verdict is None:
-                target = ChainMap(item, *(p.lazy(d, item.get(p.id_attribute), batches[p.name])
-                                          for p in parents))
+                target = make_target(item)
                 verdict = (d.can(get, target),
                            tuple(a for r, a in attr_rules if a in item and not d.can(r, target)))
                 groups[group] = verdict

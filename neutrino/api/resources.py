@@ -77,7 +77,7 @@ class Collection(_Base):
         q = query.parse_list(self.spec, params, self.conf,
                              validate_filters=self.api.has("filter-validation"),
                              empty_string_filtering=self.api.has("empty-string-filtering"))
-        self.authz.check_query(d, ctx, q)
+        self.authz.check_query(d, q)
         wanted = q.fields
         q.fields = self.authz.read_fields(wanted)
         items = self.authz.readable(d, self.plugin.list(ctx, q))
@@ -93,7 +93,7 @@ class Collection(_Base):
         self.require_writable()
         ctx, d = self.decisions(req)
         items, explicit, bulk = body.parse_create(self.spec, body.read_json(req), ctx)
-        self.authz.check_create(d, ctx, items, explicit)
+        self.authz.check_create(d, items, explicit)
         created = self.authz.readable(d, self.plugin.create_bulk(ctx, items), drop=False)
         shaped = render.shape(self.spec, created, None)
         _json(resp, {self.spec.collection: shaped} if bulk else {self.spec.name: shaped[0]}, 201)

@@ -306,8 +306,7 @@ class ResourcePlugin:
 
     def bump(self, conn: Connection, id: str) -> None:
         """Count a change of the resource: revision + 1 and updated_at now."""
-        conn.execute(update(self.table).where(self.table.c.id == id).values(
-            revision_number=self.table.c.revision_number + 1, updated_at=utcnow()))
+        bump_revisions(conn, self.table, [id])
 
     def touch(self, conn: Connection, ctx: Context, ids: list[str]) -> None:
         """Count a change made elsewhere that alters how these resources render (an RBAC
@@ -315,8 +314,7 @@ class ResourcePlugin:
         journal row each, in ``conn``."""
         if not ids:
             return
-        conn.execute(update(self.table).where(self.table.c.id.in_(ids)).values(
-            revision_number=self.table.c.revision_number + 1, updated_at=utcnow()))
+        bump_revisions(conn, self.table, ids)
         self._committing(conn, ctx, self.load_ids(conn, ids), "update", Event.PRECOMMIT_UPDATE,
                          [None] * len(ids))
 
@@ -355,6 +353,13 @@ class ResourcePlugin:
                              Event.PRECOMMIT_UPDATE, [None])
             return new
         return self.db.write(txn)
+
+
+def bump_revisions(conn: Connection, table: Table, ids: list[str]) -> None:
+    """Count a change of these rows of a standard-attribute table: revision + 1 and
+    updated_at now."""
+    conn.execute(update(table).where(table.c.id.in_(ids)).values(
+        revision_number=table.c.revision_number + 1, updated_at=utcnow()))
 
 
 def or_all(clauses: list[ColumnElement]) -> ColumnElement:

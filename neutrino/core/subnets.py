@@ -14,7 +14,7 @@ from neutrino.context import Context
 from neutrino.core import addressing
 from neutrino.core.ipam import SubnetInfo
 from neutrino.core.networks import shared_with, visible_networks
-from neutrino.core.resource import ResourcePlugin
+from neutrino.core.resource import ResourcePlugin, bump_revisions
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import IpAllocation, Port
 from neutrino.db.models.subnet import AllocationPool, DnsNameserver, HostRoute, ServiceType, Subnet
@@ -189,13 +189,7 @@ class SubnetPlugin(ResourcePlugin):
                 {"port_id": pid, "subnet_id": subnet_id, "network_id": network_id,
                  "ip_address": addressing.eui64(net, mac), "position": 1000} for pid, mac in ports])
             for pid, _mac in ports:
-                self.bump_port(conn, pid)
-
-    @staticmethod
-    def bump_port(conn: Connection, port_id: str) -> None:
-        from neutrino.db.engine import utcnow
-        conn.execute(update(PORTS).where(PORTS.c.id == port_id).values(
-            revision_number=PORTS.c.revision_number + 1, updated_at=utcnow()))
+                bump_revisions(conn, PORTS, [pid])
 
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
@@ -234,7 +228,7 @@ class SubnetPlugin(ResourcePlugin):
         holders = conn.scalars(users).all()
         conn.execute(delete(ALLOCS).where(ALLOCS.c.subnet_id == original["id"]))
         for port_id in set(holders):
-            self.bump_port(conn, port_id)
+            bump_revisions(conn, PORTS, [port_id])
         super().remove(conn, ctx, original)
 
     # ---- used by ports ---------------------------------------------------------

@@ -2,24 +2,13 @@
 out an IP or a MAC twice and never answers 5xx."""
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 
 from tests.support.client import Client
-from tests.support.server import ServerProcess
 
 PORTS = 500
 THREADS = 8
-
-
-@pytest.fixture
-def pg_multiworker(postgres):
-    url = postgres.create_database("conc_" + uuid.uuid4().hex[:8])
-    server = ServerProcess(database_url=url, workers=3, threads=4).start()
-    yield server
-    server.stop()
 
 
 def test_concurrent_port_creates_get_distinct_ips_and_macs(pg_multiworker):

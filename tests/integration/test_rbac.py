@@ -16,6 +16,7 @@ from neutrino.core.ports import PortPlugin
 from neutrino.core.rbac_policies import RbacPolicyPlugin
 from neutrino.db import journal, migration
 from neutrino.db.engine import Database
+from tests.support.databases import new_database
 
 ADMIN = Context.admin()
 
@@ -77,10 +78,7 @@ def test_network_shared_on_create_journals_its_wildcard_policy(database, conf):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_at_0001(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/mig.db"
-    else:
-        url = request.getfixturevalue("postgres").create_database("mg_" + uuid.uuid4().hex[:8])
+    url = new_database(request, tmp_path, "mg")
     db = Database(url)
     migration.upgrade(db.engine, url, "0001")
     yield db, url
@@ -121,15 +119,6 @@ def test_migration_turns_router_external_into_wildcard_policies_and_back(databas
 
 
 # ---- racing requests on several workers (PostgreSQL) -----------------------------------
-@pytest.fixture
-def pg_multiworker(postgres):
-    from tests.support.server import ServerProcess
-    url = postgres.create_database("rbacc_" + uuid.uuid4().hex[:8])
-    server = ServerProcess(database_url=url, workers=3, threads=4).start()
-    yield server
-    server.stop()
-
-
 def test_concurrent_duplicate_policies_give_one_winner(pg_multiworker):
     from concurrent.futures import ThreadPoolExecutor
 
