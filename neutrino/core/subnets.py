@@ -9,7 +9,6 @@ from sqlalchemy import Connection, Select, bindparam, delete, insert, select, up
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import Resource
 from neutrino.context import Context
 from neutrino.core import addressing
 from neutrino.core.ipam import SubnetInfo
@@ -50,9 +49,8 @@ ROUTER_OWNERS = ("network:router_interface", "network:router_interface_distribut
 
 class SubnetPlugin(ResourcePlugin):
     table = SUBNETS
-    resource = Resource.SUBNET
     not_found = exc.SubnetNotFound
-    quota_resource = "subnet"
+    handles = frozenset({"allocation_pools", "dns_nameservers", "host_routes", "service_types"})
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Own subnets, and every subnet of a network the caller may see."""
