@@ -36,7 +36,7 @@ class RbacPolicyPlugin(ResourcePlugin):
         object_id = body["object_id"]
         self._object_owner(conn, ctx, kind, object_id)
         policy_id = rbac.add(conn, body["project_id"], kind.name, object_id, body["action"],
-                             body["target_tenant"], record=False)
+                             body["target_tenant"])
         self._object_changed(conn, ctx, kind, object_id)
         return policy_id
 

@@ -13,7 +13,7 @@ from neutrino.context import Context
 from neutrino.core import addressing
 from neutrino.core.ipam import SubnetInfo
 from neutrino.core.networks import shared_with, visible_networks
-from neutrino.core.resource import ResourcePlugin, bump_revisions
+from neutrino.core.resource import ResourcePlugin
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import IpAllocation, Port
 from neutrino.db.models.subnet import AllocationPool, DnsNameserver, HostRoute, ServiceType, Subnet
@@ -130,7 +130,7 @@ class SubnetPlugin(ResourcePlugin):
             ipv6_address_mode=addr_mode, subnetpool_id=None))
         self._write_children(conn, subnet_id, pools, body)
         if net.version == 6 and addr_mode in ("slaac", "dhcpv6-stateless"):
-            self._add_auto_addresses(conn, subnet_id, body["network_id"], net)
+            self._add_auto_addresses(conn, ctx, subnet_id, body["network_id"], net)
         return subnet_id
 
     def _check_overlap(self, conn: Connection, network_id: str,
@@ -177,8 +177,8 @@ class SubnetPlugin(ResourcePlugin):
                 conn.execute(insert(SERVICE_TYPES), [{"subnet_id": subnet_id, "service_type": t}
                                                      for t in body["service_types"]])
 
-    def _add_auto_addresses(self, conn: Connection, subnet_id: str, network_id: str,
-                            net: Any) -> None:
+    def _add_auto_addresses(self, conn: Connection, ctx: Context, subnet_id: str,
+                            network_id: str, net: Any) -> None:
         """A new SLAAC subnet gives every existing port (but routers') an EUI-64 address."""
         ports = conn.execute(select(PORTS.c.id, PORTS.c.mac_address).where(
             PORTS.c.network_id == network_id, PORTS.c.device_owner.not_in(ROUTER_OWNERS))).all()
@@ -186,8 +186,8 @@ class SubnetPlugin(ResourcePlugin):
             conn.execute(insert(ALLOCS), [
                 {"port_id": pid, "subnet_id": subnet_id, "network_id": network_id,
                  "ip_address": addressing.eui64(net, mac), "position": 1000} for pid, mac in ports])
-            for pid, _mac in ports:
-                bump_revisions(conn, PORTS, [pid])
+            # A new address is a change of each port (revision, events, journal row).
+            self.registry.plugin("ports").touch(conn, ctx, [pid for pid, _mac in ports])
 
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
@@ -225,8 +225,7 @@ class SubnetPlugin(ResourcePlugin):
                 raise exc.SubnetInUse(subnet_id=original["id"])
         holders = conn.scalars(users).all()
         conn.execute(delete(ALLOCS).where(ALLOCS.c.subnet_id == original["id"]))
-        for port_id in set(holders):
-            bump_revisions(conn, PORTS, [port_id])
+        self.registry.plugin("ports").touch(conn, ctx, sorted(set(holders)))
         super().remove(conn, ctx, original)
 
     # ---- used by ports ---------------------------------------------------------
