@@ -179,17 +179,13 @@ class NetworkPlugin(ResourcePlugin):
         out = []
         for row in rows:
             seg = segments.get(row.id, [None])[0]
-            hints = orjson.loads(row.availability_zone_hints)
-            net = self.standard_fields(row, tags)
+            net = self.columns_of_row(row._asdict())
+            hints = net["availability_zone_hints"]
             net.update({
-                "admin_state_up": row.admin_state_up, "status": row.status,
+                "tags": tags.get(row.id, []),
                 "subnets": subnets.get(row.id, []), "shared": row.id in shared,
-                "router:external": row.id in external, "mtu": row.mtu,
-                "port_security_enabled": row.port_security_enabled,
-                "vlan_transparent": row.vlan_transparent,
-                "availability_zone_hints": hints,
+                "router:external": row.id in external,
                 "availability_zones": hints or default_azs,
-                "dns_domain": row.dns_domain,
                 "provider:network_type": seg.network_type if seg else None,
                 "provider:physical_network": seg.physical_network if seg else None,
                 "provider:segmentation_id": seg.segmentation_id if seg else None,
@@ -284,11 +280,6 @@ class NetworkPlugin(ResourcePlugin):
 
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
-        values: dict[str, Any] = {}
-        for key in ("name", "description", "admin_state_up", "port_security_enabled",
-                    "dns_domain"):
-            if key in body:
-                values[key] = body[key]
         if "shared" in body:
             self._set_shared(conn, ctx, original, body["shared"])
         if "router:external" in body:
@@ -299,9 +290,7 @@ class NetworkPlugin(ResourcePlugin):
             if body["mtu"] > max_mtu:
                 raise exc.InvalidInput(
                     error_message=f"Requested MTU is too big, maximum is {max_mtu}")
-            values["mtu"] = body["mtu"]
-        if values:
-            conn.execute(update(NETWORKS).where(NETWORKS.c.id == original["id"]).values(**values))
+        self.update_columns(conn, original, body)
 
     def _grant(self, conn: Connection, ctx: Context, owner: str, net_id: str,
                action: str) -> None:

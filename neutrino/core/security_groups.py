@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, or_, select
 
 from neutrino import exceptions as exc
 from neutrino.callbacks import Event
@@ -155,8 +155,8 @@ class SecurityGroupPlugin(ResourcePlugin):
                     _rule_dict(row, rule_tags, defaults))
         out = []
         for row in rows:
-            group = self.standard_fields(row, tags)
-            group["stateful"] = row.stateful
+            group = self.columns_of_row(row._asdict())
+            group["tags"] = tags.get(row.id, [])
             group["security_group_rules"] = by_group.get(row.id, [])
             out.append(group)
         return out
@@ -208,9 +208,7 @@ class SecurityGroupPlugin(ResourcePlugin):
         if ("stateful" in body and body["stateful"] != original["stateful"]
                 and self.in_use(conn, group_id)):
             raise exc.SecurityGroupInUse(id=group_id)
-        values = {k: body[k] for k in ("name", "description", "stateful") if k in body}
-        if values:
-            conn.execute(update(GROUPS).where(GROUPS.c.id == group_id).values(**values))
+        self.update_columns(conn, original, body)
 
     # ---- delete ------------------------------------------------------------------
     @staticmethod
@@ -309,9 +307,7 @@ class SecurityGroupRulePlugin(ResourcePlugin):
 
     # ---- update and delete ----------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
-        if "description" in body:
-            conn.execute(update(RULES).where(RULES.c.id == original["id"])
-                         .values(description=body["description"]))
+        self.update_columns(conn, original, body)
 
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
         super().remove(conn, ctx, original)

@@ -5,7 +5,7 @@ import ipaddress
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
@@ -83,13 +83,10 @@ class SubnetPlugin(ResourcePlugin):
                         .order_by(SERVICE_TYPES.c.id))
         out = []
         for row in rows:
-            sub = self.standard_fields(row, tags)
+            sub = self.columns_of_row(row._asdict())
             sid = row.id
             sub.update({
-                "network_id": row.network_id, "ip_version": row.ip_version, "cidr": row.cidr,
-                "gateway_ip": row.gateway_ip, "enable_dhcp": row.enable_dhcp,
-                "ipv6_ra_mode": row.ipv6_ra_mode, "ipv6_address_mode": row.ipv6_address_mode,
-                "subnetpool_id": row.subnetpool_id,
+                "tags": tags.get(sid, []),
                 "allocation_pools": [{"start": a, "end": b} for a, b in pools.get(sid, ())],
                 "dns_nameservers": [a for (a,) in dns.get(sid, ())],
                 "host_routes": [{"destination": d, "nexthop": n} for d, n in routes.get(sid, ())],
@@ -207,10 +204,7 @@ class SubnetPlugin(ResourcePlugin):
             current = [(p["start"], p["end"]) for p in original["allocation_pools"]]
             addressing.check_gateway_outside_pools(gateway, current)
         self._check_lists(net, body)
-        values = {k: body[k] for k in ("name", "description", "enable_dhcp", "gateway_ip")
-                  if k in body}
-        if values:
-            conn.execute(update(SUBNETS).where(SUBNETS.c.id == original["id"]).values(**values))
+        self.update_columns(conn, original, body)
         self._write_children(conn, original["id"], pools, body)
 
     # ---- delete ----------------------------------------------------------------
