@@ -7,6 +7,13 @@ stored in a column of the table render through ``columns_of_row``), and the
 resource-specific parts of create / update / delete (attributes stored in a
 column are written through ``column_values``). Attribute extenders of the
 collection (``core/extenders.py``) are called at the same points.
+
+The order of a write: ``before_*`` callbacks (outside the transaction, may refuse);
+then in one transaction the quota check, the writes, the revision bump, the
+``precommit_*`` callbacks and, last, the journal rows (``journal``: the one writer,
+so the bodies include whatever precommit subscribers changed); commit; then the
+``after_*`` callbacks, also those of resources the change altered elsewhere
+(``after_commit``: cascaded deletes, SLAAC addresses, RBAC policies).
 """
 from __future__ import annotations
 
