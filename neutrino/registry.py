@@ -157,6 +157,9 @@ class Registry:
         for path, cls in self.plugin_classes.items():
             if cls is plugin_cls:
                 return path
+        for path, cls in self.plugin_classes.items():  # a subclass (e.g. a test's)
+            if issubclass(plugin_cls, cls):
+                return path
         raise RuntimeError(f"{plugin_cls.__name__} serves no collection of this registry")
 
     def plugin_by_name(self, name: str) -> Any:
