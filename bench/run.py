@@ -94,6 +94,13 @@ def api_rows(api: dict) -> list[tuple[str, str, str, str]]:
               "delete_port": "delete a port / floor DELETE of one row",
               "list_1000_ports.full": "full list of 1,000 ports / floor list of 1,000 rows",
               "list_10000_ports.full": "full list of 10,000 ports / floor list of 10,000 rows"}
+    floor = api.get("floor")
+    if floor:
+        rows.append(("floor (bench/floor_app.py): POST 1 client / GET one / PUT one / list 10,000",
+                     f"{floor['post_sequential']['per_second']:.0f} /s / "
+                     f"{floor['get_one']['median_s'] * 1000:.1f} ms / "
+                     f"{floor['put_one']['median_s'] * 1000:.1f} ms / "
+                     f"{floor.get('list_10000', {}).get('median_s', 0) * 1000:.1f} ms", "", ""))
     for key, entry in api.get("ratios_to_floor", {}).items():
         verdict = "" if "meets_target" not in entry else ("met" if entry["meets_target"]
                                                           else "not yet")
