@@ -170,16 +170,21 @@ def missing_extra(conf: Any) -> str | None:
     return None
 
 
-def cli_hint() -> tuple[str, str | None]:
-    """How to call the `openstack` CLI from here, and how to install it if it is absent."""
+def venv_command(name: str) -> str:
+    """A command of this virtualenv as the user can type it here (.venv/bin/NAME)."""
     bindir = os.path.dirname(sys.executable)
     here = os.path.relpath(bindir) if bindir.startswith(os.getcwd() + os.sep) else bindir
-    if os.path.exists(os.path.join(bindir, "openstack")):
-        return os.path.join(here, "openstack"), None
+    return os.path.join(here, name)
+
+
+def cli_hint() -> tuple[str, str | None]:
+    """How to call the `openstack` CLI from here, and how to install it if it is absent."""
+    if os.path.exists(os.path.join(os.path.dirname(sys.executable), "openstack")):
+        return venv_command("openstack"), None
     if shutil.which("openstack"):
         return "openstack", None
     # `make test` installs it with the test extras; it is not needed to serve.
-    return os.path.join(here, "openstack"), f"{os.path.join(here, 'pip')} install python-openstackclient"
+    return venv_command("openstack"), f"{venv_command('pip')} install python-openstackclient"
 
 
 def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
@@ -199,7 +204,7 @@ def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
     except PortInUse:
         print(f"neutrino serve: port {conf.bind_port} on {conf.bind_host} is already in use "
               f"(another neutrino serve?). Stop what listens there, or choose another port: "
-              f"neutrino serve --port {conf.bind_port + 1}", file=sys.stderr)
+              f"{venv_command('neutrino')} serve --port {conf.bind_port + 1}", file=sys.stderr)
         return 2
     except OSError as e:
         print(f"neutrino serve: cannot listen on {conf.bind_host}:{conf.bind_port}: "
