@@ -4,7 +4,8 @@
 `neutrino serve`, one row per port, no validation or policy) is measured by the same
 client, with the same counts, in the same run as the API, right after it. A ratio
 is floor time / API time (or API rate / floor rate): 1.0 would be an API as cheap
-as the floor, 0.25 one that takes four times as long.
+as the floor, 0.25 one that takes four times as long. ``cpu_ratio`` is the same
+for the server's CPU time per operation, which other work on the machine moves less.
 """
 from __future__ import annotations
 
@@ -84,8 +85,9 @@ class FloorProcess:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _rate(count: int, seconds: float) -> dict:
-    return {"requests": count, "seconds": round(seconds, 3), "per_second": round(count / seconds, 1)}
+def _rate(count: int, seconds: float, cpu_seconds: float) -> dict:
+    return {"requests": count, "seconds": round(seconds, 3), "per_second": round(count / seconds, 1),
+            "server_cpu_ms": round(cpu_seconds / count * 1000, 2)}
 
 
 def measure(port_count: int) -> dict:
@@ -94,10 +96,11 @@ def measure(port_count: int) -> dict:
     try:
         server = Server(floor)
         client = Client(floor.port)
-        began = time.perf_counter()
+        cpu, began = server.cpu_seconds(), time.perf_counter()
         created = [client.post("/ports", {"port": {"network_id": NETWORK, "device_id": f"dev-{i}"}})
                    ["port"]["id"] for i in range(SEQUENTIAL_CREATES)]
-        out: dict = {"post_sequential": _rate(SEQUENTIAL_CREATES, time.perf_counter() - began)}
+        out: dict = {"post_sequential": _rate(SEQUENTIAL_CREATES, time.perf_counter() - began,
+                                              server.cpu_seconds() - cpu)}
         client.close()
 
         def one_client(k: int) -> None:
@@ -105,11 +108,11 @@ def measure(port_count: int) -> dict:
             for i in range(CREATES_PER_CLIENT):
                 own.post("/ports", {"port": {"network_id": NETWORK, "device_id": f"c{k}-{i}"}})
             own.close()
-        began = time.perf_counter()
+        cpu, began = server.cpu_seconds(), time.perf_counter()
         with ThreadPoolExecutor(CONCURRENT_CLIENTS) as pool:
             list(pool.map(one_client, range(CONCURRENT_CLIENTS)))
         out["post_8_clients"] = _rate(CONCURRENT_CLIENTS * CREATES_PER_CLIENT,
-                                      time.perf_counter() - began)
+                                      time.perf_counter() - began, server.cpu_seconds() - cpu)
 
         have = SEQUENTIAL_CREATES + CONCURRENT_CLIENTS * CREATES_PER_CLIENT
         for target in sorted({1000, port_count}):
@@ -152,9 +155,15 @@ def ratios(api: dict, floor: dict) -> dict:
             continue
         if kind == "rate":
             ratio = mine["per_second"] / base["per_second"]
+            cpu = mine.get("server_cpu_ms_per_create")
         else:
             ratio = base["median_s"] / mine["median_s"]
+            cpu = mine.get("server_cpu_ms")
         entry: dict = {"ratio": round(ratio, 3), "floor": floor_key}
+        # Server CPU per operation, floor / API: less moved by other work on the machine
+        # than wall-clock time (both processes lose the same cores to it).
+        if cpu and base.get("server_cpu_ms"):
+            entry["cpu_ratio"] = round(base["server_cpu_ms"] / cpu, 3)
         if key in RATIO_TARGETS:
             entry["target"] = f">= {RATIO_TARGETS[key]}"
             entry["meets_target"] = ratio >= RATIO_TARGETS[key]

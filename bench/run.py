@@ -104,7 +104,8 @@ def api_rows(api: dict) -> list[tuple[str, str, str, str]]:
     for key, entry in api.get("ratios_to_floor", {}).items():
         verdict = "" if "meets_target" not in entry else ("met" if entry["meets_target"]
                                                           else "not yet")
-        rows.append((f"ratio to the floor: {labels.get(key, key)}", f"{entry['ratio']:.2f}",
+        cpu = f" (server CPU {entry['cpu_ratio']:.2f})" if "cpu_ratio" in entry else ""
+        rows.append((f"ratio to the floor: {labels.get(key, key)}", f"{entry['ratio']:.2f}{cpu}",
                      entry.get("target", ""), verdict))
     memory = api["memory_after_run"]
     rss, pss = memory["rss_mb"], memory["pss_mb"]
