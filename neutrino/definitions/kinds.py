@@ -124,8 +124,16 @@ class Uuid(Kind):
 class OneOf(Kind):
     values: tuple
     case_insensitive: bool = False
+    # Neutron converts some enumerated integers (ip_version) with convert_to_int before
+    # checking them, so "4" is accepted as 4; floats and booleans stay refused.
+    to_int: bool = False
 
     def convert(self, value: Any) -> Any:
+        if self.to_int and isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError(f"'{value}' is not an integer") from None
         if self.case_insensitive and isinstance(value, str):
             for allowed in self.values:
                 if isinstance(allowed, str) and allowed.lower() == value.lower():
