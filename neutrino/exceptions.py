@@ -309,6 +309,10 @@ class DuplicateSecurityGroupRuleInPost(InUse):
     message = "Duplicate Security Group Rule in POST."
 
 
+class NetworkMTUSubnetConflict(Conflict):
+    message = "MTU of {net_id} is not valid, subnet requires a minimum of {mtu}"
+
+
 class NoNetworkAvailable(Conflict):
     message = "Unable to create the network. No tenant network is available for allocation."
 

@@ -22,6 +22,17 @@ def check_cidr(cidr: str, ip_version: int) -> Net:
     return net
 
 
+# The smallest MTU each IP family works with (RFC 791, RFC 8200).
+MIN_MTU = {4: 68, 6: 1280}
+
+
+def check_mtu_fits(network_id: str, mtu: int | None, ip_versions: set[int]) -> None:
+    """409 when the network's MTU is below what one of its subnets' families needs."""
+    for version in sorted(ip_versions):
+        if mtu and mtu < MIN_MTU[version]:
+            raise exc.NetworkMTUSubnetConflict(net_id=network_id, mtu=MIN_MTU[version])
+
+
 def check_ipv6_modes(net: Net, ra_mode: str | None, addr_mode: str | None) -> None:
     if net.version == 4:
         if ra_mode or addr_mode:

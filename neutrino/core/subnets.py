@@ -102,7 +102,7 @@ class SubnetPlugin(ResourcePlugin):
 
     # ---- create ----------------------------------------------------------------
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
-        network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id).where(
+        network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id, NETWORKS.c.mtu).where(
             NETWORKS.c.id == body["network_id"])).first()
         # Who may add subnets to a network it sees is the policy's call (create_subnet).
         visible = visible_networks(ctx)
@@ -110,6 +110,7 @@ class SubnetPlugin(ResourcePlugin):
                 select(NETWORKS.c.id).where(NETWORKS.c.id == network.id, visible)).first()):
             raise exc.NetworkNotFound(id=body["network_id"])
         net = addressing.check_cidr(body["cidr"], body["ip_version"])
+        addressing.check_mtu_fits(network.id, network.mtu, {net.version})
         ra_mode, addr_mode = body.get("ipv6_ra_mode"), body.get("ipv6_address_mode")
         addressing.check_ipv6_modes(net, ra_mode, addr_mode)
         self._check_overlap(conn, body["network_id"], net)

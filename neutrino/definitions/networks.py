@@ -35,7 +35,10 @@ NET_MTU_WRITABLE = Extension(
     alias="net-mtu-writable", name="Network MTU (writable)",
     description="Provides a writable MTU attribute for a network resource.",
     requires=("net-mtu",),
-    extends={"networks": (Attribute("mtu", Integer(68, 65535), "Maximum transmission unit.",
+    # As Neutron: any non-negative value (0: the largest the network type allows); one
+    # below what an IP family needs is refused only when a subnet of that family exists.
+    extends={"networks": (Attribute("mtu", Integer(0, 65535),
+                                    "Maximum transmission unit; 0 or omitted: the largest.",
                                     post=True, put=True, filter=True, sort=True),)},
 )
 

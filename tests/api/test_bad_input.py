@@ -69,7 +69,7 @@ NETWORK_CASES = [
     *attribute("network", "networks", NET_BASE, "port_security_enabled", BOOLEAN[:2]),
     *attribute("network", "networks", NET_BASE, "vlan_transparent", BOOLEAN[:2], put=False),
     *attribute("network", "networks", NET_BASE, "mtu", [
-        ("below-68", 67), ("above-65535", 65536), ("text", "big"), ("float", 1400.5),
+        ("negative", -1), ("above-65535", 65536), ("text", "big"), ("float", 1400.5),
         ("bool", True), ("null", None), ("huge", 2**70),
         ("above-the-type-maximum", 9000, "MTU")]),
     *attribute("network", "networks", NET_BASE, "dns_domain", [

@@ -29,3 +29,49 @@ def test_extra_dhcp_opt_ip_version_given_as_a_string_is_converted(admin, net):
     port = admin.port(net["id"], extra_dhcp_opts=[
         {"opt_name": "tftp-server", "opt_value": "10.1.0.9", "ip_version": "4"}])
     assert port["extra_dhcp_opts"][0]["ip_version"] == 4
+
+
+# ---- MTU and IP families ------------------------------------------------------------
+@pytest.mark.parametrize("mtu", [67, 1279])
+def test_network_with_an_mtu_below_an_ip_family_minimum_is_created(admin, mtu):
+    net = admin.network(mtu=mtu)
+    assert net["mtu"] == mtu
+    assert admin.show("networks", net["id"])["mtu"] == mtu
+
+
+@pytest.mark.parametrize("mtu, cidr, minimum", [(67, "10.0.0.0/24", 68),
+                                                (1279, "2001:db8:0:1::/64", 1280)])
+def test_subnet_of_a_family_the_network_mtu_is_too_small_for_is_a_conflict(admin, mtu, cidr,
+                                                                          minimum):
+    net = admin.network(mtu=mtu)
+    r = admin.post("/v2.0/subnets", {"subnet": {"network_id": net["id"], "cidr": cidr,
+                                                "ip_version": 6 if ":" in cidr else 4}})
+    assert r.status == 409, r
+    assert r.error_type == "NetworkMTUSubnetConflict"
+    assert net["id"] in r.error_message and f"minimum of {minimum}" in r.error_message
+    assert admin.get("/v2.0/subnets", params={"network_id": net["id"]}).json["subnets"] == []
+
+
+def test_ipv4_subnet_fits_a_network_mtu_below_the_ipv6_minimum(admin):
+    net = admin.network(mtu=1279)
+    assert admin.subnet(net["id"], "10.0.0.0/24")["network_id"] == net["id"]
+
+
+def test_network_mtu_can_be_lowered_below_the_ipv6_minimum_without_ipv6_subnets(admin):
+    net = admin.network(mtu=1400)
+    admin.subnet(net["id"], "10.0.0.0/24")
+    r = admin.put(f"/v2.0/networks/{net['id']}", {"network": {"mtu": 1000}})
+    assert r.status == 200, r
+    assert r.json["network"]["mtu"] == 1000
+
+
+@pytest.mark.parametrize("cidr, mtu, minimum", [("10.0.0.0/24", 67, 68),
+                                                ("2001:db8:0:1::/64", 1279, 1280)])
+def test_lowering_network_mtu_below_what_its_subnets_need_is_a_conflict(admin, cidr, mtu,
+                                                                       minimum):
+    net = admin.network(mtu=1400)
+    admin.subnet(net["id"], cidr)
+    r = admin.put(f"/v2.0/networks/{net['id']}", {"network": {"mtu": mtu}})
+    assert r.status == 409, r
+    assert r.error_type == "NetworkMTUSubnetConflict" and f"minimum of {minimum}" in r.error_message
+    assert admin.show("networks", net["id"])["mtu"] == 1400
