@@ -9,11 +9,11 @@ from sqlalchemy import Connection, Select, bindparam, delete, insert, select, up
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import Resource
+from neutrino.callbacks import Event, Resource
 from neutrino.context import Context
 from neutrino.core import addressing
 from neutrino.core.ipam import SubnetInfo
-from neutrino.core.networks import shared_with, visible_networks
+from neutrino.core.networks import NetworkPlugin, shared_with, visible_networks
 from neutrino.core.resource import ResourcePlugin, bump_revisions
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import IpAllocation, Port
@@ -53,6 +53,18 @@ class SubnetPlugin(ResourcePlugin):
     resource = Resource.SUBNET
     not_found = exc.SubnetNotFound
     quota_resource = "subnet"
+
+    def __init__(self, db: Any, conf: Any) -> None:
+        super().__init__(db, conf)
+        # A network shows its subnets, so creating, changing or deleting one is a change
+        # of the network too (Neutron: the subnet model revises its network on change).
+        self.networks = NetworkPlugin(db, conf)
+
+    def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,
+                    event: Event, bodies: list[dict | None]) -> list[dict]:
+        results = super()._committing(conn, ctx, results, operation, event, bodies)
+        self.networks.touch(conn, ctx, sorted({r["network_id"] for r in results}))
+        return results
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Own subnets, and every subnet of a network the caller may see."""
@@ -231,6 +243,7 @@ class SubnetPlugin(ResourcePlugin):
         for port_id in set(holders):
             bump_revisions(conn, PORTS, [port_id])
         super().remove(conn, ctx, original)
+        self.networks.touch(conn, ctx, [original["network_id"]])
 
     # ---- used by ports ---------------------------------------------------------
     @staticmethod

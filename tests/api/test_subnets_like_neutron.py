@@ -75,3 +75,31 @@ def test_lowering_network_mtu_below_what_its_subnets_need_is_a_conflict(admin, c
     assert r.status == 409, r
     assert r.error_type == "NetworkMTUSubnetConflict" and f"minimum of {minimum}" in r.error_message
     assert admin.show("networks", net["id"])["mtu"] == 1400
+
+
+# ---- revisions ------------------------------------------------------------------------
+def _revision(admin, net):
+    return admin.show("networks", net["id"])["revision_number"]
+
+
+def test_creating_updating_and_deleting_a_subnet_bumps_its_network_revision(admin, net):
+    before = _revision(admin, net)
+    sub = admin.subnet(net["id"], "10.0.0.0/24")
+    created = _revision(admin, net)
+    assert created > before
+    assert admin.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {"name": "x"}}).status == 200
+    renamed = _revision(admin, net)
+    assert renamed > created
+    r = admin.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {"service_types": ["compute:nova"]}})
+    assert r.status == 200 and r.json["subnet"]["revision_number"] > sub["revision_number"]
+    typed = _revision(admin, net)
+    assert typed > renamed
+    assert admin.delete(f"/v2.0/subnets/{sub['id']}").status == 204
+    assert _revision(admin, net) > typed
+
+
+def test_empty_subnet_update_leaves_the_network_revision_alone(admin, net):
+    sub = admin.subnet(net["id"], "10.0.0.0/24")
+    before = _revision(admin, net)
+    assert admin.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {}}).status == 200
+    assert _revision(admin, net) == before
