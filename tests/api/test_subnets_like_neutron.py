@@ -103,3 +103,23 @@ def test_empty_subnet_update_leaves_the_network_revision_alone(admin, net):
     before = _revision(admin, net)
     assert admin.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {}}).status == 200
     assert _revision(admin, net) == before
+
+
+# ---- service_types policy -------------------------------------------------------------
+def test_project_member_sets_service_types_of_its_own_subnets(member):
+    net = member.network()
+    sub = member.subnet(net["id"], "10.0.0.0/24", service_types=["test:type_1"])
+    assert sub["service_types"] == ["test:type_1"]
+    r = member.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {"service_types": ["compute:nova"]}})
+    assert r.status == 200, r
+    assert r.json["subnet"]["service_types"] == ["compute:nova"]
+    port = member.port(net["id"], device_owner="compute:nova")
+    assert port["fixed_ips"][0]["subnet_id"] == sub["id"]
+
+
+def test_service_types_stay_closed_to_projects_that_do_not_own_the_network(admin, member):
+    net = admin.network(shared=True)
+    r = member.post("/v2.0/subnets", {"subnet": {"network_id": net["id"], "ip_version": 4,
+                                                 "cidr": "10.0.0.0/24",
+                                                 "service_types": ["compute:"]}})
+    assert r.status == 403, r
