@@ -1,7 +1,6 @@
 """Who may do what with subnets: the network's owner manages them; whoever
 sees the network (shared, external) sees its subnets."""
 from neutrino.policy.base import (
-    ADMIN,
     ADMIN_OR_NET_OWNER_MEMBER,
     ADMIN_OR_PROJECT_READER,
     EXTERNAL,
