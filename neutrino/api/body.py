@@ -56,10 +56,21 @@ def parse_create(spec: ResourceSpec, payload: Any,
                                      "non-empty list")
     else:
         raise exc.HTTPBadRequest(f"Unable to find '{spec.name}' in request body")
+    if bulk:
+        items = [_unwrap(spec, item) for item in items]
     parsed = [_create_item(spec, item, ctx) for item in items]
     explicit = [frozenset(item) | ({"project_id"} if "tenant_id" in item else set())
                 for item in items]
     return parsed, explicit, bulk
+
+
+def _unwrap(spec: ResourceSpec, item: Any) -> Any:
+    """A bulk item may be wrapped in the singular key, as Neutron accepts:
+    ``{"networks": [{"network": {...}}]}`` is ``{"networks": [{...}]}``."""
+    if (isinstance(item, dict) and len(item) == 1 and spec.name in item
+            and spec.name not in spec.attributes):
+        return item[spec.name]
+    return item
 
 
 def _create_item(spec: ResourceSpec, item: Any, ctx: Context) -> dict:
