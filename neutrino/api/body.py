@@ -99,8 +99,11 @@ def _owner(item: dict, ctx: Context) -> None:
     if not owner:
         raise exc.HTTPBadRequest("Failed to parse request. Required attribute 'project_id' "
                                  "not specified")
-    # Whether the caller may create for another project is the policy's call
-    # (the create_<resource> rule checks project_id).
+    # As Neutron: only admins and service users may name another project (a 400, before
+    # any policy check); whether they may create there is then the policy's call.
+    if owner != ctx.project_id and not ctx.sees_all_projects:
+        raise exc.HTTPBadRequest("Specifying 'project_id' other than the authenticated project "
+                                 "in request is not allowed for the current user.")
     item["project_id"] = owner
 
 

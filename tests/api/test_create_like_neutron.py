@@ -54,3 +54,21 @@ def test_wrapped_bulk_item_is_validated_like_a_plain_one(admin):
     assert r.status == 400, r
     assert "mtu" in r.error_message
     assert admin.count_rows() == before
+
+
+@pytest.mark.parametrize("path, singular", [("security-groups", "security_group"),
+                                            ("networks", "network")])
+def test_member_naming_another_project_as_owner_gets_400_and_nothing_is_created(
+        member, path, singular):
+    other = uuid.uuid4().hex
+    r = member.post(f"/v2.0/{path}", {singular: {"name": _name(), "project_id": other}})
+    assert r.status == 400, r
+    assert "Specifying 'project_id' other than the authenticated project" in r.error_message
+    listed = member.get(f"/v2.0/{path}", params={"project_id": other}).json
+    assert next(iter(listed.values())) == []
+
+
+def test_admin_still_creates_for_another_project(admin):
+    other = uuid.uuid4().hex
+    group = admin.create("security-groups", "security_group", name=_name(), project_id=other)
+    assert group["project_id"] == other
