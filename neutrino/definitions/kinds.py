@@ -121,6 +121,22 @@ class Uuid(Kind):
 
 
 @dataclass(frozen=True)
+class LooseUuid(Kind):
+    """An id Neutron looks up without validating it (remote_group_id): a UUID is put in
+    canonical form, any other string is kept, so that it is simply not found (404)."""
+
+    def convert(self, value: Any) -> str:
+        text = String(255).convert(value)
+        try:
+            return str(uuid.UUID(text))
+        except ValueError:
+            return text
+
+    def schema(self) -> dict:
+        return {"type": "string", "maxLength": 255}
+
+
+@dataclass(frozen=True)
 class OneOf(Kind):
     values: tuple
     case_insensitive: bool = False
