@@ -289,6 +289,10 @@ class SecurityGroupInUse(InUse):
         super().__init__(message, **kwargs)
 
 
+class SecurityGroupConflict(Conflict):
+    message = "Error {reason} while attempting the operation."
+
+
 class SecurityGroupCannotRemoveDefault(InUse):
     message = "Insufficient rights for removing default security group."
 
