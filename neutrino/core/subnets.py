@@ -11,7 +11,7 @@ from sqlalchemy.sql import ColumnElement
 from neutrino import exceptions as exc
 from neutrino.callbacks import Event, Resource
 from neutrino.context import Context
-from neutrino.core import addressing
+from neutrino.core import addressing, rbac
 from neutrino.core.ipam import SubnetInfo
 from neutrino.core.networks import NetworkPlugin, shared_with, visible_networks
 from neutrino.core.resource import ResourcePlugin, bump_revisions
@@ -59,6 +59,9 @@ class SubnetPlugin(ResourcePlugin):
         # A network shows its subnets, so creating, changing or deleting one is a change
         # of the network too (Neutron: the subnet model revises its network on change).
         self.networks = NetworkPlugin(db, conf)
+        external = rbac.any_policy("network", SUBNETS.c.network_id, rbac.ACCESS_EXTERNAL)
+        self.filters["router:external"] = lambda stmt, values: (
+            stmt if len(set(values)) > 1 else stmt.where(external if values[0] else ~external))
 
     def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,
                     event: Event, bodies: list[dict | None]) -> list[dict]:
@@ -95,6 +98,9 @@ class SubnetPlugin(ResourcePlugin):
         stypes = _group(conn, select(SERVICE_TYPES.c.subnet_id, SERVICE_TYPES.c.service_type)
                         .where(SERVICE_TYPES.c.subnet_id.in_(ids_query))
                         .order_by(SERVICE_TYPES.c.id))
+        external = set(conn.scalars(select(NETWORKS.c.id).where(
+            NETWORKS.c.id.in_(select(SUBNETS.c.network_id).where(SUBNETS.c.id.in_(ids_query))),
+            rbac.any_policy("network", NETWORKS.c.id, rbac.ACCESS_EXTERNAL))))
         out = []
         for row in rows:
             sub = self.standard_fields(row, tags)
@@ -108,6 +114,7 @@ class SubnetPlugin(ResourcePlugin):
                 "dns_nameservers": [a for (a,) in dns.get(sid, ())],
                 "host_routes": [{"destination": d, "nexthop": n} for d, n in routes.get(sid, ())],
                 "service_types": [t for (t,) in stypes.get(sid, ())],
+                "router:external": row.network_id in external,
             })
             out.append(sub)
         return out

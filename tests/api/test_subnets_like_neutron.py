@@ -123,3 +123,43 @@ def test_service_types_stay_closed_to_projects_that_do_not_own_the_network(admin
                                                  "cidr": "10.0.0.0/24",
                                                  "service_types": ["compute:"]}})
     assert r.status == 403, r
+
+
+# ---- subnets of external networks ---------------------------------------------------------
+def test_subnet_external_network_extension_is_announced(admin):
+    r = admin.get("/v2.0/extensions/subnet-external-network")
+    assert r.status == 200, r
+    assert r.json["extension"]["alias"] == "subnet-external-network"
+
+
+def test_subnets_of_an_external_network_are_visible_to_every_project_and_say_so(admin, member):
+    public = admin.network(**{"router:external": True})
+    sub = admin.subnet(public["id"], "172.24.4.0/24", enable_dhcp=False)
+    assert sub["router:external"] is True
+    seen = member.get("/v2.0/subnets", params={"network_id": public["id"]}).json["subnets"]
+    assert [s["id"] for s in seen] == [sub["id"]] and seen[0]["router:external"] is True
+    assert member.show("networks", public["id"])["subnets"] == [sub["id"]]
+
+
+def test_subnets_filter_on_router_external(admin, member):
+    public = admin.network(**{"router:external": True})
+    outside = admin.subnet(public["id"], "172.24.4.0/24")
+    own_net = member.network()
+    inside = member.subnet(own_net["id"], "10.0.0.0/24")
+    assert inside["router:external"] is False
+
+    def ids(value):
+        r = member.get("/v2.0/subnets", params={"router:external": value})
+        assert r.status == 200, r
+        return {s["id"] for s in r.json["subnets"]}
+    assert inside["id"] in ids("False") and outside["id"] not in ids("False")
+    assert outside["id"] in ids("True") and inside["id"] not in ids("True")
+
+
+def test_subnet_router_external_follows_its_network(admin):
+    net = admin.network()
+    sub = admin.subnet(net["id"], "10.0.0.0/24")
+    assert sub["router:external"] is False
+    assert admin.put(f"/v2.0/networks/{net['id']}",
+                     {"network": {"router:external": True}}).status == 200
+    assert admin.show("subnets", sub["id"])["router:external"] is True
