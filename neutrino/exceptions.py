@@ -52,6 +52,11 @@ class InvalidIpForSubnet(NeutronException):
     message = "IP address {ip_address} is not a valid IP for the specified subnet."
 
 
+class AllocationOnAutoAddressSubnet(InvalidInput):
+    message = ("IPv6 address {ip} cannot be directly assigned to a port on subnet {subnet_id} as "
+               "the subnet is configured for automatic addresses")
+
+
 class InvalidAllocationPool(NeutronException):
     status = 400
     message = "The allocation pool {pool} is not valid."

@@ -22,6 +22,14 @@ def check_cidr(cidr: str, ip_version: int) -> Net:
     return net
 
 
+# Router interfaces may hold any address of an IPv6 auto-address (SLAAC, DHCPv6-stateless)
+# subnet, and (with the centralized SNAT port) get none implicitly; every other port gets
+# its EUI-64 address on each such subnet and no other (Neutron's ROUTER_INTERFACE_OWNERS).
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:ha_router_replicated_interface",
+                           "network:router_interface_distributed")
+ROUTER_INTERFACE_OWNERS_SNAT = (*ROUTER_INTERFACE_OWNERS, "network:router_centralized_snat")
+
+
 # The smallest MTU each IP family works with (RFC 791, RFC 8200).
 MIN_MTU = {4: 68, 6: 1280}
 

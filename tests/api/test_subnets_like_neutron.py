@@ -163,3 +163,72 @@ def test_subnet_router_external_follows_its_network(admin):
     assert admin.put(f"/v2.0/networks/{net['id']}",
                      {"network": {"router:external": True}}).status == 200
     assert admin.show("subnets", sub["id"])["router:external"] is True
+
+
+# ---- IPv6 auto-address subnets --------------------------------------------------------------
+@pytest.fixture(params=["slaac", "dhcpv6-stateless"])
+def dual(admin, request):
+    net = admin.network()
+    v4 = admin.subnet(net["id"], "10.0.0.0/24")
+    v6 = admin.subnet(net["id"], "2001:db8:5::/64", ipv6_address_mode=request.param,
+                      ipv6_ra_mode=request.param)
+    return net, v4, v6
+
+
+def test_fixed_ip_on_an_auto_address_subnet_is_refused(admin, dual):
+    net, _v4, v6 = dual
+    r = admin.post("/v2.0/ports", {"port": {"network_id": net["id"], "fixed_ips": [
+        {"subnet_id": v6["id"], "ip_address": "2001:db8:5::10"}]}})
+    assert r.status == 400, r
+    assert r.error_type == "AllocationOnAutoAddressSubnet"
+    assert "2001:db8:5::10" in r.error_message and v6["id"] in r.error_message
+    assert admin.get("/v2.0/ports", params={"network_id": net["id"]}).json["ports"] == []
+
+
+def test_fixed_ip_on_an_auto_address_subnet_is_refused_in_an_update(admin, dual):
+    net, _v4, v6 = dual
+    port = admin.port(net["id"])
+    r = admin.put(f"/v2.0/ports/{port['id']}", {"port": {"fixed_ips": [
+        {"subnet_id": v6["id"], "ip_address": "2001:db8:5::10"}]}})
+    assert r.status == 400 and r.error_type == "AllocationOnAutoAddressSubnet", r
+    assert admin.show("ports", port["id"])["fixed_ips"] == port["fixed_ips"]
+
+
+def test_port_asking_for_an_ipv4_address_also_gets_its_auto_address(admin, dual):
+    net, v4, v6 = dual
+    port = admin.port(net["id"], fixed_ips=[{"subnet_id": v4["id"], "ip_address": "10.0.0.20"}])
+    by_subnet = {ip["subnet_id"]: ip["ip_address"] for ip in port["fixed_ips"]}
+    assert by_subnet[v4["id"]] == "10.0.0.20"
+    assert set(by_subnet) == {v4["id"], v6["id"]}
+    assert by_subnet[v6["id"]].startswith("2001:db8:5:")
+    assert admin.show("ports", port["id"])["fixed_ips"] == port["fixed_ips"]
+
+
+def test_port_naming_its_eui64_address_gets_it(admin, dual):
+    net, _v4, v6 = dual
+    first = admin.port(net["id"], mac_address="fa:16:3e:00:00:01")
+    eui = next(ip["ip_address"] for ip in first["fixed_ips"] if ip["subnet_id"] == v6["id"])
+    admin.delete(f"/v2.0/ports/{first['id']}")
+    port = admin.port(net["id"], mac_address="fa:16:3e:00:00:01",
+                      fixed_ips=[{"subnet_id": v6["id"], "ip_address": eui}])
+    assert [ip["ip_address"] for ip in port["fixed_ips"]] == [eui]
+
+
+def test_router_interface_may_take_any_address_of_an_auto_address_subnet(admin, dual):
+    net, _v4, v6 = dual
+    port = admin.port(net["id"], device_owner="network:router_interface",
+                      fixed_ips=[{"subnet_id": v6["id"], "ip_address": "2001:db8:5::1"}])
+    assert [ip["ip_address"] for ip in port["fixed_ips"]] == ["2001:db8:5::1"]
+
+
+def test_router_interface_with_an_ipv4_address_gets_no_auto_address(admin, dual):
+    net, v4, _v6 = dual
+    port = admin.port(net["id"], device_owner="network:router_interface",
+                      fixed_ips=[{"subnet_id": v4["id"]}])
+    assert [ip["subnet_id"] for ip in port["fixed_ips"]] == [v4["id"]]
+
+
+def test_port_asking_for_no_address_gets_none_even_with_an_auto_address_subnet(admin, dual):
+    net, _v4, _v6 = dual
+    port = admin.port(net["id"], fixed_ips=[])
+    assert port["fixed_ips"] == [] and port["ip_allocation"] == "none"
