@@ -85,7 +85,7 @@ class InvalidCIDR(NeutronException):
 class DuplicateSubnetCidr(NeutronException):
     status = 400
     message = ("Invalid input for cidr. Reason: Requested subnet with cidr: {cidr} for network: "
-               "{network_id} overlaps with another subnet.")
+               "{network_id} overlaps with another subnet{other}.")
 
 
 class InvalidSortKey(NeutronException):
@@ -243,7 +243,7 @@ class InUse(Conflict):
 
 class NetworkInUse(InUse):
     message = ("Unable to complete operation on network {net_id}. There are one or more ports "
-               "still in use on the network.")
+               "still in use on the network, id for these ports is: {ports}.")
 
 
 class SubnetInUse(InUse):

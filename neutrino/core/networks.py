@@ -342,11 +342,11 @@ class NetworkPlugin(ResourcePlugin):
     # ---- delete ----------------------------------------------------------------
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
         net_id = original["id"]
-        in_use = conn.execute(select(PORTS.c.id).where(
+        in_use = conn.scalars(select(PORTS.c.id).where(
             PORTS.c.network_id == net_id, PORTS.c.device_owner.not_in(AUTO_DELETE_OWNERS))
-            .limit(1)).first()
+            .order_by(PORTS.c.id)).all()
         if in_use:
-            raise exc.NetworkInUse(net_id=net_id)
+            raise exc.NetworkInUse(net_id=net_id, ports=",".join(in_use))
         auto_ports = conn.scalars(select(PORTS.c.id).where(PORTS.c.network_id == net_id)).all()
         subnet_ids = conn.scalars(select(SUBNETS.c.id).where(SUBNETS.c.network_id == net_id)).all()
         journal.append_many(conn, [("port", p, "delete", 0, {"id": p}) for p in auto_ports] +

@@ -157,13 +157,16 @@ class SubnetPlugin(ResourcePlugin):
 
     def _check_overlap(self, conn: Connection, network_id: str,
                        net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
-        stmt = select(SUBNETS.c.cidr, SUBNETS.c.network_id).where(
+        stmt = select(SUBNETS.c.id, SUBNETS.c.cidr, SUBNETS.c.network_id).where(
             SUBNETS.c.ip_version == net.version)
         if self.conf.allow_overlapping_ips:
             stmt = stmt.where(SUBNETS.c.network_id == network_id)
-        for cidr, _net_id in conn.execute(stmt):
+        for other_id, cidr, other_net in conn.execute(stmt):
             if ipaddress.ip_network(cidr).overlaps(net):
-                raise exc.DuplicateSubnetCidr(cidr=str(net), network_id=network_id)
+                # The other subnet is named when it is on the same network (whoever may add
+                # subnets there sees its subnets); one of another network may not be theirs.
+                other = f" {other_id} (cidr {cidr})" if other_net == network_id else ""
+                raise exc.DuplicateSubnetCidr(cidr=str(net), network_id=network_id, other=other)
 
     def _check_lists(self, net: Any, body: dict) -> None:
         if len(body.get("dns_nameservers", ())) > self.conf.max_dns_nameservers:

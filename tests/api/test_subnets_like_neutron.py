@@ -232,3 +232,24 @@ def test_port_asking_for_no_address_gets_none_even_with_an_auto_address_subnet(a
     net, _v4, _v6 = dual
     port = admin.port(net["id"], fixed_ips=[])
     assert port["fixed_ips"] == [] and port["ip_allocation"] == "none"
+
+
+# ---- error messages that name what they refer to ------------------------------------------
+def test_overlapping_cidr_error_names_the_other_subnet_and_its_cidr(admin, net):
+    first = admin.subnet(net["id"], "10.0.0.0/24")
+    r = admin.post("/v2.0/subnets", {"subnet": {"network_id": net["id"], "ip_version": 4,
+                                                "cidr": "10.0.0.128/25"}})
+    assert r.status == 400 and r.error_type == "DuplicateSubnetCidr", r
+    assert first["id"] in r.error_message and "10.0.0.0/24" in r.error_message
+    assert "10.0.0.128/25" in r.error_message and net["id"] in r.error_message
+
+
+def test_network_in_use_error_names_the_ports(admin, net):
+    admin.subnet(net["id"], "10.0.0.0/24")
+    ports = sorted(admin.port(net["id"])["id"] for _ in range(2))
+    dhcp = admin.port(net["id"], device_owner="network:dhcp")
+    r = admin.delete(f"/v2.0/networks/{net['id']}")
+    assert r.status == 409 and r.error_type == "NetworkInUse", r
+    assert net["id"] in r.error_message
+    assert f"id for these ports is: {ports[0]},{ports[1]}" in r.error_message
+    assert dhcp["id"] not in r.error_message
