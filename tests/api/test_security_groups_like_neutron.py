@@ -81,7 +81,7 @@ def test_group_whose_starting_rules_exceed_the_rule_quota_is_refused(admin, memb
 
 
 # ---- remote groups ------------------------------------------------------------------------
-@pytest.mark.parametrize("remote", ["bad_group_id", str(uuid.uuid4())])
+@pytest.mark.parametrize("remote", ["bad_group_id", "0d6f1a2e-54b3-4c1e-9a57-3f0c2b7d9e41"])
 def test_rule_naming_a_remote_group_that_does_not_exist_is_not_found(member, remote):
     group = _group(member)
     r = member.post(RULES, {"security_group_rule": {
