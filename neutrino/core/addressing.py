@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Union
+from typing import Any, Union
 
 from neutrino import exceptions as exc
 
@@ -130,3 +130,14 @@ def eui64(net: Net, mac: str) -> str:
     octets[0] ^= 0x02
     iid = octets[:3] + [0xFF, 0xFE] + octets[3:]
     return str(ipaddress.IPv6Address(int(net.network_address) | int.from_bytes(bytes(iid), "big")))
+
+
+def auto_ips(subnets: list[Any], owner: str, mac: str, handled: set[str]) -> list[tuple[Any, str]]:
+    """The EUI-64 addresses a port with requested fixed IPs gets besides them: one on every
+    auto-address subnet (``SubnetInfo``) serving it that the request did not name (as
+    Neutron), none for router interfaces."""
+    if owner in ROUTER_INTERFACE_OWNERS_SNAT:
+        return []
+    serving = [s for s in subnets if owner and owner in s.service_types] or [
+        s for s in subnets if not s.service_types]
+    return [(s, eui64(s.network, mac)) for s in serving if s.auto_address and s.id not in handled]

@@ -195,7 +195,7 @@ class PortPlugin(ResourcePlugin):
         if "fixed_ips" in body:
             chosen = self._requested_ips(conn, subnets, body["fixed_ips"], owner, mac, [])
             if body["fixed_ips"]:  # an empty list asks for no address at all
-                chosen += self._auto_ips(subnets, owner, mac, {s.id for s, _ip in chosen})
+                chosen += addressing.auto_ips(subnets, owner, mac, {s.id for s, _ip in chosen})
         else:
             chosen = self._automatic_ips(conn, subnets, owner, mac)
         self._store_ips(conn, port_id, network.id, chosen, start=0)
@@ -296,18 +296,6 @@ class PortPlugin(ResourcePlugin):
                 raise failure
         chosen += [(s, addressing.eui64(s.network, mac)) for s in serving if s.auto_address]
         return chosen
-
-    @staticmethod
-    def _auto_ips(subnets: list[SubnetInfo], owner: str, mac: str,
-                  handled: set[str]) -> list[tuple[SubnetInfo, str]]:
-        """The EUI-64 addresses a port with requested fixed IPs gets besides them: one on
-        every auto-address subnet serving it that the request did not name (as Neutron)."""
-        if owner in addressing.ROUTER_INTERFACE_OWNERS_SNAT:
-            return []
-        serving = [s for s in subnets if owner and owner in s.service_types] or [
-            s for s in subnets if not s.service_types]
-        return [(s, addressing.eui64(s.network, mac)) for s in serving
-                if s.auto_address and s.id not in handled]
 
     @staticmethod
     def _store_ips(conn: Connection, port_id: str, network_id: str,
