@@ -253,3 +253,14 @@ def test_network_in_use_error_names_the_ports(admin, net):
     assert net["id"] in r.error_message
     assert f"id for these ports is: {ports[0]},{ports[1]}" in r.error_message
     assert dhcp["id"] not in r.error_message
+
+
+def test_port_update_sending_back_its_auto_address_keeps_it_once(admin, dual):
+    net, v4, v6 = dual
+    port = admin.port(net["id"])
+    fixed = [*port["fixed_ips"], {"subnet_id": v4["id"], "ip_address": "10.0.0.30"}]
+    r = admin.put(f"/v2.0/ports/{port['id']}", {"port": {"fixed_ips": fixed}})
+    assert r.status == 200, r
+    got = sorted((ip["subnet_id"], ip["ip_address"]) for ip in r.json["port"]["fixed_ips"])
+    assert got == sorted((ip["subnet_id"], ip["ip_address"]) for ip in fixed)
+    assert sum(1 for s, _ip in got if s == v6["id"]) == 1
