@@ -4,10 +4,10 @@ from neutrino.definitions.common import ID, NAME, OWNED
 from neutrino.definitions.kinds import (
                                         AnyDict,
                                         Boolean,
-                                        Integer,
                                         ListOf,
                                         Nullable,
                                         OneOf,
+                                        PortNumber,
                                         String,
                                         StringOrInteger,
                                         Uuid,
@@ -21,7 +21,7 @@ SECURITY_GROUP = Resource(
     ),
 )
 
-PORT_RANGE = Nullable(Integer())
+PORT_RANGE = Nullable(PortNumber())
 SECURITY_GROUP_RULE = Resource(
     name="security_group_rule", collection="security_group_rules", path="security-group-rules",
     attributes=(
