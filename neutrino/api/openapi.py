@@ -55,10 +55,19 @@ def resource_schemas(spec: ResourceSpec) -> dict:
                 "properties": {n: _shown(a) for n, a in attrs.items() if a.visible}},
         f"{title}Create": {"type": "object", "additionalProperties": False,
                            "properties": {n: _writable(a) for n, a in attrs.items() if a.post},
-                           "required": sorted(n for n, a in attrs.items() if a.required)},
+                           "required": sorted(n for n, a in attrs.items() if a.required),
+                           **_owner_constraint(spec)},
         f"{title}Update": {"type": "object", "additionalProperties": False,
                            "properties": {n: _writable(a) for n, a in attrs.items() if a.put}},
     }
+
+
+def _owner_constraint(spec: ResourceSpec) -> dict:
+    """tenant_id is the old name of project_id: a create gives one of them (both only
+    when they are equal, which JSON Schema cannot say)."""
+    if not spec.resource.project_scoped:
+        return {}
+    return {"dependentSchemas": {"tenant_id": {"not": {"required": ["project_id"]}}}}
 
 
 def _wrapped(key: str, schema: dict) -> dict:

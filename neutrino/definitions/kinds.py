@@ -96,6 +96,9 @@ class Integer(Kind):
                 value = int(value.strip())
             except ValueError:
                 raise ValueError(f"'{value}' is not an integer") from None
+        if isinstance(value, float) and value.is_integer():
+            # JSON (and JSON Schema) does not tell 1500.0 from 1500; Neutron takes it too.
+            value = int(value)
         if not isinstance(value, int):
             raise ValueError(f"'{value}' is not an integer")
         if self.minimum is not None and value < self.minimum:

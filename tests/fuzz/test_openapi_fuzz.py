@@ -37,6 +37,10 @@ database = "none"
 [phases.stateful]
 max-steps = {steps}
 
+[phases.stateful.inference]
+# Follow the document's own links (creates to what they created), not guessed ones.
+algorithms = []
+
 [phases.stateful.generation]
 max-examples = {scenarios}
 """
