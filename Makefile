@@ -38,7 +38,7 @@ test: $(VENV_STAMP) debs
 	$(BIN)/ruff check neutrino tests bench
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
-# The long fuzz run (tests/fuzz; `make test` runs it with 50 examples per operation).
+# The long fuzz run (tests/fuzz; `make test` runs it with 25 examples per operation).
 FUZZ_EXAMPLES ?= 1000
 fuzz: $(VENV_STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:xdist tests/fuzz

@@ -77,12 +77,9 @@ def _wrapped(key: str, schema: dict) -> dict:
 
 
 def _create_body(spec: ResourceSpec) -> dict:
-    one = _wrapped(spec.name, _ref(f"{_title(spec)}Create"))
-    if not spec.resource.bulk:
-        return one
-    many = _wrapped(spec.collection, {"type": "array", "minItems": 1,
-                                      "items": _ref(f"{_title(spec)}Create")})
-    return {"oneOf": [one, many]}
+    # The bulk form ({"networks": [...]}) is said in the summary, not in the schema: its
+    # response has no single id for the links to follow.
+    return _wrapped(spec.name, _ref(f"{_title(spec)}Create"))
 
 
 # ---- parameters ---------------------------------------------------------------------
@@ -172,7 +169,25 @@ def create_links(spec: ResourceSpec, api: Api) -> dict:
         links[f"create_{child.name}"] = {
             "operationId": _op_id("create", child),
             "requestBody": {child.name: {f"{spec.name}_id": new_id}}}
+    for view in views(spec, api):
+        links[f"show_{view.name}"] = {"operationId": _op_id("show", view),
+                                      "parameters": {"path.id": new_id}}
     return links
+
+
+def views(spec: ResourceSpec, api: Api) -> list[ResourceSpec]:
+    """Read-only resources named by this one's id (a network's IP availability)."""
+    key = f"{spec.name}_id"
+    return [other for other in api.resources.values()
+            if not other.resource.writable and other.resource.id_attribute == key]
+
+
+def list_links(spec: ResourceSpec) -> dict:
+    """From a list of a read-only resource to its first item (nothing creates them)."""
+    if spec.resource.writable:
+        return {}
+    first = f"$response.body#/{spec.collection}/0/{spec.resource.id_attribute}"
+    return {"show_first": {"operationId": _op_id("show", spec), "parameters": {"path.id": first}}}
 
 
 def children(spec: ResourceSpec, api: Api) -> list[ResourceSpec]:
@@ -193,13 +208,15 @@ def collection_path(spec: ResourceSpec, api: Api) -> dict:
     many = {"type": "object", "properties": {spec.collection: {"type": "array", "items": ref}}}
     out: dict = {"get": {"operationId": f"list_{spec.collection}",
                          "summary": f"List {spec.collection}", "parameters": list_parameters(spec),
-                         "responses": _responses("200", many)}}
+                         "responses": _responses("200", many, list_links(spec))}}
     if spec.resource.writable:
         one = {"type": "object", "properties": {spec.name: ref}}
-        created = {"oneOf": [one, many]} if spec.resource.bulk else one
-        out["post"] = {"operationId": _op_id("create", spec), "summary": f"Create a {spec.name}",
+        summary = f"Create a {spec.name}"
+        if spec.resource.bulk:
+            summary += f" (or several: {{\"{spec.collection}\": [...]}})"
+        out["post"] = {"operationId": _op_id("create", spec), "summary": summary,
                        "requestBody": _json_body(_create_body(spec)),
-                       "responses": _responses("201", created, create_links(spec, api))}
+                       "responses": _responses("201", one, create_links(spec, api))}
     return out
 
 
@@ -283,13 +300,31 @@ def discovery_paths() -> dict:
     }
 
 
-def _operation(op: Operation) -> dict:
-    out: dict = {"operationId": f"{op.method}_{op.path.strip('/').replace('/', '_')}"
-                 .replace("{", "").replace("}", "").replace("-", "_").replace(".", "_"),
+def _operation_id(op: Operation) -> str:
+    return re.sub(r"[^a-z0-9_]", "", f"{op.method}_{op.path.strip('/').replace('/', '_')}")
+
+
+def _path_names(op: Operation) -> set[str]:
+    return set(re.findall(r"{(\w+)}", op.path))
+
+
+def operation_links(op: Operation, ext_ops: tuple[Operation, ...]) -> dict:
+    """From a PUT to the extension's other calls on the same path parameters (set a
+    project's quotas, then show, detail or reset them)."""
+    if op.method != "put" or not _path_names(op):
+        return {}
+    return {_operation_id(other): {"operationId": _operation_id(other), "parameters": {
+                f"path.{name}": f"$request.path.{name}" for name in _path_names(other)}}
+            for other in ext_ops
+            if other is not op and _path_names(other) and _path_names(other) <= _path_names(op)}
+
+
+def _operation(op: Operation, links: dict | None = None) -> dict:
+    out: dict = {"operationId": _operation_id(op),
                  "summary": op.summary,
                  "parameters": [_param(name, "path", {"type": "string", "minLength": 1}, True)
                                 for name in re.findall(r"{(\w+)}", op.path)],
-                 "responses": _responses(str(op.status), op.response)}
+                 "responses": _responses(str(op.status), op.response, links)}
     if op.request is not None:
         out["requestBody"] = _json_body(op.request)
     return out
@@ -297,9 +332,9 @@ def _operation(op: Operation) -> dict:
 
 def extension_paths(api: Api) -> dict:
     paths: dict = {}
-    for ext in api.extensions:
-        for op in ext.operations:
-            paths.setdefault(op.path, {})[op.method] = _operation(op)
+    all_ops = tuple(op for ext in api.extensions for op in ext.operations)
+    for op in all_ops:
+        paths.setdefault(op.path, {})[op.method] = _operation(op, operation_links(op, all_ops))
     return paths
 
 

@@ -22,7 +22,7 @@ from tests.support.server import ServerProcess
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ST = os.path.join(os.path.dirname(sys.executable), "st")
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261201"))
 # Calls per stateful scenario (create a network, a subnet on it, a port, tag it, ...).
 STEPS = int(os.environ.get("FUZZ_STEPS", "10"))
