@@ -41,7 +41,7 @@ test: $(VENV_STAMP) debs
 # The long fuzz run (tests/fuzz; `make test` runs it with 25 examples per operation).
 FUZZ_EXAMPLES ?= 1000
 fuzz: $(VENV_STAMP)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:xdist tests/fuzz
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:xdist -s tests/fuzz
 
 bench: $(VENV_STAMP) debs
 	$(BIN)/python -m bench.run

@@ -93,7 +93,8 @@ def test_fuzzing_from_the_openapi_document_finds_no_server_error(fuzz_server, re
                f"{report['running_time']:.0f}s, {cases['with_failures']} failed; "
                f"warnings: {', '.join(warnings) or 'none'}")
     record_property("fuzz_summary", summary)
-    print(summary)
+    # Shown with `pytest -s` (make fuzz) or -rP: which operations the warnings name.
+    print(summary, _section(proc.stdout, "WARNINGS"), sep="\n")
     failures = _section(proc.stdout, "FAILURES")
     assert report["complete"], f"the fuzzer stopped early:\n{proc.stdout[-5000:]}\n{proc.stderr}"
     assert not report["errors"], f"the fuzzer could not run some operations:\n{proc.stdout[-8000:]}"
