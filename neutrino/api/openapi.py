@@ -255,10 +255,18 @@ def tag_paths(base: str, spec: ResourceSpec, api: Api) -> dict:
                    "parameters": _member_parameters(spec) + [_param("tag", "path", TAG, True)],
                    "responses": _responses("204", None)},
            "put": {"operationId": _op_id("add_tag_to", spec), "summary": "Add one tag",
-                   "parameters": tag_params, "responses": _responses("201", None)},
+                   "parameters": tag_params,
+                   "responses": _responses("201", None, _added_tag_links(spec))},
            "delete": {"operationId": _op_id("remove_tag_of", spec), "summary": "Remove one tag",
                       "parameters": tag_params, "responses": _responses("204", None)}}
     return {f"{base}/{{id}}/tags": tags, f"{base}/{{id}}/tags/{{tag}}": tag}
+
+
+def _added_tag_links(spec: ResourceSpec) -> dict:
+    """From adding a tag to checking and removing that very tag."""
+    same = {"path.id": "$request.path.id", "path.tag": "$request.path.tag"}
+    return {op: {"operationId": _op_id(op, spec), "parameters": same}
+            for op in ("check_tag_of", "remove_tag_of")}
 
 
 def resource_paths(path: str, spec: ResourceSpec, api: Api) -> dict:
