@@ -4,11 +4,11 @@ from neutrino.definitions.common import ID, NAME, OWNED
 from neutrino.definitions.kinds import (
                                         AnyDict,
                                         Boolean,
-                                        Integer,
                                         ListOf,
                                         LooseUuid,
                                         Nullable,
                                         OneOf,
+                                        PortNumber,
                                         String,
                                         StringOrInteger,
                                         Uuid,
@@ -22,7 +22,7 @@ SECURITY_GROUP = Resource(
     ),
 )
 
-PORT_RANGE = Nullable(Integer())
+PORT_RANGE = Nullable(PortNumber())
 SECURITY_GROUP_RULE = Resource(
     name="security_group_rule", collection="security_group_rules", path="security-group-rules",
     attributes=(
