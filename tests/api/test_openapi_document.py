@@ -27,7 +27,7 @@ def test_openapi_states_the_kinds_constraints(doc):
     assert create["cidr"]["format"] == "cidr"
     assert create["name"]["maxLength"] == 255
     mtu = schemas["NetworkCreate"]["properties"]["mtu"]
-    assert (mtu["minimum"], mtu["maximum"]) == (68, 65535)
+    assert (mtu["minimum"], mtu["maximum"]) == (0, 65535)  # a subnet needs 68 or 1280: 409 then
     assert "pattern" in schemas["PortCreate"]["properties"]["dns_name"]
     assert schemas["Network"]["properties"]["status"]["readOnly"] is True
     assert "readOnly" not in schemas["Network"]["properties"]["name"]
