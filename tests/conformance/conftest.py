@@ -1,4 +1,4 @@
-"""Tempest's run: its Keystone, its Neutrino, and the summary at the end of `make test`."""
+"""Tempest's run: its Keystone and its Neutrino (the hooks are in plugin.py)."""
 from __future__ import annotations
 
 import pytest
@@ -8,9 +8,6 @@ from tests.support.keystone import Keystone, TokenAuth
 from tests.support.requirements import unavailable
 from tests.support.server import ServerProcess
 from tests.support.tempest import KEYSTONE_CACHE_CONF, missing_install
-
-SUMMARY_PROPERTY = "tempest_summary"
-_summaries: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -46,14 +43,3 @@ def tempest_admin(tempest_keystone, tempest_neutrino) -> Client:
     return Client(tempest_neutrino.url,
                   auth=TokenAuth(tempest_keystone.session(tempest_keystone.admin)))
 
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    # Under xdist this runs in the controller, with the worker's user_properties.
-    if report.when == "call":
-        _summaries.extend(v for k, v in report.user_properties if k == SUMMARY_PROPERTY)
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    for summary in _summaries:
-        terminalreporter.section("Tempest (network API)")
-        terminalreporter.write_line(summary)

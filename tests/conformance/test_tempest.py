@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conformance.conftest import SUMMARY_PROPERTY
+from tests.conformance.plugin import GROUP, SUMMARY_PROPERTY
 from tests.conformance.expected import Comparison, parse_results, read_expected
 from tests.support.tempest import RESULTS, WORKSPACE, TempestRun
 
 EXPECTED_FAILURES = Path(__file__).with_name("tempest_expected_failures.txt")
 
-pytestmark = pytest.mark.xdist_group("tempest")
+pytestmark = pytest.mark.xdist_group(GROUP)
 
 
 def test_tempest_network_api_fails_only_the_listed_tests(tempest_keystone, tempest_admin,

@@ -1,0 +1,46 @@
+"""Suite-wide hooks for the Tempest run, registered by tests/conftest.py (under xdist
+the controller loads only that conftest): Tempest's summary at the end of the
+output, and a scheduler that starts Tempest first."""
+from __future__ import annotations
+
+import pytest
+
+GROUP = "tempest"  # the xdist_group of tests/conformance/test_tempest.py
+SUMMARY_PROPERTY = "tempest_summary"
+_summaries: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Under xdist this runs in the controller, with the worker's user_properties.
+    if report.when == "call":
+        _summaries.extend(v for k, v in report.user_properties if k == SUMMARY_PROPERTY)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for summary in _summaries:
+        terminalreporter.section("Tempest (network API)")
+        terminalreporter.write_line(summary)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class TempestFirstScheduling(LoadGroupScheduling):
+        """loadgroup, with the Tempest group (one test, ~10 minutes) sent out first, and
+        only the smallest units queued behind it on its worker (a worker runs a test
+        only once another is queued), so the other worker runs the rest meanwhile."""
+
+        tempest_node = None
+
+        def _assign_work_unit(self, node) -> None:
+            if GROUP in self.workqueue:
+                self.workqueue.move_to_end(GROUP, last=False)
+                self.tempest_node = node
+            elif node is self.tempest_node and not all(self.assigned_work[node][GROUP].values()):
+                # The queue is ordered largest unit first: take the last.
+                self.workqueue.move_to_end(next(reversed(self.workqueue)), last=False)
+            super()._assign_work_unit(node)
+
+    return TempestFirstScheduling(config, log)
