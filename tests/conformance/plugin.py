@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 GROUP = "tempest"  # the xdist_group of tests/conformance/test_tempest.py
+TEST_FILE = "tests/conformance/test_tempest.py::"
 SUMMARY_PROPERTY = "tempest_summary"
 _summaries: list[str] = []
 
@@ -28,17 +29,22 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadGroupScheduling
 
     class TempestFirstScheduling(LoadGroupScheduling):
-        """loadgroup, with the Tempest group (one test, ~10 minutes) sent out first, and
+        """loadgroup, with Tempest's test (one test, ~10 minutes) sent out first, and
         only the smallest units queued behind it on its worker (a worker runs a test
         only once another is queued), so the other worker runs the rest meanwhile."""
 
         tempest_node = None
+        tempest_scope = ""
 
         def _assign_work_unit(self, node) -> None:
-            if GROUP in self.workqueue:
-                self.workqueue.move_to_end(GROUP, last=False)
-                self.tempest_node = node
-            elif node is self.tempest_node and not all(self.assigned_work[node][GROUP].values()):
+            # The scope is the group name, or the test's own id where the group suffix
+            # is not applied (pytest 9 ignores the _nodeid that xdist 3.8 sets).
+            scope = next((s for s in self.workqueue if s == GROUP or s.startswith(TEST_FILE)), "")
+            if scope:
+                self.workqueue.move_to_end(scope, last=False)
+                self.tempest_node, self.tempest_scope = node, scope
+            elif node is self.tempest_node and not all(
+                    self.assigned_work[node][self.tempest_scope].values()):
                 # The queue is ordered largest unit first: take the last.
                 self.workqueue.move_to_end(next(reversed(self.workqueue)), last=False)
             super()._assign_work_unit(node)
