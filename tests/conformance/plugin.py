@@ -23,6 +23,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(summary)
 
 
+@pytest.hookimpl(optionalhook=True)  # known only where xdist is loaded
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadgroup":
         return None
