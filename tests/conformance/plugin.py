@@ -40,7 +40,8 @@ def pytest_xdist_make_scheduler(config, log):
         def _assign_work_unit(self, node) -> None:
             # The scope is the group name, or the test's own id where the group suffix
             # is not applied (pytest 9 ignores the _nodeid that xdist 3.8 sets).
-            scope = next((s for s in self.workqueue if s == GROUP or s.startswith(TEST_FILE)), "")
+            scope = "" if self.tempest_node else next(
+                (s for s in self.workqueue if s == GROUP or s.startswith(TEST_FILE)), "")
             if scope:
                 self.workqueue.move_to_end(scope, last=False)
                 self.tempest_node, self.tempest_scope = node, scope
