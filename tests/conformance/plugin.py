@@ -36,12 +36,14 @@ def pytest_xdist_make_scheduler(config, log):
 
         tempest_node = None
         tempest_scope = ""
+        looked = False  # the queue is full at the first assignment only
 
         def _assign_work_unit(self, node) -> None:
             # The scope is the group name, or the test's own id where the group suffix
             # is not applied (pytest 9 ignores the _nodeid that xdist 3.8 sets).
-            scope = "" if self.tempest_node else next(
+            scope = "" if self.looked else next(
                 (s for s in self.workqueue if s == GROUP or s.startswith(TEST_FILE)), "")
+            self.looked = True
             if scope:
                 self.workqueue.move_to_end(scope, last=False)
                 self.tempest_node, self.tempest_scope = node, scope
