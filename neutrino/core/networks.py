@@ -29,7 +29,7 @@ from sqlalchemy.sql import ColumnElement
 from neutrino import exceptions as exc
 from neutrino.callbacks import Resource
 from neutrino.context import Context
-from neutrino.core import rbac
+from neutrino.core import addressing, rbac
 from neutrino.core.resource import TAGS, ResourcePlugin
 from neutrino.db import journal
 from neutrino.db.models.network import Network, NetworkSegment
@@ -301,7 +301,10 @@ class NetworkPlugin(ResourcePlugin):
             if body["mtu"] > max_mtu:
                 raise exc.InvalidInput(
                     error_message=f"Requested MTU is too big, maximum is {max_mtu}")
-            values["mtu"] = body["mtu"]
+            values["mtu"] = body["mtu"] or max_mtu
+            versions = set(conn.scalars(select(SUBNETS.c.ip_version).where(
+                SUBNETS.c.network_id == original["id"]).distinct()))
+            addressing.check_mtu_fits(original["id"], values["mtu"], versions)
         if values:
             conn.execute(update(NETWORKS).where(NETWORKS.c.id == original["id"]).values(**values))
 
@@ -339,11 +342,11 @@ class NetworkPlugin(ResourcePlugin):
     # ---- delete ----------------------------------------------------------------
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
         net_id = original["id"]
-        in_use = conn.execute(select(PORTS.c.id).where(
+        in_use = conn.scalars(select(PORTS.c.id).where(
             PORTS.c.network_id == net_id, PORTS.c.device_owner.not_in(AUTO_DELETE_OWNERS))
-            .limit(1)).first()
+            .order_by(PORTS.c.id)).all()
         if in_use:
-            raise exc.NetworkInUse(net_id=net_id)
+            raise exc.NetworkInUse(net_id=net_id, ports=",".join(in_use))
         auto_ports = conn.scalars(select(PORTS.c.id).where(PORTS.c.network_id == net_id)).all()
         subnet_ids = conn.scalars(select(SUBNETS.c.id).where(SUBNETS.c.network_id == net_id)).all()
         journal.append_many(conn, [("port", p, "delete", 0, {"id": p}) for p in auto_ports] +

@@ -121,11 +121,35 @@ class Uuid(Kind):
 
 
 @dataclass(frozen=True)
+class LooseUuid(Kind):
+    """An id Neutron looks up without validating it (remote_group_id): a UUID is put in
+    canonical form, any other string is kept, so that it is simply not found (404)."""
+
+    def convert(self, value: Any) -> str:
+        text = String(255).convert(value)
+        try:
+            return str(uuid.UUID(text))
+        except ValueError:
+            return text
+
+    def schema(self) -> dict:
+        return {"type": "string", "maxLength": 255}
+
+
+@dataclass(frozen=True)
 class OneOf(Kind):
     values: tuple
     case_insensitive: bool = False
+    # Neutron converts some enumerated integers (ip_version) with convert_to_int before
+    # checking them, so "4" is accepted as 4; floats and booleans stay refused.
+    to_int: bool = False
 
     def convert(self, value: Any) -> Any:
+        if self.to_int and isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError(f"'{value}' is not an integer") from None
         if self.case_insensitive and isinstance(value, str):
             for allowed in self.values:
                 if isinstance(allowed, str) and allowed.lower() == value.lower():

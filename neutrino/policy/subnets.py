@@ -1,7 +1,6 @@
 """Who may do what with subnets: the network's owner manages them; whoever
 sees the network (shared, external) sees its subnets."""
 from neutrino.policy.base import (
-    ADMIN,
     ADMIN_OR_NET_OWNER_MEMBER,
     ADMIN_OR_PROJECT_READER,
     EXTERNAL,
@@ -17,7 +16,7 @@ RULES = resource_rules("subnet", "/subnets", {
     "get": any_of(ADMIN_OR_PROJECT_READER, NET_OWNER_READER, SHARED, EXTERNAL, SERVICE),
     "update": ADMIN_OR_NET_OWNER_MEMBER,
     "delete": ADMIN_OR_NET_OWNER_MEMBER,
-}, {
-    "create:service_types": ADMIN,
-    "update:service_types": ADMIN,
 })
+# No create:service_types / update:service_types rules: Neutron declares them admin-only
+# but never evaluates them (service_types is not an enforce_policy attribute), so whoever
+# may create or update a subnet sets its service types.
