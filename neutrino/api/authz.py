@@ -11,7 +11,9 @@
   resource; denied is 403 when the caller may see the resource, else 404.
 
 Targets carry the resource's attributes plus, when a rule reads them, its
-parent's attributes under ``<parent>:`` (``network:project_id`` for a port).
+parents' attributes under ``<parent>:`` (``network:project_id`` for a port). The
+parents are the members its attributes declare they reference
+(``Attribute.references``; a sub-resource's parent key does), never guessed.
 """
 from __future__ import annotations
 
@@ -170,6 +172,13 @@ class Authz:
         def check(conn: Any, original: dict) -> None:
             target = self._targets(d, [original], [action, f"get_{self.singular}"], conn)[0]
             self._authorize_or_hide(d, action, target)
+        return check
+
+    def for_action(self, d: Decisions, rule: str) -> Callable[[Any, dict], None]:
+        """A member action's rule, checked like an update against the stored member."""
+        def check(conn: Any, original: dict) -> None:
+            target = self._targets(d, [original], [rule, f"get_{self.singular}"], conn)[0]
+            self._authorize_or_hide(d, rule, target)
         return check
 
     def _authorize_or_hide(self, d: Decisions, action: str, target: Mapping) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from neutrino.definitions import Api
-from neutrino.definitions.base import Attribute, Operation, ResourceSpec
+from neutrino.definitions.base import Attribute, MemberAction, Operation, ResourceSpec
 
 ERROR = {"$ref": "#/components/schemas/NeutronError"}
 ERROR_SCHEMA = {"type": "object", "properties": {"NeutronError": {
@@ -270,11 +270,51 @@ def _added_tag_links(spec: ResourceSpec) -> dict:
 
 
 def resource_paths(path: str, spec: ResourceSpec, api: Api) -> dict:
-    base = f"/v2.0/{path}"
-    paths = {base: collection_path(spec, api), f"{base}/{{id}}": member_path(spec)}
-    if _has_tags(spec, api):
-        paths.update(tag_paths(base, spec, api))
+    parent = spec.resource.parent
+    if parent is None:
+        base = f"/v2.0/{path}"
+        member = f"{base}/{{id}}"
+        paths = {base: collection_path(spec, api), member: member_path(spec)}
+        if _has_tags(spec, api):
+            paths.update(tag_paths(base, spec, api))
+    else:  # a sub-resource: /v2.0/<parent>/{id}/<path>/{sub_id}
+        base = f"/v2.0/{parent}/{{id}}/{path}"
+        member = f"{base}/{{sub_id}}"
+        parent_id = api.resources[parent].attributes["id"].kind.schema()
+        paths = {base: _under_parent(collection_path(spec, api), parent_id, False),
+                 member: _under_parent(member_path(spec), parent_id, True)}
+    for action in spec.resource.member_actions:
+        op = action_operation(spec, action)
+        if parent is not None:
+            op = _under_parent({action.method: op}, parent_id, True)[action.method]
+        paths[f"{member}/{action.name}"] = {action.method: op}
     return paths
+
+
+def action_operation(spec: ResourceSpec, action: MemberAction) -> dict:
+    """A member action: its own body, answer and policy rule."""
+    response = action.response.schema() if action.response is not None else None
+    return {"operationId": f"{action.name}_{spec.name}",
+            "summary": action.summary or f"{action.name} on a {spec.name}",
+            "description": f"Policy rule: {action.rule_name}.",
+            "parameters": _member_parameters(spec),
+            "requestBody": _json_body(action.request.schema()),
+            "responses": _responses("200", response)}
+
+
+def _under_parent(ops: dict, parent_id: dict, member: bool) -> dict:
+    """Operations of a sub-resource: the parent's id is the ``id`` path parameter, the
+    member's ``sub_id``; links from top-level creates do not apply."""
+    out = {}
+    for method, op in ops.items():
+        op = dict(op)
+        params = [dict(p, name="sub_id") if member and p["in"] == "path" and p["name"] == "id"
+                  else p for p in op.get("parameters", [])]
+        op["parameters"] = [_param("id", "path", parent_id, required=True), *params]
+        op["responses"] = {code: {k: v for k, v in r.items() if k != "links"}
+                           for code, r in op["responses"].items()}
+        out[method] = op
+    return out
 
 
 # ---- calls served by dedicated modules ---------------------------------------------

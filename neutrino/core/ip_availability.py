@@ -26,7 +26,7 @@ class IpAvailabilityPlugin:
 
     not_found = exc.NetworkNotFound
 
-    def __init__(self, db: Database, conf: Any) -> None:
+    def __init__(self, db: Database, conf: Any, registry: Any = None) -> None:
         self.db = db
 
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:
@@ -96,7 +96,7 @@ class AvailabilityZonePlugin:
     def not_found(id: str, **_: Any) -> exc.NeutronException:
         return exc.AvailabilityZoneNotFound(availability_zone=id)
 
-    def __init__(self, db: Database, conf: Any) -> None:
+    def __init__(self, db: Database, conf: Any, registry: Any = None) -> None:
         self.conf = conf
 
     def _zones(self) -> list[dict]:

@@ -13,7 +13,7 @@ advisory lock; on SQLite every writer already holds the database lock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, insert, selec
 from neutrino import exceptions as exc
 from neutrino.conf import quotas as quota_opts
 from neutrino.context import Context
+from neutrino.db import journal
 from neutrino.db.engine import Database
 from neutrino.db.models.quota import Quota
 
@@ -90,17 +91,14 @@ def _limit(conn: Connection, conf: Any, resource: str, project_id: str) -> int:
 class QuotaRegistry:
     """The quota resources the API shows and the table each one is counted in.
 
-    The [quotas] options name the resources every deployment has; a plugin class
-    declaring ``quota_resource`` (and its ``table``) makes that resource counted and
-    enforced, and adds it to the API if no option names it (its default is then
-    [quotas] default_quota)."""
+    The [quotas] options name the resources every deployment has; a feature
+    declaring a quota resource (``Feature.quota_resources``, counted in the table of
+    the plugin it names) makes that resource counted and enforced, and adds it to
+    the API if no option names it (its default is then [quotas] default_quota)."""
 
-    def __init__(self, plugin_classes: Iterable[type]) -> None:
+    def __init__(self, tables: Mapping[str, Table]) -> None:
         self.tables: dict[str, Table | None] = dict.fromkeys(quota_opts.DEFAULT_LIMITS)
-        for plugin in plugin_classes:
-            name = getattr(plugin, "quota_resource", None)
-            if name:
-                self.tables[name] = plugin.table
+        self.tables.update(tables)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -168,7 +166,11 @@ class QuotaPlugin:
                                                   QUOTAS.c.resource.in_(list(limits))))
                 conn.execute(insert(QUOTAS), [{"project_id": project_id, "resource": name,
                                                "limit": limit} for name, limit in limits.items()])
-            return self._shown(conn, project_id)
+            shown = self._shown(conn, project_id)
+            if limits:
+                # Quotas have no revision number: the journal records 0.
+                journal.record(conn, [journal.Change("quota", project_id, "update", 0, shown)])
+            return shown
 
         return self.db.write(txn)
 
@@ -186,9 +188,11 @@ class QuotaPlugin:
     def reset(self, ctx: Context, project_id: str) -> None:
         """Forget the project's own limits: the defaults apply again."""
         def txn(conn: Connection) -> None:
+            before = self._shown(conn, project_id)
             deleted = conn.execute(delete(QUOTAS).where(QUOTAS.c.project_id == project_id))
             if deleted.rowcount == 0:
                 raise exc.TenantQuotaNotFound(tenant_id=project_id)
+            journal.record(conn, [journal.Change("quota", project_id, "delete", 0, before)])
 
         self.db.write(txn)
 

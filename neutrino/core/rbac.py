@@ -1,7 +1,7 @@
 """RBAC: which projects may use an object they do not own, and how.
 
 A policy grants one target project (or ``*``, every project) one action on one
-object. Each shareable object type registers here, from its own module: its
+object. Each shareable object type is declared by its feature (``rbac_types``): its
 table, the actions a policy may grant on it, who may see its objects, and which
 projects rely on a grant (so that taking the grant away can be refused while
 they do). The RBAC API (``rbac_policies.py``) and the object's own plugin (e.g.
@@ -20,14 +20,12 @@ from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
-from neutrino.db import journal
 from neutrino.db.models.rbac import RbacPolicy
 
 POLICIES = RbacPolicy.__table__
 ACCESS_SHARED = "access_as_shared"
 ACCESS_EXTERNAL = "access_as_external"
 WILDCARD = "*"
-JOURNAL_TYPE = "rbac_policy"
 
 
 @dataclass(frozen=True)
@@ -42,28 +40,17 @@ class ObjectType:
     visible: Callable[[Context], ColumnElement | None]
     # Projects that use the object through ``action`` today: (conn, object_id, action).
     relying_projects: Callable[[Connection, str, str], set[str]]
-    # The resource plugin whose rendering of an object depends on its policies; a
-    # policy change counts as a change of the object (revision, journal).
-    plugin: Any = None
+    # The collection path of the plugin whose rendering of an object depends on its
+    # policies; a policy change counts as a change of the object (revision, journal).
+    collection: str | None = None
 
 
-_TYPES: dict[str, ObjectType] = {}
-
-
-def register(object_type: ObjectType) -> None:
-    _TYPES[object_type.name] = object_type
-
-
-def registered() -> dict[str, ObjectType]:
-    return dict(_TYPES)
-
-
-def object_type(name: str) -> ObjectType:
-    """The registered type called ``name`` (case and spaces ignored), or a 400."""
-    found = _TYPES.get(name.strip().lower())
+def object_type(types: dict[str, ObjectType], name: str) -> ObjectType:
+    """The declared type called ``name`` (case and spaces ignored), or a 400."""
+    found = types.get(name.strip().lower())
     if found is None:
         raise exc.InvalidInput(error_message=f"'{name}' is not a valid RBAC object type; "
-                                             f"valid types: {sorted(_TYPES)}")
+                                             f"valid types: {sorted(types)}")
     return found
 
 
@@ -118,25 +105,20 @@ def check_not_duplicate(conn: Connection, kind: str, object_id: str, action: str
 
 
 def add(conn: Connection, project_id: str, kind: str, object_id: str, action: str,
-        target: str, record: bool = True) -> str:
-    """Store one policy; ``record`` appends its journal row (the RBAC plugin does its own)."""
+        target: str) -> str:
+    """Store one policy (its journal row and events are the RBAC plugin's)."""
     check_not_duplicate(conn, kind, object_id, action, target)
     policy_id = str(uuid.uuid4())
     conn.execute(insert(POLICIES).values(id=policy_id, project_id=project_id, object_type=kind,
                                          object_id=object_id, action=action,
                                          target_project=target))
-    if record:
-        row = conn.execute(select(POLICIES).where(POLICIES.c.id == policy_id)).one()
-        journal.append(conn, JOURNAL_TYPE, policy_id, "create", 0, render(row))
     return policy_id
 
 
 def remove(conn: Connection, rows: list) -> None:
-    """Delete these policies, with a journal row each."""
-    if not rows:
-        return
-    conn.execute(delete(POLICIES).where(POLICIES.c.id.in_([r.id for r in rows])))
-    journal.append_many(conn, [(JOURNAL_TYPE, r.id, "delete", 1, render(r)) for r in rows])
+    """Delete these policies (their journal rows and events are the RBAC plugin's)."""
+    if rows:
+        conn.execute(delete(POLICIES).where(POLICIES.c.id.in_([r.id for r in rows])))
 
 
 def check_access_kept(conn: Connection, kind: ObjectType, object_id: str, owner: str,
