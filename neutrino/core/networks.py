@@ -179,7 +179,7 @@ class NetworkPlugin(ResourcePlugin):
         out = []
         for row in rows:
             seg = segments.get(row.id, [None])[0]
-            net = self.columns_of_row(row._asdict())
+            net = self.columns_of_table_row(row)
             hints = net["availability_zone_hints"]
             net.update({
                 "tags": tags.get(row.id, []),
