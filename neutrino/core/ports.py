@@ -35,6 +35,8 @@ BOUND_VIF_TYPES_OK = ("unbound", "binding_failed")
 # costs SQLAlchemy about 100 us a time, several times what running it costs on SQLite.
 PORT_WITH_MAC = select(PORTS.c.id).where(PORTS.c.network_id == bindparam("network_id"),
                                          PORTS.c.mac_address == bindparam("mac"))
+INSERT_PORT = insert(PORTS)
+INSERT_ALLOCS = insert(ALLOCS)
 
 
 class PortPlugin(ResourcePlugin):
@@ -181,7 +183,7 @@ class PortPlugin(ResourcePlugin):
             binding_profile=orjson.dumps(body.get("binding:profile", {})).decode(),
             binding_vif_type="unbound", binding_vif_details="{}",
         )
-        conn.execute(insert(PORTS), row)
+        conn.execute(INSERT_PORT, row)
         subnets = subnets_by_network.get(network.id)
         if subnets is None:
             subnets = subnets_by_network[network.id] = SubnetPlugin.subnet_infos(conn, network.id)
@@ -298,7 +300,7 @@ class PortPlugin(ResourcePlugin):
         # insert, the unique key fails it and the database layer runs the whole request
         # again: a random address is then chosen anew, a requested one gets a 409.
         if chosen:
-            conn.execute(insert(ALLOCS), [
+            conn.execute(INSERT_ALLOCS, [
                 {"port_id": port_id, "subnet_id": s.id, "network_id": network_id,
                  "ip_address": ip, "position": start + i} for i, (s, ip) in enumerate(chosen)])
 
