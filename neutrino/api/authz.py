@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from neutrino import exceptions as exc
@@ -225,16 +226,28 @@ class Authz:
                              if ":" not in k or k in self.spec.attributes}
                             | {p.id_attribute for p in parents})
         make_target = self._target_maker(d, items, parents)
+        # The group of most items is the plain values of their keys, read at C speed;
+        # an item missing a key or holding a list or dict there takes the slow way.
+        fast = itemgetter(*group_keys) if group_keys else lambda _item: ()
+        fast_groups: dict[Any, tuple[bool, tuple[str, ...]]] = {}
         groups: dict[tuple, tuple[bool, tuple[str, ...]]] = {}
         out = []
         for item in items:
-            group = tuple(hashable(item.get(k)) for k in group_keys)
-            verdict = groups.get(group)
+            try:
+                group = fast(item)
+                verdict = fast_groups.get(group)
+            except (KeyError, TypeError):
+                group, verdict = None, None
             if verdict is None:
-                target = make_target(item)
-                verdict = (d.can(get, target),
-                           tuple(a for r, a in attr_rules if a in item and not d.can(r, target)))
-                groups[group] = verdict
+                slow = tuple(hashable(item.get(k)) for k in group_keys)
+                verdict = groups.get(slow)
+                if verdict is None:
+                    target = make_target(item)
+                    verdict = groups[slow] = (
+                        d.can(get, target),
+                        tuple(a for r, a in attr_rules if a in item and not d.can(r, target)))
+                if group is not None:
+                    fast_groups[group] = verdict
             visible, hidden = verdict
             if not visible and drop:
                 continue
