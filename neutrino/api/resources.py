@@ -97,6 +97,9 @@ class Collection(_Base):
                                                       self.spec.collection,
                                                       self.spec.resource.id_attribute))
             _json(resp, payload)
+            # Freed here, while collection is still paused: the first collection after it
+            # would otherwise walk every one of them once more.
+            del items, payload
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.create_items(req, resp)
