@@ -52,7 +52,7 @@ class PortSecurityGroups:
         for port_id, group_id in conn.execute(
                 select(BINDINGS.c.port_id, BINDINGS.c.security_group_id)
                 .where(BINDINGS.c.port_id.in_(ids_query))
-                .order_by(BINDINGS.c.port_id, BINDINGS.c.security_group_id)):
+                .order_by(BINDINGS.c.port_id, BINDINGS.c.security_group_id)).all():
             out.setdefault(port_id, []).append(group_id)
         return out
 

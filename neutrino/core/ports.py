@@ -99,7 +99,7 @@ class PortPlugin(ResourcePlugin):
             for port_id, subnet_id, ip in conn.execute(
                     select(ALLOCS.c.port_id, ALLOCS.c.subnet_id, ALLOCS.c.ip_address)
                     .where(ALLOCS.c.port_id.in_(ids_query))
-                    .order_by(ALLOCS.c.position, ALLOCS.c.id)):
+                    .order_by(ALLOCS.c.position, ALLOCS.c.id)).all():  # one fetch, not one a row
                 ips.setdefault(port_id, []).append({"subnet_id": subnet_id, "ip_address": ip})
         pairs: dict[str, list] = {}
         if wanted("allowed_address_pairs"):
