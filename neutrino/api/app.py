@@ -12,6 +12,7 @@ from neutrino.api import discovery, errors, identity, memory, openapi, quotas, r
 from neutrino.api.authz import Authz, Parent
 from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
 from neutrino.core.networks import NetworkPlugin
+from neutrino.core import rbac
 from neutrino.core.ports import PortPlugin
 from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
 from neutrino.core.rbac_policies import RbacPolicyPlugin
@@ -21,6 +22,12 @@ from neutrino.db.engine import Database
 from neutrino.db.url import database_url
 from neutrino.definitions import Api
 from neutrino.policy import Policy
+from neutrino.services.address_scopes.plugin import RBAC_TYPE as SCOPE_RBAC
+from neutrino.services.address_scopes.plugin import AddressScopePlugin
+from neutrino.services.subnetpools import actions as pool_actions
+from neutrino.services.subnetpools import allocation
+from neutrino.services.subnetpools.plugin import RBAC_TYPE as POOL_RBAC
+from neutrino.services.subnetpools.plugin import SubnetPoolPlugin
 
 LOG = logging.getLogger(__name__)
 
@@ -34,7 +41,15 @@ PLUGINS = {
     "network-ip-availabilities": IpAvailabilityPlugin,
     "availability_zones": AvailabilityZonePlugin,
     "rbac-policies": RbacPolicyPlugin,
+    "address-scopes": AddressScopePlugin,
+    "subnetpools": SubnetPoolPlugin,
 }
+
+# Address management hooks into subnets and networks, and shares through RBAC.
+rbac.register(SCOPE_RBAC)
+rbac.register(POOL_RBAC)
+SubnetPlugin.allocate_cidr = staticmethod(allocation.allocate)
+NetworkPlugin.render_extras = staticmethod(allocation.render_network_scopes)
 
 
 def open_database(conf: Any) -> Database:
@@ -99,6 +114,9 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
         if spec.resource.standard_attributes and api.has("standard-attr-tag"):
             app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
             app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, env, authz))
+        for action in spec.resource.member_actions:
+            app.add_route(f"{base}/{{id}}/{action}", pool_actions.MemberAction(
+                spec, plugin, env, authz, action, plugins["subnets"]))
     if api.has("quotas"):
         quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(PLUGINS.values())), api,
                        env.policy)

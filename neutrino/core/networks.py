@@ -197,7 +197,12 @@ class NetworkPlugin(ResourcePlugin):
                 "provider:segmentation_id": seg.segmentation_id if seg else None,
             })
             out.append(net)
+        if self.render_extras is not None:
+            self.render_extras(conn, ids_query, out)
         return out
+
+    # Adds attributes other features give networks: (conn, ids_query, items) -> None.
+    render_extras: Any = None
 
     def policy_view(self, conn: Connection, ctx: Context, ids: list[str],
                     fields: frozenset[str], visible_only: bool = False) -> list[dict]:

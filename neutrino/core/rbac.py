@@ -45,6 +45,8 @@ class ObjectType:
     # The resource plugin whose rendering of an object depends on its policies; a
     # policy change counts as a change of the object (revision, journal).
     plugin: Any = None
+    # Refuses (raises) granting the object to a target project: (conn, object_id, target).
+    check_target: Callable[[Connection, str, str], None] | None = None
 
 
 _TYPES: dict[str, ObjectType] = {}

@@ -101,6 +101,10 @@ class SubnetPlugin(ResourcePlugin):
         return out
 
     # ---- create ----------------------------------------------------------------
+    # Decides a new subnet's cidr and subnet pool (subnet_allocation): (conn, ctx, body)
+    # -> body with both; set by the subnet pools feature.
+    allocate_cidr: Any = None
+
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id).where(
             NETWORKS.c.id == body["network_id"])).first()
@@ -109,6 +113,10 @@ class SubnetPlugin(ResourcePlugin):
         if network is None or (visible is not None and not conn.execute(
                 select(NETWORKS.c.id).where(NETWORKS.c.id == network.id, visible)).first()):
             raise exc.NetworkNotFound(id=body["network_id"])
+        if self.allocate_cidr is not None:
+            body = self.allocate_cidr(conn, ctx, body)
+        elif body.get("cidr") is None:
+            raise exc.BadRequest(resource="subnets", msg="a cidr must be specified")
         net = addressing.check_cidr(body["cidr"], body["ip_version"])
         ra_mode, addr_mode = body.get("ipv6_ra_mode"), body.get("ipv6_address_mode")
         addressing.check_ipv6_modes(net, ra_mode, addr_mode)
@@ -129,7 +137,7 @@ class SubnetPlugin(ResourcePlugin):
             **self.new_standard_row(ctx, body, subnet_id), network_id=body["network_id"],
             ip_version=body["ip_version"], cidr=str(net), gateway_ip=gateway,
             enable_dhcp=body.get("enable_dhcp", True), ipv6_ra_mode=ra_mode,
-            ipv6_address_mode=addr_mode, subnetpool_id=None))
+            ipv6_address_mode=addr_mode, subnetpool_id=body.get("subnetpool_id")))
         self._write_children(conn, subnet_id, pools, body)
         if net.version == 6 and addr_mode in ("slaac", "dhcpv6-stateless"):
             self._add_auto_addresses(conn, subnet_id, body["network_id"], net)

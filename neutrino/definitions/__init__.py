@@ -17,6 +17,8 @@ from neutrino.definitions import (
     standard_attrs,
 )
 from neutrino.definitions.base import Extension, ResourceSpec, compose
+from neutrino.services.address_scopes import definitions as address_scopes
+from neutrino.services.subnetpools import definitions as subnetpools
 
 ALL_EXTENSIONS: list[Extension] = [
     project_id.EXTENSION,
@@ -29,6 +31,8 @@ ALL_EXTENSIONS: list[Extension] = [
     *availability_zones.EXTENSIONS,
     *quotas.EXTENSIONS,
     rbac.EXTENSION,
+    *subnetpools.EXTENSIONS,
+    *address_scopes.EXTENSIONS,
 ]
 
 

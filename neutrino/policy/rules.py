@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from oslo_policy import policy
 
+from neutrino.services.address_scopes import policy as address_scopes
+from neutrino.services.subnetpools import policy as subnetpools
+
 from neutrino.policy import (
     availability,
     base,
@@ -17,4 +20,5 @@ from neutrino.policy import (
 
 def list_rules() -> list[policy.RuleDefault]:
     return [*base.RULES, *networks.RULES, *subnets.RULES, *ports.RULES, *availability.RULES,
-            *quotas.RULES, *rbac.RULES, *security_groups.RULES]
+            *quotas.RULES, *rbac.RULES, *security_groups.RULES, *address_scopes.RULES,
+            *subnetpools.RULES]
