@@ -10,46 +10,15 @@ import orjson
 from neutrino import exceptions as exc
 from neutrino.api import discovery, errors, identity, memory, openapi, quotas, resources
 from neutrino.api.authz import Authz, Parent
-from neutrino.core.ip_availability import AvailabilityZonePlugin, IpAvailabilityPlugin
-from neutrino.core.networks import NetworkPlugin
-from neutrino.core import rbac
-from neutrino.core.ports import PortPlugin
 from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
-from neutrino.core.rbac_policies import RbacPolicyPlugin
-from neutrino.core.security_groups import SecurityGroupPlugin, SecurityGroupRulePlugin
-from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.engine import Database
 from neutrino.db.url import database_url
 from neutrino.definitions import Api
+from neutrino.definitions.base import ResourceSpec, parent_key
 from neutrino.policy import Policy
-from neutrino.services.address_scopes.plugin import RBAC_TYPE as SCOPE_RBAC
-from neutrino.services.address_scopes.plugin import AddressScopePlugin
-from neutrino.services.subnetpools import actions as pool_actions
-from neutrino.services.subnetpools import allocation
-from neutrino.services.subnetpools.plugin import RBAC_TYPE as POOL_RBAC
-from neutrino.services.subnetpools.plugin import SubnetPoolPlugin
+from neutrino.registry import Registry
 
 LOG = logging.getLogger(__name__)
-
-# Which plugin serves each resource path; a definition without one is a startup error.
-PLUGINS = {
-    "networks": NetworkPlugin,
-    "subnets": SubnetPlugin,
-    "ports": PortPlugin,
-    "security-groups": SecurityGroupPlugin,
-    "security-group-rules": SecurityGroupRulePlugin,
-    "network-ip-availabilities": IpAvailabilityPlugin,
-    "availability_zones": AvailabilityZonePlugin,
-    "rbac-policies": RbacPolicyPlugin,
-    "address-scopes": AddressScopePlugin,
-    "subnetpools": SubnetPoolPlugin,
-}
-
-# Address management hooks into subnets and networks, and shares through RBAC.
-rbac.register(SCOPE_RBAC)
-rbac.register(POOL_RBAC)
-SubnetPlugin.allocate_cidr = staticmethod(allocation.allocate)
-NetworkPlugin.render_extras = staticmethod(allocation.render_network_scopes)
 
 
 def open_database(conf: Any) -> Database:
@@ -84,8 +53,9 @@ class OpenApi:
 
 def build_app(conf: Any, db: Database | None = None) -> Callable:
     """The WSGI application: the Falcon app, behind Keystone's auth_token when configured."""
-    api = Api(conf)
     db = db or open_database(conf)
+    registry = Registry(conf, db)
+    api = registry.api
     app = falcon.App(middleware=[StripJsonSuffix(), NulPathIsNotFound(),
                                  identity.middleware(conf), memory.TrimAfterLargeResponses()])
     app.req_options.strip_url_path_trailing_slash = True
@@ -96,47 +66,84 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
     app.add_route("/v2.0/extensions/{alias}", discovery.ExtensionItem(api))
     # Served at /openapi.json (the .json suffix is stripped before routing).
     app.add_route("/openapi", OpenApi(api))
-    env = resources.Env(api, conf, Policy(conf))
-    plugins = {}
+    env = resources.Env(api, conf, Policy(conf, registry.policy_rules()))
+    registry.start()
+    check_owners(registry)
+    authzs = {path: Authz(spec, env.policy, _parents(registry, spec),
+                          getattr(registry.plugin(path), "not_found", None)
+                          or _not_found(spec.name))
+              for path, spec in api.resources.items()}
     for path, spec in api.resources.items():
-        plugin_cls = PLUGINS.get(path)
-        if plugin_cls is None:
-            raise RuntimeError(f"no plugin serves /v2.0/{path}")
-        plugins[path] = plugin_cls(db, conf)
-    for path, spec in api.resources.items():
-        plugin = plugins[path]
-        authz = Authz(spec, env.policy, _parents(api, spec, plugins),
-                      getattr(plugin, "not_found", None) or _not_found(spec.name))
+        plugin, authz = registry.plugin(path), authzs[path]
         _check_rules(env.policy, spec)
-        base = f"/v2.0/{path}"
-        app.add_route(base, resources.Collection(spec, plugin, env, authz))
-        app.add_route(base + "/{id}", resources.Member(spec, plugin, env, authz))
-        if spec.resource.standard_attributes and api.has("standard-attr-tag"):
-            app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
-            app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, env, authz))
+        parent = None
+        if spec.resource.parent is None:
+            base = f"/v2.0/{path}"
+            app.add_route(base, resources.Collection(spec, plugin, env, authz))
+            app.add_route(base + "/{id}", resources.Member(spec, plugin, env, authz))
+            if spec.resource.standard_attributes and api.has("standard-attr-tag"):
+                app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
+                app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, env, authz))
+        else:
+            parent_path = spec.resource.parent
+            parent = resources.ParentRoute(
+                registry.spec(parent_path), registry.plugin(parent_path), authzs[parent_path],
+                parent_key(spec.resource, registry.spec(parent_path).resource))
+            base = f"/v2.0/{parent_path}/{{id}}/{path}"
+            app.add_route(base, resources.SubCollection(spec, plugin, env, authz, parent))
+            app.add_route(base + "/{sub_id}", resources.SubMember(spec, plugin, env, authz, parent))
+        member = (f"/v2.0/{path}/{{id}}" if spec.resource.parent is None
+                  else f"/v2.0/{spec.resource.parent}/{{id}}/{path}/{{sub_id}}")
         for action in spec.resource.member_actions:
-            app.add_route(f"{base}/{{id}}/{action}", pool_actions.MemberAction(
-                spec, plugin, env, authz, action, plugins["subnets"]))
+            app.add_route(f"{member}/{action.name}",
+                          resources.MemberAction(spec, plugin, env, authz, action, parent))
     if api.has("quotas"):
-        quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(PLUGINS.values())), api,
+        quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(registry.quota_tables())), api,
                        env.policy)
     return identity.protect(app, conf)
 
 
-def _parents(api: Api, spec, plugins: dict) -> list[Parent]:
-    """Resources this one points at through ``<name>_id`` attributes (a port's network)."""
-    by_name = {s.name: path for path, s in api.resources.items()}
-    return [Parent(attr[:-3], attr, plugins[by_name[attr[:-3]]])
-            for attr in spec.attributes if attr.endswith("_id") and attr[:-3] in by_name]
+def check_owners(registry: Registry) -> None:
+    """Refuse to start when a POST or PUT attribute has nothing that stores it (it
+    would be validated, accepted and dropped), or a member action no plugin method."""
+    problems = []
+    for path, spec in registry.api.resources.items():
+        plugin = registry.plugin(path)
+        if not spec.resource.writable:
+            continue
+        owned = plugin.owned_attributes()
+        for name, attr in spec.attributes.items():
+            if (attr.post or attr.put) and name not in owned:
+                problems.append(f"{spec.collection}.{name} ({'POST' if attr.post else 'PUT'}) "
+                                "has no owner that stores it")
+        for action in spec.resource.member_actions:
+            if action.name in ("tags",) or not callable(getattr(plugin, action.name, None)):
+                problems.append(f"member action {spec.collection}/{action.name} has no plugin "
+                                f"method {type(plugin).__name__}.{action.name}")
+    if problems:
+        raise RuntimeError("refusing to start: " + "; ".join(problems))
+
+
+def _parents(registry: Registry, spec: ResourceSpec) -> list[Parent]:
+    """The resources this one's attributes declare they reference (a port's network,
+    a sub-resource's parent): policy rules may read their attributes."""
+    out = []
+    for name, attr in spec.attributes.items():
+        if attr.references and attr.references in registry.api.resources:
+            target = registry.spec(attr.references)
+            out.append(Parent(target.name, name, registry.plugin(attr.references)))
+    return out
 
 
 def _not_found(resource: str):
     return lambda id: exc.ResourceNotFound(id=id, resource=resource)
 
 
-def _check_rules(policy: Policy, spec) -> None:
+def _check_rules(policy: Policy, spec: ResourceSpec) -> None:
     """Every action of every resource has a registered default rule."""
     actions = ["get"] + (["create", "update", "delete"] if spec.resource.writable else [])
     missing = [f"{a}_{spec.name}" for a in actions if not policy.has_rule(f"{a}_{spec.name}")]
+    missing += [a.rule_name for a in spec.resource.member_actions
+                if not policy.has_rule(a.rule_name)]
     if missing:
         raise RuntimeError(f"no policy rules registered for {missing}")

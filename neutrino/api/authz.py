@@ -172,6 +172,13 @@ class Authz:
             self._authorize_or_hide(d, action, target)
         return check
 
+    def for_action(self, d: Decisions, rule: str) -> Callable[[Any, dict], None]:
+        """A member action's rule, checked like an update against the stored member."""
+        def check(conn: Any, original: dict) -> None:
+            target = self._targets(d, [original], [rule, f"get_{self.singular}"], conn)[0]
+            self._authorize_or_hide(d, rule, target)
+        return check
+
     def _authorize_or_hide(self, d: Decisions, action: str, target: Mapping) -> None:
         if d.can(action, target):
             return

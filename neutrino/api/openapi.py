@@ -44,6 +44,11 @@ def _paths(path: str, spec: ResourceSpec) -> dict:
     params += [{"name": p, "in": "query", "required": False, "schema": {"type": "string"}}
                for p in ("fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse")]
     member_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    parent = spec.resource.parent
+    if parent is not None:  # /v2.0/<parent>/{id}/<path>/{sub_id}
+        params = [*member_id, *params]
+        member_id = [*member_id, {"name": "sub_id", "in": "path", "required": True,
+                                  "schema": {"type": "string"}}]
     collection: dict = {"get": {"summary": f"List {spec.collection}", "parameters": params,
                                 "responses": _responses("200", many)}}
     member: dict = {"get": {"summary": f"Show a {spec.name}", "parameters": member_id,
@@ -52,6 +57,7 @@ def _paths(path: str, spec: ResourceSpec) -> dict:
         body = {"type": "object", "properties": {
             spec.name: {"$ref": f"#/components/schemas/{title}Create"}}}
         collection["post"] = {"summary": f"Create a {spec.name}",
+                              **({"parameters": member_id[:1]} if parent else {}),
                               "requestBody": {"content": {"application/json": {"schema": body}}},
                               "responses": _responses("201", one)}
         upd = {"type": "object", "properties": {
@@ -61,8 +67,19 @@ def _paths(path: str, spec: ResourceSpec) -> dict:
                          "responses": _responses("200", one)}
         member["delete"] = {"summary": f"Delete a {spec.name}", "parameters": member_id,
                             "responses": _responses("204", None)}
-    paths = {f"/v2.0/{path}": collection, f"/v2.0/{path}/{{id}}": member}
-    if spec.resource.standard_attributes:
+    base = f"/v2.0/{path}" if parent is None else f"/v2.0/{parent}/{{id}}/{path}"
+    member_path = base + ("/{id}" if parent is None else "/{sub_id}")
+    paths = {base: collection, member_path: member}
+    for action in spec.resource.member_actions:
+        op: dict = {"summary": action.summary or f"{action.name} on a {spec.name}",
+                    "parameters": member_id,
+                    "requestBody": {"content": {"application/json": {
+                        "schema": action.request.schema()}}},
+                    "responses": _responses("200", action.response.schema()
+                                            if action.response is not None else None)}
+        op["x-policy-rule"] = action.rule_name
+        paths[f"{member_path}/{action.name}"] = {action.method: op}
+    if spec.resource.standard_attributes and parent is None:
         tags = {"type": "object", "properties": {"tags": {"type": "array",
                                                           "items": {"type": "string"}}}}
         paths[f"/v2.0/{path}/{{id}}/tags"] = {

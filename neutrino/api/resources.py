@@ -3,6 +3,7 @@ translate HTTP to plugin calls: parse, validate, call, render."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -12,7 +13,7 @@ from neutrino import exceptions as exc
 from neutrino.api import body, query, render
 from neutrino.api.authz import Authz
 from neutrino.context import Context
-from neutrino.definitions.base import ResourceSpec
+from neutrino.definitions.base import MemberAction as Action, ResourceSpec
 from neutrino.policy import Decisions, Policy
 from neutrino.definitions.kinds import ListOf, String
 
@@ -72,12 +73,19 @@ class _Base:
 
 class Collection(_Base):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.list_items(req, resp)
+
+    def list_items(self, req: falcon.Request, resp: falcon.Response,
+                   scope: dict[str, list] | None = None) -> None:
+        """A list; ``scope`` adds filters the URL implies (a sub-resource's parent)."""
         ctx, d = self.decisions(req)
         params = query.params_of(req.query_string)
         q = query.parse_list(self.spec, params, self.conf,
                              validate_filters=self.api.has("filter-validation"),
                              empty_string_filtering=self.api.has("empty-string-filtering"))
         self.authz.check_query(d, q)
+        if scope:
+            q.filters.update(scope)
         wanted = q.fields
         q.fields = self.authz.read_fields(wanted)
         items = self.authz.readable(d, self.plugin.list(ctx, q))
@@ -90,9 +98,17 @@ class Collection(_Base):
         _json(resp, payload)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.create_items(req, resp)
+
+    def create_items(self, req: falcon.Request, resp: falcon.Response,
+                     scope: dict[str, Any] | None = None) -> None:
+        """A create; ``scope`` sets attributes the URL implies (a sub-resource's parent)."""
         self.require_writable()
         ctx, d = self.decisions(req)
         items, explicit, bulk = body.parse_create(self.spec, body.read_json(req), ctx)
+        if scope:
+            for item in items:
+                item.update(scope)
         self.authz.check_create(d, items, explicit)
         created = self.authz.readable(d, self.plugin.create_bulk(ctx, items), drop=False)
         shaped = render.shape(self.spec, created, None)
@@ -101,25 +117,153 @@ class Collection(_Base):
 
 class Member(_Base):
     def on_get(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.show_item(req, resp, id)
+
+    def show_item(self, req: falcon.Request, resp: falcon.Response, id: str,
+                  check: Callable[[dict], None] | None = None) -> None:
         fields = [f for v in query.params_of(req.query_string).get("fields", [])
                   for f in v.split(",") if f] or None
-        item = self.show(req, id, fields)
+        item = self.show(req, id, fields if check is None or not fields
+                         else [*fields, *self.scope_keys])
+        if check is not None:
+            check(item)
         _json(resp, {self.spec.name: render.shape(self.spec, [item], fields)[0]})
 
+    scope_keys: tuple[str, ...] = ()
+
     def on_put(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.update_item(req, resp, id)
+
+    def update_item(self, req: falcon.Request, resp: falcon.Response, id: str,
+                    check: Callable[[dict], None] | None = None) -> None:
         self.require_writable()
         ctx, d = self.decisions(req)
         changes = body.parse_update(self.spec, body.read_json(req))
         item = self.plugin.update(ctx, id, changes, body.if_match_revision(req),
-                                  authorize=self.authz.for_update(d, changes))
+                                  authorize=_checked(check, self.authz.for_update(d, changes)))
         item = self.authz.readable(d, [item], drop=False)[0]
         _json(resp, {self.spec.name: render.shape(self.spec, [item], None)[0]})
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.delete_item(req, resp, id)
+
+    def delete_item(self, req: falcon.Request, resp: falcon.Response, id: str,
+                    check: Callable[[dict], None] | None = None) -> None:
         self.require_writable()
         ctx, d = self.decisions(req)
-        self.plugin.delete(ctx, id, body.if_match_revision(req), authorize=self.authz.for_delete(d))
+        self.plugin.delete(ctx, id, body.if_match_revision(req),
+                           authorize=_checked(check, self.authz.for_delete(d)))
         resp.status = 204
+
+
+def _checked(check: Callable[[dict], None] | None,
+             authorize: Callable[[Any, dict], None]) -> Callable[[Any, dict], None]:
+    if check is None:
+        return authorize
+
+    def both(conn: Any, original: dict) -> None:
+        check(original)
+        authorize(conn, original)
+    return both
+
+
+class ParentRoute:
+    """The parent of a sub-resource, named by the URL: it must exist and be visible
+    to the caller (else the parent's not-found error)."""
+
+    def __init__(self, spec: ResourceSpec, plugin: Any, authz: Authz, key: str) -> None:
+        self.spec = spec
+        self.plugin = plugin
+        self.authz = authz
+        self.key = key
+
+    def check(self, req: falcon.Request, parent_id: str, policy: Policy) -> None:
+        ctx = req.context.neutrino
+        item = self.plugin.get(ctx, parent_id, self.authz.read_fields(["id"]))
+        if not self.authz.readable(policy.request(ctx), [item]):
+            raise self.plugin.not_found(id=parent_id)
+
+
+def _member_of(key: str, parent_id: str, sub_id: str,
+               not_found: Callable[[str], Exception]) -> Callable[[dict], None]:
+    """A check that a sub-resource belongs to the parent the URL names."""
+    def check(item: dict) -> None:
+        if item.get(key) != parent_id:
+            raise not_found(sub_id)
+    return check
+
+
+class SubCollection(Collection):
+    """/v2.0/<parent>/{id}/<collection>: the parent's id comes from the URL."""
+
+    def __init__(self, spec: ResourceSpec, plugin: Any, env: Env, authz: Authz,
+                 parent: ParentRoute) -> None:
+        super().__init__(spec, plugin, env, authz)
+        self.parent = parent
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.parent.check(req, id, self.policy)
+        self.list_items(req, resp, {self.parent.key: [id]})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.parent.check(req, id, self.policy)
+        self.create_items(req, resp, {self.parent.key: id})
+
+
+class SubMember(Member):
+    """/v2.0/<parent>/{id}/<collection>/{sub_id}: a member of that parent only."""
+
+    def __init__(self, spec: ResourceSpec, plugin: Any, env: Env, authz: Authz,
+                 parent: ParentRoute) -> None:
+        super().__init__(spec, plugin, env, authz)
+        self.parent = parent
+        self.scope_keys = (parent.key,)
+
+    def _of(self, parent_id: str, sub_id: str) -> Callable[[dict], None]:
+        return _member_of(self.parent.key, parent_id, sub_id, self.plugin_not_found)
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: str, sub_id: str) -> None:
+        self.parent.check(req, id, self.policy)
+        self.show_item(req, resp, sub_id, self._of(id, sub_id))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, id: str, sub_id: str) -> None:
+        self.parent.check(req, id, self.policy)
+        self.update_item(req, resp, sub_id, self._of(id, sub_id))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str,
+                  sub_id: str) -> None:
+        self.parent.check(req, id, self.policy)
+        self.delete_item(req, resp, sub_id, self._of(id, sub_id))
+
+
+class MemberAction(_Base):
+    """PUT /v2.0/<collection>/{id}/<action>: its own body, rule and plugin method."""
+
+    def __init__(self, spec: ResourceSpec, plugin: Any, env: Env, authz: Authz,
+                 action: Action, parent: ParentRoute | None = None) -> None:
+        super().__init__(spec, plugin, env, authz)
+        self.action = action
+        self.parent = parent
+        setattr(self, f"on_{action.method}", self._run)
+
+    def _run(self, req: falcon.Request, resp: falcon.Response, id: str,
+             sub_id: str | None = None) -> None:
+        """``id``: the member's; for a sub-resource the parent's, ``sub_id`` the member's."""
+        ctx, d = self.decisions(req)
+        authorize = self.authz.for_action(d, self.action.rule_name)
+        if self.parent is not None:
+            self.parent.check(req, id, self.policy)
+            authorize = _checked(_member_of(self.parent.key, id, sub_id, self.plugin_not_found),
+                                 authorize)
+            id = sub_id
+        payload = body.read_json(req)
+        try:
+            request = self.action.request.convert(payload)
+        except ValueError as err:
+            raise exc.HTTPBadRequest(f"Invalid input for {self.action.name}. "
+                                     f"Reason: {err}.") from None
+        _json(resp, self.plugin.member_action(ctx, id, self.action.name, request,
+                                              authorize=authorize))
 
 
 def _tags_from(payload: Any) -> list[str]:

@@ -29,6 +29,10 @@ class Event(str, Enum):
 
 
 class Resource(str, Enum):
+    """The core resources' singular names, for subscribers' convenience. Plugins
+    publish the names their definitions declare (plain strings equal to these); a
+    subscription to a name no feature declares is refused at start-up."""
+
     NETWORK = "network"
     SUBNET = "subnet"
     PORT = "port"

@@ -49,33 +49,39 @@ class _Subscription:
     cancellable: bool = False
 
 
+def _key(resource: str) -> str:
+    """Resources are named by their definitions' singular names; the Resource enum's
+    members are those names too."""
+    return getattr(resource, "value", resource)
+
+
 class Registry:
     def __init__(self) -> None:
-        self._subs: dict[tuple[Resource, Event], list[_Subscription]] = {}
+        self._subs: dict[tuple[str, Event], list[_Subscription]] = {}
         self._counter = itertools.count()
 
     def subscribe(self, callback: Callback, resource: Resource, event: Event,
                   priority: int = PRIORITY_DEFAULT, cancellable: bool = False) -> None:
-        subs = self._subs.setdefault((resource, event), [])
+        subs = self._subs.setdefault((_key(resource), event), [])
         if any(s.callback == callback for s in subs):
             return
         bisect.insort(subs, _Subscription(priority, next(self._counter), callback, cancellable))
 
     def unsubscribe(self, callback: Callback, resource: Resource, event: Event) -> None:
-        subs = self._subs.get((resource, event), [])
+        subs = self._subs.get((_key(resource), event), [])
         subs[:] = [s for s in subs if s.callback != callback]
 
     def clear(self) -> None:
         self._subs.clear()
 
     def has_subscribers(self, resource: Resource, event: Event) -> bool:
-        return bool(self._subs.get((resource, event)))
+        return bool(self._subs.get((_key(resource), event)))
 
     def publish(self, resource: Resource, event: Event, trigger: object,
                 payload: EventPayload) -> None:
         if not isinstance(payload, EventPayload):
             raise TypeError(f"payload must be an EventPayload, not {type(payload).__name__}")
-        subs = self._subs.get((resource, event))
+        subs = self._subs.get((_key(resource), event))
         if not subs:
             return
         errors = []
@@ -85,7 +91,7 @@ class Registry:
             except Exception as exc:
                 errors.append(NotificationError(sub.callback, exc, sub.cancellable))
                 level = logging.DEBUG if event.cancellable else logging.ERROR
-                LOG.log(level, "callback %r failed for %s/%s", sub.callback, resource.value,
+                LOG.log(level, "callback %r failed for %s/%s", sub.callback, _key(resource),
                         event.value, exc_info=not event.cancellable)
         if not errors:
             return

@@ -39,6 +39,10 @@ OPTS = [
                 help="Availability zones that exist (until agents report their own)."),
     cfg.StrOpt("ipam_driver", default="internal",
                help="IPAM driver: the entry point name or dotted path of an IpamDriver class."),
+    cfg.ListOpt("extra_features", default=[],
+                help="Modules of feature packages to run besides the in-tree ones, each "
+                     "declaring FEATURE = neutrino.registry.Feature(...) (e.g. a test's or "
+                     "an out-of-tree feature)."),
     cfg.BoolOpt("allow_overlapping_ips", default=True,
                 help="Allow overlapping subnets on different networks."),
 ]

@@ -26,7 +26,7 @@ class IpAvailabilityPlugin:
 
     not_found = exc.NetworkNotFound
 
-    def __init__(self, db: Database, conf: Any) -> None:
+    def __init__(self, db: Database, conf: Any, registry: Any = None) -> None:
         self.db = db
 
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:
@@ -92,7 +92,7 @@ class IpAvailabilityPlugin:
 class AvailabilityZonePlugin:
     """Zones from configuration until agents report their own."""
 
-    def __init__(self, db: Database, conf: Any) -> None:
+    def __init__(self, db: Database, conf: Any, registry: Any = None) -> None:
         self.conf = conf
 
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:

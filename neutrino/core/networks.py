@@ -27,7 +27,6 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import Resource
 from neutrino.context import Context
 from neutrino.core import rbac
 from neutrino.core.resource import TAGS, ResourcePlugin
@@ -114,13 +113,13 @@ def _relying_projects(conn: Connection, network_id: str, action: str) -> set[str
 
 class NetworkPlugin(ResourcePlugin):
     table = NETWORKS
-    resource = Resource.NETWORK
     not_found = exc.NetworkNotFound
-    quota_resource = "network"
     column_names = {"tenant_id": "project_id"}
+    json_columns = frozenset({"availability_zone_hints"})
+    handles = frozenset({"shared", "router:external", *PROVIDER_KEYS})
 
-    def __init__(self, db: Any, conf: Any) -> None:
-        super().__init__(db, conf)
+    def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
+        super().__init__(db, conf, registry)
         self.type_drivers = types.load(conf)
         self.mech_drivers = mechanism.load(conf.ml2.mechanism_drivers)
         seg = SEGMENTS.c
@@ -197,12 +196,7 @@ class NetworkPlugin(ResourcePlugin):
                 "provider:segmentation_id": seg.segmentation_id if seg else None,
             })
             out.append(net)
-        if self.render_extras is not None:
-            self.render_extras(conn, ids_query, out)
         return out
-
-    # Adds attributes other features give networks: (conn, ids_query, items) -> None.
-    render_extras: Any = None
 
     def policy_view(self, conn: Connection, ctx: Context, ids: list[str],
                     fields: frozenset[str], visible_only: bool = False) -> list[dict]:
@@ -362,5 +356,4 @@ class NetworkPlugin(ResourcePlugin):
 
 NETWORK_TYPE = rbac.ObjectType(
     name="network", table=NETWORKS, actions=(SHARED, EXTERNAL), not_found=exc.NetworkNotFound,
-    visible=visible_networks, relying_projects=_relying_projects, plugin=NetworkPlugin)
-rbac.register(NETWORK_TYPE)
+    visible=visible_networks, relying_projects=_relying_projects, collection="networks")

@@ -3,7 +3,6 @@ rules that tie them to port security, storing them, listing them and filtering
 ports by them. Called from the port plugin at fixed points."""
 from __future__ import annotations
 
-from typing import Any
 
 from sqlalchemy import Connection, Select, delete, exists, insert, select
 
@@ -23,8 +22,8 @@ def is_trusted(device_owner: str) -> bool:
 
 
 class PortSecurityGroups:
-    def __init__(self, db: Any, conf: Any) -> None:
-        self.groups = SecurityGroupPlugin(db, conf)
+    def __init__(self, groups: SecurityGroupPlugin) -> None:
+        self.groups = groups
         self._with_default: set[str] = set()  # projects known to have their default group
 
     def filters(self) -> dict[str, Filter]:

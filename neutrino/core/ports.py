@@ -13,7 +13,6 @@ from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, se
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import Resource
 from neutrino.context import Context
 from neutrino.core import addressing, ipam
 from neutrino.core.ipam import SubnetInfo
@@ -40,14 +39,17 @@ PORT_WITH_MAC = select(PORTS.c.id).where(PORTS.c.network_id == bindparam("networ
 
 class PortPlugin(ResourcePlugin):
     table = PORTS
-    resource = Resource.PORT
     not_found = exc.PortNotFound
-    quota_resource = "port"
     column_names = {"tenant_id": "project_id", "binding:host_id": "binding_host_id",
-                    "binding:vnic_type": "binding_vnic_type", "binding:vif_type": "binding_vif_type"}
+                    "binding:vnic_type": "binding_vnic_type", "binding:vif_type": "binding_vif_type",
+                    "binding:profile": "binding_profile",
+                    "binding:vif_details": "binding_vif_details"}
+    json_columns = frozenset({"binding_profile", "binding_vif_details"})
+    handles = frozenset({"fixed_ips", "allowed_address_pairs", "extra_dhcp_opts",
+                         "security_groups", "dns_assignment"})
 
-    def __init__(self, db: Any, conf: Any) -> None:
-        super().__init__(db, conf)
+    def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
+        super().__init__(db, conf, registry)
         self.ipam = ipam.load(conf)
         for api_name, col in self.column_names.items():
             self.filters[api_name] = column_filter(PORTS.c[col])
@@ -56,7 +58,7 @@ class PortPlugin(ResourcePlugin):
             s, [("ip_address", x) for x in v])
         self.filters["subnet_id"] = lambda s, v: self._fixed_ips_filter(
             s, [("subnet_id", x) for x in v])
-        self.security_groups = PortSecurityGroups(db, conf)
+        self.security_groups = PortSecurityGroups(self.registry.plugin("security-groups"))
         self.filters.update(self.security_groups.filters())
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:

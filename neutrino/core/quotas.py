@@ -13,7 +13,7 @@ advisory lock; on SQLite every writer already holds the database lock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select
@@ -90,17 +90,14 @@ def _limit(conn: Connection, conf: Any, resource: str, project_id: str) -> int:
 class QuotaRegistry:
     """The quota resources the API shows and the table each one is counted in.
 
-    The [quotas] options name the resources every deployment has; a plugin class
-    declaring ``quota_resource`` (and its ``table``) makes that resource counted and
-    enforced, and adds it to the API if no option names it (its default is then
-    [quotas] default_quota)."""
+    The [quotas] options name the resources every deployment has; a feature
+    declaring a quota resource (``Feature.quota_resources``, counted in the table of
+    the plugin it names) makes that resource counted and enforced, and adds it to
+    the API if no option names it (its default is then [quotas] default_quota)."""
 
-    def __init__(self, plugin_classes: Iterable[type]) -> None:
+    def __init__(self, tables: Mapping[str, Table]) -> None:
         self.tables: dict[str, Table | None] = dict.fromkeys(quota_opts.DEFAULT_LIMITS)
-        for plugin in plugin_classes:
-            name = getattr(plugin, "quota_resource", None)
-            if name:
-                self.tables[name] = plugin.table
+        self.tables.update(tables)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """RBAC: which projects may use an object they do not own, and how.
 
 A policy grants one target project (or ``*``, every project) one action on one
-object. Each shareable object type registers here, from its own module: its
+object. Each shareable object type is declared by its feature (``rbac_types``): its
 table, the actions a policy may grant on it, who may see its objects, and which
 projects rely on a grant (so that taking the grant away can be refused while
 they do). The RBAC API (``rbac_policies.py``) and the object's own plugin (e.g.
@@ -42,30 +42,19 @@ class ObjectType:
     visible: Callable[[Context], ColumnElement | None]
     # Projects that use the object through ``action`` today: (conn, object_id, action).
     relying_projects: Callable[[Connection, str, str], set[str]]
-    # The resource plugin whose rendering of an object depends on its policies; a
-    # policy change counts as a change of the object (revision, journal).
-    plugin: Any = None
+    # The collection path of the plugin whose rendering of an object depends on its
+    # policies; a policy change counts as a change of the object (revision, journal).
+    collection: str | None = None
     # Refuses (raises) granting the object to a target project: (conn, object_id, target).
     check_target: Callable[[Connection, str, str], None] | None = None
 
 
-_TYPES: dict[str, ObjectType] = {}
-
-
-def register(object_type: ObjectType) -> None:
-    _TYPES[object_type.name] = object_type
-
-
-def registered() -> dict[str, ObjectType]:
-    return dict(_TYPES)
-
-
-def object_type(name: str) -> ObjectType:
-    """The registered type called ``name`` (case and spaces ignored), or a 400."""
-    found = _TYPES.get(name.strip().lower())
+def object_type(types: dict[str, ObjectType], name: str) -> ObjectType:
+    """The declared type called ``name`` (case and spaces ignored), or a 400."""
+    found = types.get(name.strip().lower())
     if found is None:
         raise exc.InvalidInput(error_message=f"'{name}' is not a valid RBAC object type; "
-                                             f"valid types: {sorted(_TYPES)}")
+                                             f"valid types: {sorted(types)}")
     return found
 
 

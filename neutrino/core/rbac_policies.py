@@ -6,14 +6,11 @@ revision is bumped and its new state journaled in the same transaction.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Select, delete, select, update
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import Resource
 from neutrino.context import Context
-from neutrino.core import networks  # noqa: F401  (registers the "network" object type)
 from neutrino.core import rbac
 from neutrino.core.resource import ResourcePlugin
 
@@ -22,17 +19,11 @@ POLICIES = rbac.POLICIES
 
 class RbacPolicyPlugin(ResourcePlugin):
     table = POLICIES
-    resource = Resource.RBAC_POLICY
     not_found = exc.RbacPolicyNotFound
     column_names = {"tenant_id": "project_id", "target_tenant": "target_project"}
-    quota_resource: ClassVar[str] = "rbac_policy"
 
-    def __init__(self, db: Any, conf: Any) -> None:
-        super().__init__(db, conf)
-        # The plugins that render (and journal) the objects policies govern.
-        self.object_plugins: dict[str, ResourcePlugin] = {
-            name: kind.plugin(db, conf) for name, kind in rbac.registered().items()
-            if kind.plugin is not None}
+    def object_type(self, name: str) -> rbac.ObjectType:
+        return rbac.object_type(self.registry.rbac_types, name)
 
     def load(self, conn: Connection, ids_query: Select, rows: list,
              fields: frozenset[str] | None) -> list[dict]:
@@ -40,7 +31,7 @@ class RbacPolicyPlugin(ResourcePlugin):
 
     # ---- create ----------------------------------------------------------------
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
-        kind = rbac.object_type(body["object_type"])
+        kind = self.object_type(body["object_type"])
         rbac.check_action(kind, body["action"])
         object_id = body["object_id"]
         self._object_owner(conn, ctx, kind, object_id)
@@ -75,16 +66,15 @@ class RbacPolicyPlugin(ResourcePlugin):
 
     def _object_changed(self, conn: Connection, ctx: Context, kind: rbac.ObjectType,
                         object_id: str) -> None:
-        plugin = self.object_plugins.get(kind.name)
-        if plugin is not None:
-            plugin.touch(conn, ctx, [object_id])
+        if kind.collection is not None:
+            self.registry.plugin(kind.collection).touch(conn, ctx, [object_id])
 
     # ---- update: only target_tenant ------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
         new, old = body.get("target_tenant"), original["target_tenant"]
         if new is None or new == old:
             return
-        kind = rbac.object_type(original["object_type"])
+        kind = self.object_type(original["object_type"])
         object_id, action = original["object_id"], original["action"]
         owner = self._object_owner(conn, ctx, kind, object_id)
         rbac.check_not_duplicate(conn, kind.name, object_id, action, new)
@@ -102,7 +92,7 @@ class RbacPolicyPlugin(ResourcePlugin):
 
     # ---- delete ----------------------------------------------------------------
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
-        kind = rbac.object_type(original["object_type"])
+        kind = self.object_type(original["object_type"])
         object_id = original["object_id"]
         # Locked, as in _object_owner; no owner means the object is gone already.
         owner = conn.scalar(select(kind.table.c.project_id).where(kind.table.c.id == object_id)

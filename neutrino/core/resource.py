@@ -2,14 +2,19 @@
 filters, sorting, pagination, tags), and the write path (callbacks, revision
 numbers, If-Match, the change journal), written once.
 
-A plugin subclass supplies its table, how to render rows (``load``), and the
-resource-specific parts of create / update / delete.
+A plugin subclass supplies its table, how to render rows (``load``; attributes
+stored in a column of the table render through ``columns_of_row``), and the
+resource-specific parts of create / update / delete (attributes stored in a
+column are written through ``column_values``). Attribute extenders of the
+collection (``core/extenders.py``) are called at the same points.
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
 
 from sqlalchemy import (
     Connection,
@@ -27,13 +32,16 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import DBEventPayload, Event, Resource, get_registry
+from neutrino.callbacks import DBEventPayload, Event
 from neutrino.context import Context
 from neutrino.core import quotas
 from neutrino.core.listing import Filter, ListQuery, apply_sort_and_page, column_filter
 from neutrino.db import journal
 from neutrino.db.engine import Database, utcnow
 from neutrino.db.models.tag import Tag
+
+if TYPE_CHECKING:
+    from neutrino.registry import Registry
 
 TAGS = Tag.__table__
 MAX_TAGS = 50
@@ -45,18 +53,42 @@ class ResourcePlugin:
     """Base of the plugins of standard-attribute resources."""
 
     table: ClassVar[Table]
-    resource: ClassVar[Resource]
     not_found: ClassVar[type[exc.NotFound]]
     # API attribute name -> column name, where they differ.
     column_names: ClassVar[dict[str, str]] = {"tenant_id": "project_id"}
-    # The quota resource each new row counts against (rows of ``table`` by project_id);
-    # None: creating is not limited.
-    quota_resource: ClassVar[str | None] = None
+    # Columns holding JSON text (rendered decoded, stored encoded).
+    json_columns: ClassVar[frozenset[str]] = frozenset()
+    # Attributes the plugin stores in code of its own (child tables, views of other
+    # rows), not as a column of ``table`` of the same (or ``column_names``) name.
+    handles: ClassVar[frozenset[str]] = frozenset()
+    # Attributes that map to a column but are written only by the plugin's own code.
+    computed: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, db: Database, conf: Any) -> None:
+    def __init__(self, db: Database, conf: Any, registry: Registry | None = None) -> None:
+        from neutrino.registry import default_registry
+
         self.db = db
         self.conf = conf
-        self.callbacks = get_registry()
+        if registry is None:  # built on its own (tests, tools): the configured features
+            registry = default_registry(conf, db)
+            registry.adopt(registry.path_of(type(self)), self)
+        self.registry = registry
+        self.path = registry.path_of(type(self))
+        self.spec = registry.spec(self.path)
+        # The resource's name, as definitions declare it: events and journal rows use it.
+        self.resource: str = self.spec.name
+        # The quota resource each new row counts against (rows of ``table`` by
+        # project_id); None: creating is not limited.
+        self.quota_resource = registry.quota_resource_of(self.path)
+        self.callbacks = registry.callbacks
+        self.extenders = registry.extenders(self.path, self)
+        self.extended = frozenset(a for e in self.extenders for a in e.attributes)
+        self.columns = self._column_map()
+        # A sub-resource's attribute naming its parent (set from the URL, never by a body).
+        self.parent_key = next((n for n, a in self.spec.attributes.items()
+                                if a.references and a.references == self.spec.resource.parent),
+                               None)
+        self._render_columns = _compile_renderer(self.columns, self.json_columns)
         self.filters: dict[str, Filter] = {}
         for col in self.table.c:
             self.filters[col.name] = column_filter(col)
@@ -68,6 +100,52 @@ class ResourcePlugin:
             "not-tags-any": lambda s, v: s.where(not_(self._has_any_tag(v))),
             "changed_since": lambda s, v: s.where(self.table.c.updated_at >= max(v)),
         })
+        for extender in self.extenders:
+            self.filters.update(extender.filters())
+
+    # ---- attributes stored in columns ---------------------------------------------------
+    def _column_map(self) -> dict[str, str]:
+        """Attribute -> column, for every attribute of the resource stored as it is in
+        a column of ``table`` (and not by an extender or by code of the plugin's own)."""
+        out = {}
+        for name in self.spec.attributes:
+            column = self.column_names.get(name, name)
+            if column in self.table.c and name not in self.handles and name not in self.extended:
+                out[name] = column
+        return out
+
+    def columns_of_row(self, row: dict) -> dict:
+        """The column-stored attributes of one row (a plain dict) as the API shows them."""
+        return self._render_columns(row)
+
+    def column_values(self, body: dict, action: str) -> dict:
+        """The columns a validated POST (``action`` "post") or PUT ("put") body sets."""
+        out = {}
+        attrs = self.spec.attributes
+        for name, value in body.items():
+            column = self.columns.get(name)
+            if column is None or name in self.computed or not (
+                    getattr(attrs[name], action) or (action == "post" and name == self.parent_key)):
+                continue
+            out[column] = orjson.dumps(value).decode() if column in self.json_columns else value
+        return out
+
+    def new_row(self, ctx: Context, body: dict, id: str) -> dict:
+        """The row of a new resource: standard attributes and every column a validated
+        POST body sets (with its defaults filled in)."""
+        return {**self.new_standard_row(ctx, body, id), **self.column_values(body, "post")}
+
+    def owned_attributes(self) -> frozenset[str]:
+        """The attributes something of this plugin stores: columns, its own code, its
+        extenders (checked at start-up against every POST/PUT attribute)."""
+        return frozenset(self.columns) | self.handles | self.extended
+
+    def update_columns(self, conn: Connection, original: dict, body: dict) -> None:
+        """Write the column-stored attributes a PUT changes."""
+        values = self.column_values(body, "put")
+        if values:
+            conn.execute(update(self.table).where(self.table.c.id == original["id"])
+                         .values(**values))
 
     # ---- hooks for subclasses ------------------------------------------------
     def load(self, conn: Connection, ids_query: Select, rows: list,
@@ -90,6 +168,15 @@ class ResourcePlugin:
     def revision_of(item: dict) -> int:
         """The revision the journal records for a rendered item."""
         return item["revision_number"]
+
+    def render(self, conn: Connection, ids_query: Select, rows: list,
+               fields: frozenset[str] | None) -> list[dict]:
+        """``load``, then every extender's attributes."""
+        items = self.load(conn, ids_query, rows, fields)
+        for extender in self.extenders:
+            if extender.wanted(fields):
+                extender.load(conn, ids_query, items)
+        return items
 
     # ---- reading --------------------------------------------------------------
     def sortable_column(self, name: str):
@@ -115,7 +202,7 @@ class ResourcePlugin:
             rows.reverse()
         ids = select(stmt.subquery().c.id)
         fields = frozenset(query.fields) if query.fields else None
-        items = self.load(conn, ids, rows, fields)
+        items = self.render(conn, ids, rows, fields)
         self.personalize(conn, ctx, items)
         return items
 
@@ -131,8 +218,8 @@ class ResourcePlugin:
         rows = conn.execute(stmt).all()
         if not rows:
             raise self.not_found(id=id)
-        items = self.load(conn, select(self.table.c.id).where(self.table.c.id == id), rows,
-                          frozenset(fields) if fields else None)
+        items = self.render(conn, select(self.table.c.id).where(self.table.c.id == id), rows,
+                            frozenset(fields) if fields else None)
         self.personalize(conn, ctx, items)
         return items[0]
 
@@ -145,8 +232,8 @@ class ResourcePlugin:
         rows = conn.execute(select(self.table).where(self.table.c.id.in_(ids))).all()
         order = {id_: i for i, id_ in enumerate(ids)}
         rows.sort(key=lambda r: order[r.id])
-        return self.load(conn, select(self.table.c.id).where(self.table.c.id.in_(ids)), rows,
-                         fields)
+        return self.render(conn, select(self.table.c.id).where(self.table.c.id.in_(ids)), rows,
+                           fields)
 
     def policy_view(self, conn: Connection, ctx: Context, ids: list[str],
                     fields: frozenset[str], visible_only: bool = False) -> list[dict]:
@@ -218,6 +305,8 @@ class ResourcePlugin:
                 quotas.enforce(conn, self.conf, self.quota_resource, self.table,
                                Counter(self.owner(ctx, body) for body in bodies))
             created = self.insert_many(conn, ctx, bodies)
+            for extender in self.extenders:
+                extender.create(conn, ctx, created, bodies)
             return self._committing(conn, ctx, created, "create", Event.PRECOMMIT_CREATE, bodies)
 
         results = self.db.write(txn)
@@ -231,14 +320,22 @@ class ResourcePlugin:
         for body, result in zip(bodies, results):
             self._publish(event, DBEventPayload(ctx, resource_id=result["id"], request_body=body,
                                                 desired_state=result, connection=conn))
-        journal.append_many(conn, [(self.resource.value, r["id"], operation, self.revision_of(r),
+        journal.append_many(conn, [(self.resource, r["id"], operation, self.revision_of(r),
                                     r) for r in results])
         self.personalize(conn, ctx, results)
         return results
 
     def insert_many(self, conn: Connection, ctx: Context, bodies: list[dict]) -> list[dict]:
-        """Store new resources from validated bodies; return them as the API shows them."""
-        return self.load_ids(conn, [self.insert(conn, ctx, body) for body in bodies])
+        """Store new resources from validated bodies; return them as the API shows them.
+        Each body is completed by the extenders (``prepare``) just before it is stored,
+        so that it sees the rows stored before it (a bulk of subnets from one pool)."""
+        return self.load_ids(conn, [self.insert(conn, ctx, self.prepare(conn, ctx, body))
+                                    for body in bodies])
+
+    def prepare(self, conn: Connection, ctx: Context, body: dict) -> dict:
+        for extender in self.extenders:
+            body = extender.prepare(conn, ctx, body)
+        return body
 
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         """Store one new resource from a validated body; return its id."""
@@ -257,7 +354,13 @@ class ResourcePlugin:
                 return original, None
             self._publish(Event.BEFORE_UPDATE, DBEventPayload(
                 ctx, resource_id=id, states=(original,), request_body=body, connection=conn))
-            self.apply_update(conn, ctx, original, body)
+            own = {k: v for k, v in body.items() if k not in self.extended}
+            if own:
+                self.apply_update(conn, ctx, original, own)
+            for extender in self.extenders:
+                changes = {k: body[k] for k in extender.attributes if k in body}
+                if changes:
+                    extender.update(conn, ctx, original, changes)
             self.bump(conn, id)
             result = self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
                                       Event.PRECOMMIT_UPDATE, [body])[0]
@@ -283,15 +386,45 @@ class ResourcePlugin:
             self.check_revision(original, if_revision)
             self._publish(Event.BEFORE_DELETE, DBEventPayload(
                 ctx, resource_id=id, states=(original,), connection=conn))
+            for extender in self.extenders:
+                extender.delete(conn, ctx, original)
             self.remove(conn, ctx, original)
             self._publish(Event.PRECOMMIT_DELETE, DBEventPayload(
                 ctx, resource_id=id, states=(original,), connection=conn))
-            journal.append(conn, self.resource.value, id, "delete",
+            journal.append(conn, self.resource, id, "delete",
                            self.revision_of(original) + 1, original)
             return original
 
         original = self.db.write(txn)
         self._publish(Event.AFTER_DELETE, DBEventPayload(ctx, resource_id=id, states=(original,)))
+
+    def member_action(self, ctx: Context, id: str, action: str, body: dict,
+                      authorize: Authorize | None = None) -> dict:
+        """Run ``PUT /<collection>/{id}/<action>``: the plugin method named ``action``,
+        ``(conn, ctx, current, body) -> response body``, in one transaction with the
+        member locked. When the action changed how the member renders, that counts as
+        an update of it (revision, precommit/after update events, journal row)."""
+        handler = getattr(self, action)
+
+        def txn(conn: Connection) -> tuple[dict, dict, dict | None]:
+            current = self.get_in(conn, ctx, id, for_update=True)
+            if authorize:
+                authorize(conn, current)
+            before = self.load_ids(conn, [id])[0]
+            response = handler(conn, ctx, current, body)
+            after = self.load_ids(conn, [id])[0]
+            if after == before:
+                return response, current, None
+            self.bump(conn, id)
+            result = self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
+                                      Event.PRECOMMIT_UPDATE, [body])[0]
+            return response, current, result
+
+        response, original, result = self.db.write(txn)
+        if result is not None:
+            self._publish(Event.AFTER_UPDATE, DBEventPayload(
+                ctx, resource_id=id, states=(original, result), request_body=body))
+        return response
 
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
         """Delete one resource (checks that it may go first)."""
@@ -364,3 +497,17 @@ def bump_revisions(conn: Connection, table: Table, ids: list[str]) -> None:
 
 def or_all(clauses: list[ColumnElement]) -> ColumnElement:
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
+
+
+def _compile_renderer(columns: dict[str, str], json_columns: frozenset[str]
+                      ) -> Callable[[dict], dict]:
+    """A function rendering a row (plain dict) to ``{attribute: value}`` for these
+    columns. Generated as one dict display: a loop over the mapping costs about twice
+    as much per row, and lists render thousands of rows."""
+    def expr(column: str) -> str:
+        return f"_loads(r[{column!r}])" if column in json_columns else f"r[{column!r}]"
+
+    body = ", ".join(f"{name!r}: {expr(column)}" for name, column in columns.items())
+    namespace: dict[str, Any] = {"_loads": orjson.loads}
+    exec(f"def render(r):\n    return {{{body}}}\n", namespace)  # noqa: S102 (names from definitions)
+    return namespace["render"]

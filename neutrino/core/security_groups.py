@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, or_, select, update
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import Event, Resource
+from neutrino.callbacks import Event
 from neutrino.context import Context
 from neutrino.core import security_group_rules as rules
 from neutrino.core.listing import ListQuery
@@ -96,9 +96,7 @@ def _rule_dict(row: Any, tags: dict[str, list[str]], default_groups: set[str]) -
 
 class SecurityGroupPlugin(ResourcePlugin):
     table = GROUPS
-    resource = Resource.SECURITY_GROUP
     not_found = exc.SecurityGroupNotFound
-    quota_resource = "security_group"
 
     # ---- the default group -------------------------------------------------------
     def ensure_default(self, ctx: Context, project_id: str | None) -> str | None:
@@ -198,7 +196,7 @@ class SecurityGroupPlugin(ResourcePlugin):
         results = super()._committing(conn, ctx, results, operation, event, bodies)
         if operation == "create":  # the rules a new group starts with
             journal.append_many(conn, [
-                (Resource.SECURITY_GROUP_RULE.value, rule["id"], "create",
+                ("security_group_rule", rule["id"], "create",
                  rule["revision_number"], rule)
                 for group in results for rule in group["security_group_rules"]])
         return results
@@ -236,7 +234,7 @@ class SecurityGroupPlugin(ResourcePlugin):
         if doomed:
             rule_ids = [r.id for r in doomed]
             journal.append_many(conn, [
-                (Resource.SECURITY_GROUP_RULE.value, r.id, "delete", r.revision_number + 1,
+                ("security_group_rule", r.id, "delete", r.revision_number + 1,
                  {"id": r.id, "security_group_id": r.security_group_id}) for r in doomed])
             conn.execute(delete(TAGS).where(TAGS.c.resource_id.in_(rule_ids)))
             conn.execute(delete(RULES).where(RULES.c.id.in_(rule_ids)))
@@ -246,13 +244,11 @@ class SecurityGroupPlugin(ResourcePlugin):
 
 class SecurityGroupRulePlugin(ResourcePlugin):
     table = RULES
-    resource = Resource.SECURITY_GROUP_RULE
     not_found = exc.SecurityGroupRuleNotFound
-    quota_resource = "security_group_rule"
 
-    def __init__(self, db: Any, conf: Any) -> None:
-        super().__init__(db, conf)
-        self.groups = SecurityGroupPlugin(db, conf)
+    def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
+        super().__init__(db, conf, registry)
+        self.groups: SecurityGroupPlugin = self.registry.plugin("security-groups")
         self.filters["belongs_to_default_sg"] = self._belongs_to_default_filter
 
     @staticmethod

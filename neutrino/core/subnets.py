@@ -9,7 +9,6 @@ from sqlalchemy import Connection, Select, bindparam, delete, insert, select, up
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import Resource
 from neutrino.context import Context
 from neutrino.core import addressing
 from neutrino.core.ipam import SubnetInfo
@@ -50,9 +49,8 @@ ROUTER_OWNERS = ("network:router_interface", "network:router_interface_distribut
 
 class SubnetPlugin(ResourcePlugin):
     table = SUBNETS
-    resource = Resource.SUBNET
     not_found = exc.SubnetNotFound
-    quota_resource = "subnet"
+    handles = frozenset({"allocation_pools", "dns_nameservers", "host_routes", "service_types"})
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Own subnets, and every subnet of a network the caller may see."""
@@ -101,10 +99,6 @@ class SubnetPlugin(ResourcePlugin):
         return out
 
     # ---- create ----------------------------------------------------------------
-    # Decides a new subnet's cidr and subnet pool (subnet_allocation): (conn, ctx, body)
-    # -> body with both; set by the subnet pools feature.
-    allocate_cidr: Any = None
-
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id).where(
             NETWORKS.c.id == body["network_id"])).first()
@@ -113,9 +107,7 @@ class SubnetPlugin(ResourcePlugin):
         if network is None or (visible is not None and not conn.execute(
                 select(NETWORKS.c.id).where(NETWORKS.c.id == network.id, visible)).first()):
             raise exc.NetworkNotFound(id=body["network_id"])
-        if self.allocate_cidr is not None:
-            body = self.allocate_cidr(conn, ctx, body)
-        elif body.get("cidr") is None:
+        if body.get("cidr") is None:  # an extender (subnet pools) may have chosen one
             raise exc.BadRequest(resource="subnets", msg="a cidr must be specified")
         net = addressing.check_cidr(body["cidr"], body["ip_version"])
         ra_mode, addr_mode = body.get("ipv6_ra_mode"), body.get("ipv6_address_mode")

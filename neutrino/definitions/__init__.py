@@ -1,8 +1,6 @@
 """API definitions: one module per extension, composed here into the loaded API."""
 from __future__ import annotations
 
-import functools
-
 from neutrino.definitions import (
     availability_zones,
     core,
@@ -16,9 +14,7 @@ from neutrino.definitions import (
     security_groups,
     standard_attrs,
 )
-from neutrino.definitions.base import Extension, ResourceSpec, compose
-from neutrino.services.address_scopes import definitions as address_scopes
-from neutrino.services.subnetpools import definitions as subnetpools
+from neutrino.definitions.base import Extension, Resource, ResourceSpec, compose
 
 ALL_EXTENSIONS: list[Extension] = [
     project_id.EXTENSION,
@@ -31,33 +27,28 @@ ALL_EXTENSIONS: list[Extension] = [
     *availability_zones.EXTENSIONS,
     *quotas.EXTENSIONS,
     rbac.EXTENSION,
-    *subnetpools.EXTENSIONS,
-    *address_scopes.EXTENSIONS,
 ]
 
 
 class Api:
     """The API a server instance serves: enabled extensions and composed resources."""
 
-    def __init__(self, conf) -> None:
-        self.extensions = [e for e in ALL_EXTENSIONS if e.enabled(conf)]
+    def __init__(self, conf, extensions: list[Extension] | None = None,
+                 resources: list[Resource] | None = None) -> None:
+        """The API of the given extensions and alias-less resources (by default: the
+        in-tree core ones; a server passes its registry's features')."""
+        if extensions is None:
+            extensions, resources = ALL_EXTENSIONS, core.RESOURCES
+        aliases = [e.alias for e in extensions]
+        if len(aliases) != len(set(aliases)):
+            raise RuntimeError(f"duplicate extension alias in {sorted(aliases)}")
+        self.extensions = [e for e in extensions if e.enabled(conf)]
         self.aliases = frozenset(e.alias for e in self.extensions)
         missing = {r for e in self.extensions for r in e.requires} - self.aliases
         if missing:
             raise RuntimeError(f"extensions require missing extensions: {sorted(missing)}")
-        self.resources: dict[str, ResourceSpec] = compose(self.extensions, core.RESOURCES)
+        self.resources: dict[str, ResourceSpec] = compose(self.extensions, list(resources or []))
         self.by_collection = {s.collection: s for s in self.resources.values()}
 
     def has(self, alias: str) -> bool:
         return alias in self.aliases
-
-
-@functools.cache
-def _aliases_unique() -> bool:
-    aliases = [e.alias for e in ALL_EXTENSIONS]
-    if len(aliases) != len(set(aliases)):
-        raise RuntimeError("duplicate extension alias")
-    return True
-
-
-_aliases_unique()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from neutrino.definitions.kinds import Kind
+from neutrino.definitions.kinds import Kind, Uuid
 
 
 class _Marker:
@@ -44,6 +44,10 @@ class Attribute:
     # The value given to POST for a filter-only attribute is not validated
     # against `kind` (e.g. `shared` on subnets); rarely needed.
     filter_kind: Kind | None = None
+    # The collection path whose member this attribute holds the id of ("networks" for a
+    # port's network_id): policy rules may read that member's attributes as
+    # ``<its singular name>:<attribute>`` (``network:project_id``).
+    references: str | None = None
 
     @property
     def required(self) -> bool:
@@ -64,6 +68,28 @@ class Attribute:
 
 
 @dataclass(frozen=True)
+class MemberAction:
+    """``PUT /v2.0/<collection>/{id}/<name>``: an action on one member, served by the
+    plugin method of the same name (see ResourcePlugin.member_action).
+
+    ``request`` validates the whole JSON body (an ``Object`` kind names each key);
+    ``response`` documents the answer. The policy rule is ``rule`` (default: the
+    action's name, as Neutron names e.g. ``add_prefixes``), checked against the
+    member like an update."""
+
+    name: str
+    request: Kind
+    response: Kind | None = None
+    summary: str = ""
+    rule: str = ""
+    method: str = "put"
+
+    @property
+    def rule_name(self) -> str:
+        return self.rule or self.name
+
+
+@dataclass(frozen=True)
 class Resource:
     """A top-level collection (``/v2.0/<path>``) or a sub-resource of one."""
 
@@ -73,8 +99,13 @@ class Resource:
     path: str = ""  # URL below /v2.0; defaults to the collection name
     standard_attributes: bool = True  # description, tags, timestamps, revision
     project_scoped: bool = True  # has project_id / tenant_id
-    parent: str | None = None  # collection of the parent resource, for sub-resources
-    member_actions: tuple[str, ...] = ()  # PUT /<path>/{id}/<action>
+    # A sub-resource: the parent's collection path; routed as
+    # /v2.0/<parent path>/{parent_id}/<path>[/{id}]. The parent's id is taken from the
+    # URL and stored in the ``parent_key`` attribute (default ``<parent name>_id``,
+    # added as a hidden filterable attribute when the resource does not declare it).
+    parent: str | None = None
+    parent_key: str = ""
+    member_actions: tuple[MemberAction, ...] = ()  # PUT /<path>/{id}/<action>
     extra_filters: tuple[str, ...] = ()  # query keys that are not attributes
     # Bulk create ({"<collection>": [...]}) is allowed.
     bulk: bool = True
@@ -152,14 +183,27 @@ class ResourceSpec:
         return tuple(n for n, a in self.attributes.items() if a.visible)
 
 
+def parent_key(res: Resource, parent: Resource) -> str:
+    return res.parent_key or f"{parent.name}_id"
+
+
 def compose(extensions: list[Extension], core: list[Resource]) -> dict[str, ResourceSpec]:
     """Merge core resources and extensions into one spec per collection path."""
     resources: list[Resource] = list(core)
     for ext in extensions:
         resources.extend(ext.resources)
+    by_path = {r.url_path: r for r in resources}
     specs: dict[str, ResourceSpec] = {}
     for res in resources:
         attrs = {a.name: a for a in res.attributes}
+        if res.parent is not None:
+            parent = by_path.get(res.parent)
+            if parent is None:
+                raise ValueError(f"{res.collection}: parent {res.parent!r} is not a resource")
+            key = parent_key(res, parent)
+            if key not in attrs:
+                attrs[key] = Attribute(key, Uuid(), f"The {parent.name} this belongs to.",
+                                       visible=False, filter=True, references=res.parent)
         extra = set(res.extra_filters)
         for ext in extensions:
             added = ext.extends.get(res.collection, ())

@@ -40,7 +40,7 @@ SUBNET = Resource(
     attributes=(
         ID, NAME, *OWNED,
         Attribute("network_id", Uuid(), "Network the subnet belongs to.", default=REQUIRED,
-                  post=True, filter=True, sort=True),
+                  post=True, filter=True, sort=True, references="networks"),
         Attribute("ip_version", OneOf((4, 6)), "4 or 6.", default=REQUIRED, post=True,
                   filter=True, sort=True, filter_kind=OneOf((4, 6))),
         # Required unless the subnet comes from a subnet pool (subnet_allocation).
@@ -74,7 +74,7 @@ PORT = Resource(
     attributes=(
         ID, NAME, *OWNED, ADMIN_STATE_UP,
         Attribute("network_id", Uuid(), "Network of the port.", default=REQUIRED, post=True,
-                  filter=True, sort=True),
+                  filter=True, sort=True, references="networks"),
         Attribute("mac_address", Nullable(MacAddress()),
                   "MAC address; generated when omitted, regenerated when set to null.",
                   post=True, put=True, filter=True, sort=True),

@@ -27,7 +27,7 @@ SECURITY_GROUP_RULE = Resource(
     attributes=(
         ID, *OWNED,
         Attribute("security_group_id", Uuid(), "The group the rule belongs to.", default=REQUIRED,
-                  post=True, filter=True, sort=True),
+                  post=True, filter=True, sort=True, references="security-groups"),
         Attribute("direction", OneOf(("ingress", "egress")),
                   "ingress (to the port) or egress (from the port).", default=REQUIRED,
                   post=True, filter=True, sort=True),

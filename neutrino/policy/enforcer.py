@@ -77,8 +77,9 @@ CACHE_SIZE = 50_000  # decisions kept; the cache starts afresh when full
 
 
 class Policy:
-    def __init__(self, conf: Any) -> None:
-        self.enforcer = make_enforcer(conf)
+    def __init__(self, conf: Any, rules: list | None = None) -> None:
+        """``rules``: the features' default rules (by default the in-tree features')."""
+        self.enforcer = make_enforcer(conf, rules)
         self._lock = threading.Lock()
         self._checked = 0.0
         self._rules: Any = None
@@ -253,7 +254,7 @@ def hashable(value: Any) -> Any:
     return value
 
 
-def make_enforcer(conf: Any) -> policy.Enforcer:
+def make_enforcer(conf: Any, rules: list | None = None) -> policy.Enforcer:
     enforcer = policy.Enforcer(conf)
-    enforcer.register_defaults(list_rules())
+    enforcer.register_defaults(list_rules(rules))
     return enforcer

@@ -195,7 +195,7 @@ def test_add_prefixes_refused_when_another_pool_of_the_scope_holds_them(admin):
     ("remove_prefixes", {"prefixes": ["10.0.0.0/33"]}, "prefixes"),
     ("remove_prefixes", {"prefixes": ["10.119.0.0/16"]}, "at least one prefix"),
     ("onboard_network_subnets", {}, "network_id"),
-    ("onboard_network_subnets", {"network_id": "not-a-uuid"}, "network_id"),
+    ("onboard_network_subnets", {"network_id": "not-a-uuid"}, "not a valid UUID"),
     ("onboard_network_subnets", {"network_id": str(uuid.uuid4()), "extra": 1}, "extra"),
 ])
 def test_member_actions_reject_bad_input(admin, action, body, error):

@@ -8,7 +8,6 @@ import uuid
 import pytest
 
 from neutrino import exceptions as exc
-from neutrino.api.app import PLUGINS
 from neutrino.conf.quotas import DEFAULT_LIMITS
 from neutrino.context import Context
 from neutrino.core import quotas
@@ -16,18 +15,16 @@ from neutrino.core.networks import NetworkPlugin
 from neutrino.core.ports import PortPlugin
 from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
 from neutrino.core.subnets import SubnetPlugin
+from neutrino.registry import Registry
 
 
-class TrunkCountingPlugin:
-    """Stands for a service plugin added later (e.g. trunks): it only declares what it
-    consumes; the rows it counts are the networks table's, which exists here."""
-
-    quota_resource = "trunk"
-    table = NetworkPlugin.table
+# Stands for a feature added later (e.g. trunks): it only declares what it consumes;
+# the rows it counts are the networks table's, which exists here.
+TRUNK_TABLE = NetworkPlugin.table
 
 
-def test_registry_shows_the_configured_resources_and_counts_the_declared_ones():
-    registry = QuotaRegistry(PLUGINS.values())
+def test_registry_shows_the_configured_resources_and_counts_the_declared_ones(conf):
+    registry = QuotaRegistry(Registry(conf).quota_tables())
     assert registry.names == tuple(DEFAULT_LIMITS)
     assert registry.tables["network"] is NetworkPlugin.table
     assert registry.tables["subnet"] is SubnetPlugin.table
@@ -49,7 +46,7 @@ def test_default_limits_are_read_at_use_time_and_any_negative_is_unlimited(conf)
 
 
 def test_a_newly_declared_resource_is_shown_counted_and_enforced(database, conf):
-    registry = QuotaRegistry([*PLUGINS.values(), TrunkCountingPlugin])
+    registry = QuotaRegistry({**Registry(conf).quota_tables(), "trunk": TRUNK_TABLE})
     project = uuid.uuid4().hex
     ctx = Context(user_id="u", project_id=project, roles=frozenset({"member"}))
     NetworkPlugin(database, conf).create_bulk(ctx, [{"project_id": project}] * 2)
@@ -60,9 +57,9 @@ def test_a_newly_declared_resource_is_shown_counted_and_enforced(database, conf)
     try:
         assert plugin.get(admin, project)["trunk"] == 2
         with database.writer() as conn, pytest.raises(exc.OverQuota, match=r"\['trunk'\]"):
-            quotas.enforce(conn, conf, "trunk", TrunkCountingPlugin.table, {project: 1})
+            quotas.enforce(conn, conf, "trunk", TRUNK_TABLE, {project: 1})
     finally:
         conf.clear_override("default_quota", group="quotas")
     plugin.update(admin, project, {"trunk": 3})
     with database.writer() as conn:
-        quotas.enforce(conn, conf, "trunk", TrunkCountingPlugin.table, {project: 1})
+        quotas.enforce(conn, conf, "trunk", TRUNK_TABLE, {project: 1})

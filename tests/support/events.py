@@ -13,7 +13,7 @@ def recording(*resources: Resource) -> Iterator[list[tuple[str, Event]]]:
     seen: list[tuple[str, Event]] = []
 
     def record(resource, event, trigger, payload):
-        seen.append((resource.value, event))
+        seen.append((getattr(resource, "value", resource), event))
 
     registry = get_registry()
     subscribed = [(r, e) for r in resources for e in Event]

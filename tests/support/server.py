@@ -13,6 +13,8 @@ import requests
 from tests.support.postgres import free_port
 
 VENV_BIN = os.path.dirname(sys.executable)
+# The repository root: feature packages under tests/ are importable by the server.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class ServerProcess:
@@ -41,6 +43,7 @@ class ServerProcess:
         log = open(os.path.join(self.dir, "server.log"), "wb")
         cmd = [os.path.join(VENV_BIN, "neutrino"), "serve", "--config-file", self.conf_path]
         env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
         if self.home:
             env["HOME"] = self.home
         else:

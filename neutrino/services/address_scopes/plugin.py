@@ -10,19 +10,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, insert, not_, select, update
+from sqlalchemy import Connection, Select, and_, func, insert, not_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import Resource
 from neutrino.context import Context
 from neutrino.core import rbac
+from neutrino.core.extenders import AttributeExtender
 from neutrino.core.resource import ResourcePlugin
+from neutrino.db.models.subnet import Subnet
 from neutrino.services.address_scopes.models import AddressScope
 from neutrino.services.subnetpools.models import SubnetPool
 
 SCOPES = AddressScope.__table__
 POOLS = SubnetPool.__table__
+SUBNETS = Subnet.__table__
 POLICIES = rbac.POLICIES
 SHARED = rbac.ACCESS_SHARED
 OBJECT_TYPE = "address_scope"
@@ -52,8 +54,8 @@ def _relying_projects(conn: Connection, scope_id: str, action: str) -> set[str]:
 
 class AddressScopePlugin(ResourcePlugin):
     table = SCOPES
-    resource = Resource.ADDRESS_SCOPE
     not_found = exc.AddressScopeNotFound
+    handles = frozenset({"shared"})  # a view of the scope's RBAC policies
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         return visible_scopes(ctx)
@@ -129,8 +131,31 @@ def personalize_shared(conn: Connection, ctx: Context, object_type: str,
             item["shared"] = True
 
 
+class NetworkAddressScopes(AttributeExtender):
+    """Networks' ipv4_address_scope / ipv6_address_scope: the address scope of the pool
+    the network's subnets of that IP version come from (read-only)."""
+
+    collection = "networks"
+    attributes = ("ipv4_address_scope", "ipv6_address_scope")
+    alias = "address-scope"
+
+    def load(self, conn: Connection, ids_query: Select, items: list[dict]) -> None:
+        stmt = (select(SUBNETS.c.network_id, POOLS.c.ip_version,
+                       func.min(POOLS.c.address_scope_id))
+                .join(POOLS, POOLS.c.id == SUBNETS.c.subnetpool_id)
+                .where(SUBNETS.c.network_id.in_(ids_query), POOLS.c.address_scope_id.is_not(None))
+                .group_by(SUBNETS.c.network_id, POOLS.c.ip_version))
+        scopes = {(net_id, version): scope for net_id, version, scope in conn.execute(stmt)}
+        for item in items:
+            item["ipv4_address_scope"] = scopes.get((item["id"], 4))
+            item["ipv6_address_scope"] = scopes.get((item["id"], 6))
+
+
+
+
 RBAC_TYPE = rbac.ObjectType(
     name=OBJECT_TYPE, table=SCOPES, actions=(SHARED,), not_found=exc.AddressScopeNotFound,
-    visible=visible_scopes, relying_projects=_relying_projects, plugin=AddressScopePlugin)
+    visible=visible_scopes, relying_projects=_relying_projects,
+    collection="address-scopes")
 
 

@@ -1,6 +1,6 @@
 """Subnets from pools: which pool a new subnet uses, the cidr it gets, the
-project's share of the pool; the address scopes networks show; onboarding a
-network's subnets into a pool.
+project's share of the pool; in a network's subnets of one IP version come
+from one pool.
 
 A subnet's cidr is chosen inside the creating transaction with the pool's row
 locked (SELECT ... FOR UPDATE): concurrent creators of one pool take turns, and
@@ -13,24 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select, update
+from sqlalchemy import Connection, select
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
-from neutrino.core import rbac
-from neutrino.db.models.network import Network
-from neutrino.db.models.subnet import Subnet
+from neutrino.core.extenders import AttributeExtender
 from neutrino.services.subnetpools import prefixes as px
-from neutrino.services.subnetpools.plugin import (
+from neutrino.services.subnetpools.store import (
     POOLS,
-    SubnetPoolPlugin,
+    SUBNETS,
     allocated_cidrs,
     pool_prefixes,
     visible_pools,
 )
-
-SUBNETS = Subnet.__table__
-NETWORKS = Network.__table__
 
 
 def _bad(msg: str) -> exc.BadRequest:
@@ -125,66 +120,13 @@ def _check_affinity(conn: Connection, body: dict, pool_id: str | None) -> None:
         raise exc.NetworkSubnetPoolAffinityError()
 
 
-# ---- networks' ipv4_address_scope / ipv6_address_scope --------------------------------
-def network_scopes(conn: Connection, network_ids: Select) -> dict[tuple[str, int], str]:
-    """(network id, IP version) -> the address scope of the pool its subnets come from."""
-    stmt = (select(SUBNETS.c.network_id, POOLS.c.ip_version, func.min(POOLS.c.address_scope_id))
-            .join(POOLS, POOLS.c.id == SUBNETS.c.subnetpool_id)
-            .where(SUBNETS.c.network_id.in_(network_ids), POOLS.c.address_scope_id.is_not(None))
-            .group_by(SUBNETS.c.network_id, POOLS.c.ip_version))
-    return {(net_id, version): scope for net_id, version, scope in conn.execute(stmt)}
+class SubnetFromPool(AttributeExtender):
+    """Subnets' prefixlen and use_default_subnetpool (write-only): a new subnet's cidr and
+    subnetpool_id are decided from them before the subnet is stored."""
 
+    collection = "subnets"
+    attributes = ("prefixlen", "use_default_subnetpool")
+    alias = "subnet_allocation"
 
-def render_network_scopes(conn: Connection, ids_query: Select, items: list[dict]) -> None:
-    scopes = network_scopes(conn, ids_query)
-    for item in items:
-        item["ipv4_address_scope"] = scopes.get((item["id"], 4))
-        item["ipv6_address_scope"] = scopes.get((item["id"], 6))
-
-
-# ---- onboarding ----------------------------------------------------------------------
-def onboard(pools: SubnetPoolPlugin, subnets: Any, ctx: Context, pool_id: str, network_id: str,
-            authorize: Any = None) -> list[dict]:
-    """Move every subnet of the network of the pool's IP version into the pool, adding
-    their cidrs to its prefixes; all or nothing. Returns [{"id", "cidr"}] moved."""
-    moved: list[dict] = []
-
-    def change(conn: Connection, pool: dict) -> list[dict]:
-        network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id)
-                               .where(NETWORKS.c.id == network_id)).first()
-        if network is None or not _sees_network(conn, ctx, network_id):
-            raise exc.NetworkNotFound(id=network_id)
-        if not ctx.is_admin and network.project_id != ctx.project_id:
-            raise exc.PolicyNotAuthorized(
-                f"(onboard_network_subnets) is disallowed by policy: network {network_id} "
-                f"belongs to another project")
-        rows = conn.execute(select(SUBNETS.c.id, SUBNETS.c.cidr).where(
-            SUBNETS.c.network_id == network_id, SUBNETS.c.ip_version == pool["ip_version"])
-            .order_by(SUBNETS.c.created_at, SUBNETS.c.id)).all()
-        taken = allocated_cidrs(conn, pool["id"])
-        for row in rows:
-            if px.overlaps(px.parse([row.cidr]), taken):
-                raise exc.IllegalSubnetPoolUpdate(
-                    reason=f"Onboarding subnet {row.id}: {row.cidr} conflicts with allocated "
-                           f"prefixes in subnet pool {pool['id']}")
-        nets = px.compact([*px.parse(pool["prefixes"]), *px.parse(r.cidr for r in rows)])
-        pools.store(conn, ctx, pool, {}, nets)
-        ids = [r.id for r in rows]
-        if ids:
-            conn.execute(update(SUBNETS).where(SUBNETS.c.id.in_(ids))
-                         .values(subnetpool_id=pool["id"]))
-            subnets.touch(conn, ctx, ids)  # revision, callbacks and journal of each
-        moved.extend({"id": r.id, "cidr": r.cidr} for r in rows)
-        return moved
-
-    return pools.change(ctx, pool_id, change, authorize)
-
-
-def _sees_network(conn: Connection, ctx: Context, network_id: str) -> bool:
-    if ctx.sees_all_projects:
-        return True
-    return bool(conn.scalar(select(
-        select(NETWORKS.c.id).where(NETWORKS.c.id == network_id,
-                                    NETWORKS.c.project_id == ctx.project_id).exists()
-        | rbac.granted("network", network_id, (rbac.ACCESS_SHARED, rbac.ACCESS_EXTERNAL),
-                       ctx.project_id))))
+    def prepare(self, conn: Connection, ctx: Context, body: dict) -> dict:
+        return allocate(conn, ctx, body)

@@ -1,12 +1,41 @@
 """subnet_allocation: subnet pools and subnets allocated from them; default-subnetpools,
 subnetpool-prefix-ops (add_prefixes / remove_prefixes), subnet_onboard
 (onboard_network_subnets) and rbac-subnetpool."""
-from neutrino.definitions.base import COMPUTED, REQUIRED, Attribute, Extension, Resource
+from neutrino.definitions.base import (
+    COMPUTED,
+    REQUIRED,
+    Attribute,
+    Extension,
+    MemberAction,
+    Resource,
+)
 from neutrino.definitions.common import ID, OWNED
-from neutrino.definitions.kinds import Boolean, Cidr, Integer, ListOf, Nullable, OneOf, String, Uuid
+from neutrino.definitions.kinds import (
+    Boolean,
+    Cidr,
+    Integer,
+    ListOf,
+    Nullable,
+    Object,
+    OneOf,
+    String,
+    Uuid,
+)
 
 PREFIXES = ListOf(Cidr())
 PREFIXLEN = Integer(0, 128)
+PREFIX_LIST = Object({"prefixes": (PREFIXES, True)})
+
+ADD_PREFIXES = MemberAction(
+    "add_prefixes", request=PREFIX_LIST, response=PREFIX_LIST,
+    summary="Add prefixes to the pool; answers its prefixes, compacted.")
+REMOVE_PREFIXES = MemberAction(
+    "remove_prefixes", request=PREFIX_LIST, response=PREFIX_LIST,
+    summary="Remove prefixes no subnet uses from the pool; answers its prefixes.")
+ONBOARD = MemberAction(
+    "onboard_network_subnets", request=Object({"network_id": (Uuid(), True)}),
+    response=ListOf(Object({"id": (Uuid(), True), "cidr": (Cidr(), True)})),
+    summary="Move a network's subnets of the pool's IP version into the pool.")
 
 SUBNETPOOL = Resource(
     name="subnetpool", collection="subnetpools",
@@ -36,7 +65,7 @@ SUBNETPOOL = Resource(
         Attribute("shared", Boolean(), "Shared with every project (or with the caller's).",
                   default=False, post=True, filter=True),
     ),
-    member_actions=("add_prefixes", "remove_prefixes", "onboard_network_subnets"),
+    member_actions=(ADD_PREFIXES, REMOVE_PREFIXES, ONBOARD),
 )
 
 SUBNET_ALLOCATION = Extension(

@@ -9,49 +9,30 @@ see a prefix free: subnets allocated from the pool take the same pool lock.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, insert, not_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
-from neutrino.callbacks import DBEventPayload, Event, Resource
 from neutrino.context import Context
 from neutrino.core import rbac
-from neutrino.core.resource import Authorize, ResourcePlugin
-from neutrino.db.models.subnet import Subnet
-from neutrino.services.address_scopes.models import AddressScope
+from neutrino.core.resource import ResourcePlugin
 from neutrino.services.address_scopes.plugin import personalize_shared, visible_to_project
+from neutrino.services.subnetpools import onboarding
 from neutrino.services.subnetpools import prefixes as px
-from neutrino.services.subnetpools.models import SubnetPool, SubnetPoolPrefix
-
-POOLS = SubnetPool.__table__
-PREFIXES = SubnetPoolPrefix.__table__
-SCOPES = AddressScope.__table__
-SUBNETS = Subnet.__table__
-POLICIES = rbac.POLICIES
-SHARED = rbac.ACCESS_SHARED
-OBJECT_TYPE = "subnetpool"
-BOUNDS = ("min_prefixlen", "max_prefixlen", "default_prefixlen")
-
-
-def visible_pools(ctx: Context) -> ColumnElement | None:
-    """Pools the caller may see: its own and those shared with its project."""
-    if ctx.sees_all_projects:
-        return None
-    return (POOLS.c.project_id == ctx.project_id) | rbac.granted(
-        OBJECT_TYPE, POOLS.c.id, (SHARED,), ctx.project_id)
-
-
-def allocated_cidrs(conn: Connection, pool_id: str) -> list[px.Net]:
-    return px.parse(conn.scalars(select(SUBNETS.c.cidr).where(SUBNETS.c.subnetpool_id == pool_id)))
-
-
-def pool_prefixes(conn: Connection, pool_id: str) -> list[px.Net]:
-    return px.parse(conn.scalars(select(PREFIXES.c.cidr).where(
-        PREFIXES.c.subnetpool_id == pool_id)))
-
+from neutrino.services.subnetpools.store import (
+    BOUNDS,
+    OBJECT_TYPE,
+    POLICIES,
+    POOLS,
+    PREFIXES,
+    SCOPES,
+    SHARED,
+    SUBNETS,
+    allocated_cidrs,
+    visible_pools,
+)
 
 def _relying_projects(conn: Connection, pool_id: str, action: str) -> set[str]:
     """Projects with subnets from the pool."""
@@ -69,9 +50,9 @@ def _check_target(conn: Connection, pool_id: str, target: str) -> None:
 
 class SubnetPoolPlugin(ResourcePlugin):
     table = POOLS
-    resource = Resource.SUBNETPOOL
     not_found = exc.SubnetPoolNotFound
-    quota_resource = "subnetpool"
+    # Prefixes live in their own table; shared is a view of the pool's RBAC policies.
+    handles = frozenset({"prefixes", "shared"})
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         return visible_pools(ctx)
@@ -220,51 +201,29 @@ class SubnetPoolPlugin(ResourcePlugin):
         if nets != px.parse(original["prefixes"]):
             self._write_prefixes(conn, pool_id, nets)
 
-    # ---- member actions: add_prefixes, remove_prefixes ------------------------------
-    def change(self, ctx: Context, id: str, change: Callable[[Connection, dict], Any],
-               authorize: Authorize | None = None) -> Any:
-        """Run ``change(conn, pool)`` on the locked pool as one update of it (revision,
-        callbacks, journal), returning what ``change`` returns."""
-        def txn(conn: Connection) -> tuple[dict, dict, Any]:
-            original = self.get_in(conn, ctx, id, for_update=True)
-            if authorize:
-                authorize(conn, original)
-            answer = change(conn, original)
-            self.bump(conn, id)
-            result = self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
-                                      Event.PRECOMMIT_UPDATE, [None])[0]
-            return original, result, answer
+    # ---- member actions (run with the pool locked; see ResourcePlugin.member_action) --
+    def add_prefixes(self, conn: Connection, ctx: Context, pool: dict, body: dict) -> dict:
+        new = px.parse(body["prefixes"])
+        if any(n.version != pool["ip_version"] for n in new):
+            raise exc.PrefixVersionMismatch()
+        nets = px.compact([*px.parse(pool["prefixes"]), *new])
+        self.store(conn, ctx, pool, {}, nets)
+        return {"prefixes": px.texts(nets)}
 
-        original, result, answer = self.db.write(txn)
-        self._publish(Event.AFTER_UPDATE, DBEventPayload(ctx, resource_id=id,
-                                                         states=(original, result)))
-        return answer
+    def remove_prefixes(self, conn: Connection, ctx: Context, pool: dict, body: dict) -> dict:
+        gone = px.parse(body["prefixes"])
+        if px.overlaps(gone, allocated_cidrs(conn, pool["id"])):
+            raise exc.IllegalSubnetPoolPrefixUpdate(
+                msg="One or more the prefixes to be removed is in use by a subnet")
+        nets = px.difference(px.parse(pool["prefixes"]), gone)
+        if not nets:
+            raise exc.IllegalSubnetPoolPrefixUpdate(msg="A subnet pool must keep at least one prefix")
+        self.store(conn, ctx, pool, {}, nets)
+        return {"prefixes": px.texts(nets)}
 
-    def add_prefixes(self, ctx: Context, id: str, cidrs: list[str],
-                     authorize: Authorize | None = None) -> dict:
-        def add(conn: Connection, pool: dict) -> dict:
-            new = px.parse(cidrs)
-            if any(n.version != pool["ip_version"] for n in new):
-                raise exc.PrefixVersionMismatch()
-            nets = px.compact([*px.parse(pool["prefixes"]), *new])
-            self.store(conn, ctx, pool, {}, nets)
-            return {"prefixes": px.texts(nets)}
-        return self.change(ctx, id, add, authorize)
-
-    def remove_prefixes(self, ctx: Context, id: str, cidrs: list[str],
-                        authorize: Authorize | None = None) -> dict:
-        def remove(conn: Connection, pool: dict) -> dict:
-            gone = px.parse(cidrs)
-            if px.overlaps(gone, allocated_cidrs(conn, pool["id"])):
-                raise exc.IllegalSubnetPoolPrefixUpdate(
-                    msg="One or more the prefixes to be removed is in use by a subnet")
-            nets = px.difference(px.parse(pool["prefixes"]), gone)
-            if not nets:
-                raise exc.IllegalSubnetPoolPrefixUpdate(
-                    msg="A subnet pool must keep at least one prefix")
-            self.store(conn, ctx, pool, {}, nets)
-            return {"prefixes": px.texts(nets)}
-        return self.change(ctx, id, remove, authorize)
+    def onboard_network_subnets(self, conn: Connection, ctx: Context, pool: dict,
+                                body: dict) -> list[dict]:
+        return onboarding.onboard(self, conn, ctx, pool, body["network_id"])
 
     # ---- delete ----------------------------------------------------------------
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
@@ -277,5 +236,5 @@ class SubnetPoolPlugin(ResourcePlugin):
 
 RBAC_TYPE = rbac.ObjectType(
     name=OBJECT_TYPE, table=POOLS, actions=(SHARED,), not_found=exc.SubnetPoolNotFound,
-    visible=visible_pools, relying_projects=_relying_projects, plugin=SubnetPoolPlugin,
+    visible=visible_pools, relying_projects=_relying_projects, collection="subnetpools",
     check_target=_check_target)
