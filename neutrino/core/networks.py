@@ -30,7 +30,6 @@ from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core import rbac
 from neutrino.core.resource import TAGS, ResourcePlugin
-from neutrino.db import journal
 from neutrino.db.models.network import Network, NetworkSegment
 from neutrino.db.models.port import Port
 from neutrino.db.models.subnet import Subnet
@@ -180,17 +179,13 @@ class NetworkPlugin(ResourcePlugin):
         out = []
         for row in rows:
             seg = segments.get(row.id, [None])[0]
-            hints = orjson.loads(row.availability_zone_hints)
-            net = self.standard_fields(row, tags)
+            net = self.columns_of_row(row._asdict())
+            hints = net["availability_zone_hints"]
             net.update({
-                "admin_state_up": row.admin_state_up, "status": row.status,
+                "tags": tags.get(row.id, []),
                 "subnets": subnets.get(row.id, []), "shared": row.id in shared,
-                "router:external": row.id in external, "mtu": row.mtu,
-                "port_security_enabled": row.port_security_enabled,
-                "vlan_transparent": row.vlan_transparent,
-                "availability_zone_hints": hints,
+                "router:external": row.id in external,
                 "availability_zones": hints or default_azs,
-                "dns_domain": row.dns_domain,
                 "provider:network_type": seg.network_type if seg else None,
                 "provider:physical_network": seg.physical_network if seg else None,
                 "provider:segmentation_id": seg.segmentation_id if seg else None,
@@ -247,7 +242,7 @@ class NetworkPlugin(ResourcePlugin):
         conn.execute(update(NETWORKS).where(NETWORKS.c.id == net_id).values(mtu=mtu or max_mtu))
         for flag, action in (("shared", SHARED), ("router:external", EXTERNAL)):
             if body.get(flag):
-                rbac.add(conn, row["project_id"], "network", net_id, action, rbac.WILDCARD)
+                self._grant(conn, ctx, row["project_id"], net_id, action)
         return net_id
 
     def _reserve_segment(self, conn: Connection, net_id: str,
@@ -285,55 +280,60 @@ class NetworkPlugin(ResourcePlugin):
 
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
-        values: dict[str, Any] = {}
-        for key in ("name", "description", "admin_state_up", "port_security_enabled",
-                    "dns_domain"):
-            if key in body:
-                values[key] = body[key]
         if "shared" in body:
-            self._set_shared(conn, original, body["shared"])
+            self._set_shared(conn, ctx, original, body["shared"])
         if "router:external" in body:
-            self._set_external(conn, original, body["router:external"])
+            self._set_external(conn, ctx, original, body["router:external"])
         if "mtu" in body:
             driver = self.type_drivers[original["provider:network_type"]]
             max_mtu = driver.mtu(self.conf)
             if body["mtu"] > max_mtu:
                 raise exc.InvalidInput(
                     error_message=f"Requested MTU is too big, maximum is {max_mtu}")
-            values["mtu"] = body["mtu"]
-        if values:
-            conn.execute(update(NETWORKS).where(NETWORKS.c.id == original["id"]).values(**values))
+        self.update_columns(conn, original, body)
 
-    @staticmethod
-    def _set_shared(conn: Connection, original: dict, shared: bool) -> None:
+    def _grant(self, conn: Connection, ctx: Context, owner: str, net_id: str,
+               action: str) -> None:
+        """A wildcard policy made by the network's own flags: an RBAC policy created
+        like any other (events, journal row)."""
+        policy_id = rbac.add(conn, owner, "network", net_id, action, rbac.WILDCARD)
+        self.registry.plugin("rbac-policies").created_with(conn, ctx, [policy_id])
+
+    def _revoke(self, conn: Connection, ctx: Context, rows: list) -> None:
+        if rows:
+            rbac.remove(conn, rows)
+            self.registry.plugin("rbac-policies").deleted_with(
+                conn, ctx, [rbac.render(r) for r in rows])
+
+    def _set_shared(self, conn: Connection, ctx: Context, original: dict, shared: bool) -> None:
         """shared=true adds the wildcard access_as_shared policy, false removes it (409
         while projects that only it lets in have ports on the network)."""
         net_id = original["id"]
         wildcard = [p for p in rbac.policies(conn, "network", net_id, SHARED)
                     if p.target_project == rbac.WILDCARD]
         if shared and not wildcard:
-            rbac.add(conn, original["project_id"], "network", net_id, SHARED, rbac.WILDCARD)
+            self._grant(conn, ctx, original["project_id"], net_id, SHARED)
         elif not shared and wildcard:
             rbac.check_access_kept(conn, NETWORK_TYPE, net_id, original["project_id"], SHARED,
                                    [rbac.WILDCARD], None,
                                    lambda details: exc.InvalidSharedSetting(network=net_id))
-            rbac.remove(conn, wildcard)
+            self._revoke(conn, ctx, wildcard)
 
-    @staticmethod
-    def _set_external(conn: Connection, original: dict, external: bool) -> None:
+    def _set_external(self, conn: Connection, ctx: Context, original: dict,
+                      external: bool) -> None:
         """router:external=true adds the wildcard access_as_external policy (unless the
         network is external already, to some projects); false removes every
         access_as_external policy, refused while routers have gateways on it."""
         net_id = original["id"]
         policies = rbac.policies(conn, "network", net_id, EXTERNAL)
         if external and not policies:
-            rbac.add(conn, original["project_id"], "network", net_id, EXTERNAL, rbac.WILDCARD)
+            self._grant(conn, ctx, original["project_id"], net_id, EXTERNAL)
         elif not external and policies:
             if conn.execute(select(PORTS.c.id).where(PORTS.c.network_id == net_id,
                                                      PORTS.c.device_owner == ROUTER_GATEWAY)
                             .limit(1)).first():
                 raise exc.ExternalNetworkInUse(net_id=net_id)
-            rbac.remove(conn, policies)
+            self._revoke(conn, ctx, policies)
 
     # ---- delete ----------------------------------------------------------------
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
@@ -345,12 +345,15 @@ class NetworkPlugin(ResourcePlugin):
             raise exc.NetworkInUse(net_id=net_id)
         auto_ports = conn.scalars(select(PORTS.c.id).where(PORTS.c.network_id == net_id)).all()
         subnet_ids = conn.scalars(select(SUBNETS.c.id).where(SUBNETS.c.network_id == net_id)).all()
-        journal.append_many(conn, [("port", p, "delete", 0, {"id": p}) for p in auto_ports] +
-                            [("subnet", s, "delete", 0, {"id": s}) for s in subnet_ids])
+        # They go with the network: rendered first, for their events and journal rows.
+        ports, subnets = self.registry.plugin("ports"), self.registry.plugin("subnets")
+        gone_ports, gone_subnets = ports.load_ids(conn, auto_ports), subnets.load_ids(conn, subnet_ids)
         conn.execute(delete(TAGS).where(TAGS.c.resource_id.in_([*auto_ports, *subnet_ids])))
         conn.execute(delete(PORTS).where(PORTS.c.network_id == net_id))
         conn.execute(delete(SUBNETS).where(SUBNETS.c.network_id == net_id))
-        rbac.remove(conn, rbac.policies(conn, "network", net_id))
+        ports.deleted_with(conn, ctx, gone_ports)
+        subnets.deleted_with(conn, ctx, gone_subnets)
+        self._revoke(conn, ctx, rbac.policies(conn, "network", net_id))
         super().remove(conn, ctx, original)
 
 

@@ -47,6 +47,7 @@ class PortPlugin(ResourcePlugin):
     json_columns = frozenset({"binding_profile", "binding_vif_details"})
     handles = frozenset({"fixed_ips", "allowed_address_pairs", "extra_dhcp_opts",
                          "security_groups", "dns_assignment"})
+    computed = frozenset({"mac_address"})  # checked, or generated when set to null
 
     def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
         super().__init__(db, conf, registry)
@@ -124,33 +125,18 @@ class PortPlugin(ResourcePlugin):
                                     groups.get(port_id, []), domain))
         return out
 
-    @staticmethod
-    def _render(row: dict, tags: list[str], ips: list[dict], pairs: list[dict],
+    def _render(self, row: dict, tags: list[str], ips: list[dict], pairs: list[dict],
                 opts: list[dict], groups: list[str], dns_domain: str) -> dict:
         """One port as the API shows it, from its ``ports`` row and its children."""
+        port = self._render_columns(row)
         hostname = row["dns_name"]
-        return {
-            "id": row["id"], "name": row["name"], "description": row["description"],
-            "project_id": row["project_id"], "tenant_id": row["project_id"],
-            "created_at": row["created_at"], "updated_at": row["updated_at"],
-            "revision_number": row["revision_number"], "tags": tags,
-            "network_id": row["network_id"], "mac_address": row["mac_address"],
-            "admin_state_up": row["admin_state_up"], "status": row["status"],
-            "device_id": row["device_id"], "device_owner": row["device_owner"],
-            "fixed_ips": ips,
-            "allowed_address_pairs": pairs,
-            "extra_dhcp_opts": opts,
-            "security_groups": groups,
-            "port_security_enabled": row["port_security_enabled"],
-            "ip_allocation": row["ip_allocation"],
-            "dns_name": hostname,
-            "dns_assignment": [_dns_entry(hostname, ip["ip_address"], dns_domain) for ip in ips],
-            "binding:host_id": row["binding_host_id"],
-            "binding:vnic_type": row["binding_vnic_type"],
-            "binding:profile": orjson.loads(row["binding_profile"]),
-            "binding:vif_type": row["binding_vif_type"],
-            "binding:vif_details": orjson.loads(row["binding_vif_details"]),
-        }
+        port["tags"] = tags
+        port["fixed_ips"] = ips
+        port["allowed_address_pairs"] = pairs
+        port["extra_dhcp_opts"] = opts
+        port["security_groups"] = groups
+        port["dns_assignment"] = [_dns_entry(hostname, ip["ip_address"], dns_domain) for ip in ips]
+        return port
 
     # ---- create ----------------------------------------------------------------
     def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
@@ -334,16 +320,7 @@ class PortPlugin(ResourcePlugin):
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
         port_id, network_id = original["id"], original["network_id"]
-        values: dict[str, Any] = {}
-        for key in ("name", "description", "admin_state_up", "device_id", "device_owner",
-                    "port_security_enabled", "dns_name"):
-            if key in body:
-                values[key] = body[key]
-        for key, col in self.column_names.items():
-            if key in body and key != "tenant_id":
-                values[col] = body[key]
-        if "binding:profile" in body:
-            values["binding_profile"] = orjson.dumps(body["binding:profile"]).decode()
+        values = self.column_values(body, "put")
         mac = original["mac_address"]
         if "mac_address" in body and body["mac_address"] != mac:
             if original["binding:vif_type"] not in BOUND_VIF_TYPES_OK:

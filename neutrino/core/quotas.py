@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, insert, selec
 from neutrino import exceptions as exc
 from neutrino.conf import quotas as quota_opts
 from neutrino.context import Context
+from neutrino.db import journal
 from neutrino.db.engine import Database
 from neutrino.db.models.quota import Quota
 
@@ -165,7 +166,11 @@ class QuotaPlugin:
                                                   QUOTAS.c.resource.in_(list(limits))))
                 conn.execute(insert(QUOTAS), [{"project_id": project_id, "resource": name,
                                                "limit": limit} for name, limit in limits.items()])
-            return self._shown(conn, project_id)
+            shown = self._shown(conn, project_id)
+            if limits:
+                # Quotas have no revision number: the journal records 0.
+                journal.record(conn, [journal.Change("quota", project_id, "update", 0, shown)])
+            return shown
 
         return self.db.write(txn)
 
@@ -183,9 +188,11 @@ class QuotaPlugin:
     def reset(self, ctx: Context, project_id: str) -> None:
         """Forget the project's own limits: the defaults apply again."""
         def txn(conn: Connection) -> None:
+            before = self._shown(conn, project_id)
             deleted = conn.execute(delete(QUOTAS).where(QUOTAS.c.project_id == project_id))
             if deleted.rowcount == 0:
                 raise exc.TenantQuotaNotFound(tenant_id=project_id)
+            journal.record(conn, [journal.Change("quota", project_id, "delete", 0, before)])
 
         self.db.write(txn)
 

@@ -20,14 +20,12 @@ from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
-from neutrino.db import journal
 from neutrino.db.models.rbac import RbacPolicy
 
 POLICIES = RbacPolicy.__table__
 ACCESS_SHARED = "access_as_shared"
 ACCESS_EXTERNAL = "access_as_external"
 WILDCARD = "*"
-JOURNAL_TYPE = "rbac_policy"
 
 
 @dataclass(frozen=True)
@@ -109,25 +107,20 @@ def check_not_duplicate(conn: Connection, kind: str, object_id: str, action: str
 
 
 def add(conn: Connection, project_id: str, kind: str, object_id: str, action: str,
-        target: str, record: bool = True) -> str:
-    """Store one policy; ``record`` appends its journal row (the RBAC plugin does its own)."""
+        target: str) -> str:
+    """Store one policy (its journal row and events are the RBAC plugin's)."""
     check_not_duplicate(conn, kind, object_id, action, target)
     policy_id = str(uuid.uuid4())
     conn.execute(insert(POLICIES).values(id=policy_id, project_id=project_id, object_type=kind,
                                          object_id=object_id, action=action,
                                          target_project=target))
-    if record:
-        row = conn.execute(select(POLICIES).where(POLICIES.c.id == policy_id)).one()
-        journal.append(conn, JOURNAL_TYPE, policy_id, "create", 0, render(row))
     return policy_id
 
 
 def remove(conn: Connection, rows: list) -> None:
-    """Delete these policies, with a journal row each."""
-    if not rows:
-        return
-    conn.execute(delete(POLICIES).where(POLICIES.c.id.in_([r.id for r in rows])))
-    journal.append_many(conn, [(JOURNAL_TYPE, r.id, "delete", 1, render(r)) for r in rows])
+    """Delete these policies (their journal rows and events are the RBAC plugin's)."""
+    if rows:
+        conn.execute(delete(POLICIES).where(POLICIES.c.id.in_([r.id for r in rows])))
 
 
 def check_access_kept(conn: Connection, kind: ObjectType, object_id: str, owner: str,

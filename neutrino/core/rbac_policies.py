@@ -38,7 +38,7 @@ class RbacPolicyPlugin(ResourcePlugin):
         if kind.check_target is not None:
             kind.check_target(conn, object_id, body["target_tenant"])
         policy_id = rbac.add(conn, body["project_id"], kind.name, object_id, body["action"],
-                             body["target_tenant"], record=False)
+                             body["target_tenant"])
         self._object_changed(conn, ctx, kind, object_id)
         return policy_id
 

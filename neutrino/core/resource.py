@@ -7,6 +7,13 @@ stored in a column of the table render through ``columns_of_row``), and the
 resource-specific parts of create / update / delete (attributes stored in a
 column are written through ``column_values``). Attribute extenders of the
 collection (``core/extenders.py``) are called at the same points.
+
+The order of a write: ``before_*`` callbacks (outside the transaction, may refuse);
+then in one transaction the quota check, the writes, the revision bump, the
+``precommit_*`` callbacks and, last, the journal rows (``journal``: the one writer,
+so the bodies include whatever precommit subscribers changed); commit; then the
+``after_*`` callbacks, also those of resources the change altered elsewhere
+(``after_commit``: cascaded deletes, SLAAC addresses, RBAC policies).
 """
 from __future__ import annotations
 
@@ -45,6 +52,7 @@ if TYPE_CHECKING:
 
 TAGS = Tag.__table__
 MAX_TAGS = 50
+_AFTER_COMMIT = "neutrino.after_commit"
 # Called with the transaction's connection and the stored resource; raises to refuse.
 Authorize = Callable[[Connection, dict], None]
 
@@ -309,7 +317,7 @@ class ResourcePlugin:
                 extender.create(conn, ctx, created, bodies)
             return self._committing(conn, ctx, created, "create", Event.PRECOMMIT_CREATE, bodies)
 
-        results = self.db.write(txn)
+        results = self.write(txn)
         for body, result in zip(bodies, results):
             self._publish(Event.AFTER_CREATE, DBEventPayload(
                 ctx, resource_id=result["id"], states=(result,), request_body=body))
@@ -320,10 +328,66 @@ class ResourcePlugin:
         for body, result in zip(bodies, results):
             self._publish(event, DBEventPayload(ctx, resource_id=result["id"], request_body=body,
                                                 desired_state=result, connection=conn))
-        journal.append_many(conn, [(self.resource, r["id"], operation, self.revision_of(r),
-                                    r) for r in results])
+        self.journal(conn, operation, results)
         self.personalize(conn, ctx, results)
         return results
+
+    # ---- the journal, and changes made by other changes ---------------------------------
+    def journal(self, conn: Connection, operation: str, items: list[dict]) -> None:
+        """One journal row per item: its full body as rendered for everyone (``load``,
+        not personalised) and its revision (for a delete: the next one)."""
+        bump = 1 if operation == "delete" else 0
+        journal.record(conn, [journal.Change(self.resource, item["id"], operation,
+                                             self.revision_of(item) + bump, item)
+                              for item in items])
+
+    def write(self, txn: Callable[[Connection], Any]) -> Any:
+        """Run ``txn`` in a write transaction (retried on conflicts), then what it left
+        for after the commit (``after_commit``): the after-events of changes it caused
+        elsewhere."""
+        def run(conn: Connection) -> tuple[Any, list]:
+            conn.info[_AFTER_COMMIT] = []  # a retried transaction starts afresh
+            try:
+                return txn(conn), conn.info[_AFTER_COMMIT]
+            finally:
+                conn.info.pop(_AFTER_COMMIT, None)
+
+        result, pending = self.db.write(run)
+        for publish in pending:
+            publish()
+        return result
+
+    def after_commit(self, conn: Connection, event: Event, payload: DBEventPayload) -> None:
+        """Publish ``event`` once the transaction of ``conn`` has committed (or now,
+        when ``conn`` is not one that ``write`` runs)."""
+        pending = conn.info.get(_AFTER_COMMIT)
+        if pending is None:
+            self._publish(event, payload)
+        else:
+            pending.append(lambda: self._publish(event, payload))
+
+    def deleted_with(self, conn: Connection, ctx: Context, items: list[dict]) -> None:
+        """Resources (rendered before they went) that a change of another resource
+        deleted in ``conn``: their precommit events and journal rows now, their
+        after-events after the commit."""
+        for item in items:
+            self._publish(Event.PRECOMMIT_DELETE, DBEventPayload(
+                ctx, resource_id=item["id"], states=(item,), connection=conn))
+        self.journal(conn, "delete", items)
+        for item in items:
+            self.after_commit(conn, Event.AFTER_DELETE,
+                              DBEventPayload(ctx, resource_id=item["id"], states=(item,)))
+
+    def created_with(self, conn: Connection, ctx: Context, ids: list[str]) -> None:
+        """Resources that a change of another resource created in ``conn``."""
+        items = self.load_ids(conn, ids)
+        for item in items:
+            self._publish(Event.PRECOMMIT_CREATE, DBEventPayload(
+                ctx, resource_id=item["id"], desired_state=item, connection=conn))
+        self.journal(conn, "create", items)
+        for item in items:
+            self.after_commit(conn, Event.AFTER_CREATE,
+                              DBEventPayload(ctx, resource_id=item["id"], states=(item,)))
 
     def insert_many(self, conn: Connection, ctx: Context, bodies: list[dict]) -> list[dict]:
         """Store new resources from validated bodies; return them as the API shows them.
@@ -366,7 +430,7 @@ class ResourcePlugin:
                                       Event.PRECOMMIT_UPDATE, [body])[0]
             return original, result
 
-        original, result = self.db.write(txn)
+        original, result = self.write(txn)
         if result is None:
             return original
         self._publish(Event.AFTER_UPDATE, DBEventPayload(
@@ -391,11 +455,10 @@ class ResourcePlugin:
             self.remove(conn, ctx, original)
             self._publish(Event.PRECOMMIT_DELETE, DBEventPayload(
                 ctx, resource_id=id, states=(original,), connection=conn))
-            journal.append(conn, self.resource, id, "delete",
-                           self.revision_of(original) + 1, original)
+            self.journal(conn, "delete", [original])
             return original
 
-        original = self.db.write(txn)
+        original = self.write(txn)
         self._publish(Event.AFTER_DELETE, DBEventPayload(ctx, resource_id=id, states=(original,)))
 
     def member_action(self, ctx: Context, id: str, action: str, body: dict,
@@ -420,7 +483,7 @@ class ResourcePlugin:
                                       Event.PRECOMMIT_UPDATE, [body])[0]
             return response, current, result
 
-        response, original, result = self.db.write(txn)
+        response, original, result = self.write(txn)
         if result is not None:
             self._publish(Event.AFTER_UPDATE, DBEventPayload(
                 ctx, resource_id=id, states=(original, result), request_body=body))
@@ -443,13 +506,17 @@ class ResourcePlugin:
 
     def touch(self, conn: Connection, ctx: Context, ids: list[str]) -> None:
         """Count a change made elsewhere that alters how these resources render (an RBAC
-        policy, a security group's rules): a revision bump, precommit callbacks and a
-        journal row each, in ``conn``."""
+        policy, a security group's rules, a SLAAC address): a revision bump, precommit
+        callbacks and a journal row each, in ``conn``; after-update events after the
+        commit."""
         if not ids:
             return
+        before = {item["id"]: item for item in self.load_ids(conn, ids)}
         bump_revisions(conn, self.table, ids)
-        self._committing(conn, ctx, self.load_ids(conn, ids), "update", Event.PRECOMMIT_UPDATE,
-                         [None] * len(ids))
+        for item in self._committing(conn, ctx, self.load_ids(conn, ids), "update",
+                                     Event.PRECOMMIT_UPDATE, [None] * len(ids)):
+            self.after_commit(conn, Event.AFTER_UPDATE, DBEventPayload(
+                ctx, resource_id=item["id"], states=(before[item["id"]], item)))
 
     @staticmethod
     def owner(ctx: Context, body: dict) -> str:
@@ -485,7 +552,7 @@ class ResourcePlugin:
             self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
                              Event.PRECOMMIT_UPDATE, [None])
             return new
-        return self.db.write(txn)
+        return self.write(txn)
 
 
 def bump_revisions(conn: Connection, table: Table, ids: list[str]) -> None:

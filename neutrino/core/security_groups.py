@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, or_, select
 
 from neutrino import exceptions as exc
 from neutrino.callbacks import Event
@@ -15,7 +15,6 @@ from neutrino.context import Context
 from neutrino.core import security_group_rules as rules
 from neutrino.core.listing import ListQuery
 from neutrino.core.resource import TAGS, ResourcePlugin
-from neutrino.db import journal
 from neutrino.db.engine import utcnow
 from neutrino.db.models.security_group import (
     DefaultSecurityGroup,
@@ -156,8 +155,8 @@ class SecurityGroupPlugin(ResourcePlugin):
                     _rule_dict(row, rule_tags, defaults))
         out = []
         for row in rows:
-            group = self.standard_fields(row, tags)
-            group["stateful"] = row.stateful
+            group = self.columns_of_row(row._asdict())
+            group["tags"] = tags.get(row.id, [])
             group["security_group_rules"] = by_group.get(row.id, [])
             out.append(group)
         return out
@@ -194,11 +193,9 @@ class SecurityGroupPlugin(ResourcePlugin):
     def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,
                     event: Event, bodies: list[dict | None]) -> list[dict]:
         results = super()._committing(conn, ctx, results, operation, event, bodies)
-        if operation == "create":  # the rules a new group starts with
-            journal.append_many(conn, [
-                ("security_group_rule", rule["id"], "create",
-                 rule["revision_number"], rule)
-                for group in results for rule in group["security_group_rules"]])
+        if operation == "create":  # the rules a new group starts with: part of its creation
+            self.registry.plugin("security-group-rules").journal(
+                conn, "create", [rule for group in results for rule in group["security_group_rules"]])
         return results
 
     # ---- update ------------------------------------------------------------------
@@ -211,9 +208,7 @@ class SecurityGroupPlugin(ResourcePlugin):
         if ("stateful" in body and body["stateful"] != original["stateful"]
                 and self.in_use(conn, group_id)):
             raise exc.SecurityGroupInUse(id=group_id)
-        values = {k: body[k] for k in ("name", "description", "stateful") if k in body}
-        if values:
-            conn.execute(update(GROUPS).where(GROUPS.c.id == group_id).values(**values))
+        self.update_columns(conn, original, body)
 
     # ---- delete ------------------------------------------------------------------
     @staticmethod
@@ -227,18 +222,16 @@ class SecurityGroupPlugin(ResourcePlugin):
         if not ctx.is_admin and default_group_id(conn, original["project_id"]) == group_id:
             raise exc.SecurityGroupCannotRemoveDefault()
         # Its rules go, and so do other groups' rules naming it as their remote group.
-        doomed = conn.execute(select(RULES.c.id, RULES.c.security_group_id,
-                                     RULES.c.revision_number)
-                              .where(or_(RULES.c.security_group_id == group_id,
-                                         RULES.c.remote_group_id == group_id))).all()
-        if doomed:
-            rule_ids = [r.id for r in doomed]
-            journal.append_many(conn, [
-                ("security_group_rule", r.id, "delete", r.revision_number + 1,
-                 {"id": r.id, "security_group_id": r.security_group_id}) for r in doomed])
+        rule_ids = list(conn.scalars(select(RULES.c.id).where(
+            or_(RULES.c.security_group_id == group_id, RULES.c.remote_group_id == group_id))
+            .order_by(RULES.c.created_at, RULES.c.id)))
+        if rule_ids:
+            rules_plugin = self.registry.plugin("security-group-rules")
+            doomed = rules_plugin.load_ids(conn, rule_ids)
             conn.execute(delete(TAGS).where(TAGS.c.resource_id.in_(rule_ids)))
             conn.execute(delete(RULES).where(RULES.c.id.in_(rule_ids)))
-            self.touch(conn, ctx, sorted({r.security_group_id for r in doomed} - {group_id}))
+            rules_plugin.deleted_with(conn, ctx, doomed)
+            self.touch(conn, ctx, sorted({r["security_group_id"] for r in doomed} - {group_id}))
         super().remove(conn, ctx, original)
 
 
@@ -314,9 +307,7 @@ class SecurityGroupRulePlugin(ResourcePlugin):
 
     # ---- update and delete ----------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
-        if "description" in body:
-            conn.execute(update(RULES).where(RULES.c.id == original["id"])
-                         .values(description=body["description"]))
+        self.update_columns(conn, original, body)
 
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
         super().remove(conn, ctx, original)

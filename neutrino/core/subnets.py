@@ -5,7 +5,7 @@ import ipaddress
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
@@ -13,7 +13,7 @@ from neutrino.context import Context
 from neutrino.core import addressing
 from neutrino.core.ipam import SubnetInfo
 from neutrino.core.networks import shared_with, visible_networks
-from neutrino.core.resource import ResourcePlugin, bump_revisions
+from neutrino.core.resource import ResourcePlugin
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import IpAllocation, Port
 from neutrino.db.models.subnet import AllocationPool, DnsNameserver, HostRoute, ServiceType, Subnet
@@ -83,13 +83,10 @@ class SubnetPlugin(ResourcePlugin):
                         .order_by(SERVICE_TYPES.c.id))
         out = []
         for row in rows:
-            sub = self.standard_fields(row, tags)
+            sub = self.columns_of_row(row._asdict())
             sid = row.id
             sub.update({
-                "network_id": row.network_id, "ip_version": row.ip_version, "cidr": row.cidr,
-                "gateway_ip": row.gateway_ip, "enable_dhcp": row.enable_dhcp,
-                "ipv6_ra_mode": row.ipv6_ra_mode, "ipv6_address_mode": row.ipv6_address_mode,
-                "subnetpool_id": row.subnetpool_id,
+                "tags": tags.get(sid, []),
                 "allocation_pools": [{"start": a, "end": b} for a, b in pools.get(sid, ())],
                 "dns_nameservers": [a for (a,) in dns.get(sid, ())],
                 "host_routes": [{"destination": d, "nexthop": n} for d, n in routes.get(sid, ())],
@@ -132,7 +129,7 @@ class SubnetPlugin(ResourcePlugin):
             ipv6_address_mode=addr_mode, subnetpool_id=body.get("subnetpool_id")))
         self._write_children(conn, subnet_id, pools, body)
         if net.version == 6 and addr_mode in ("slaac", "dhcpv6-stateless"):
-            self._add_auto_addresses(conn, subnet_id, body["network_id"], net)
+            self._add_auto_addresses(conn, ctx, subnet_id, body["network_id"], net)
         return subnet_id
 
     def _check_overlap(self, conn: Connection, network_id: str,
@@ -179,8 +176,8 @@ class SubnetPlugin(ResourcePlugin):
                 conn.execute(insert(SERVICE_TYPES), [{"subnet_id": subnet_id, "service_type": t}
                                                      for t in body["service_types"]])
 
-    def _add_auto_addresses(self, conn: Connection, subnet_id: str, network_id: str,
-                            net: Any) -> None:
+    def _add_auto_addresses(self, conn: Connection, ctx: Context, subnet_id: str,
+                            network_id: str, net: Any) -> None:
         """A new SLAAC subnet gives every existing port (but routers') an EUI-64 address."""
         ports = conn.execute(select(PORTS.c.id, PORTS.c.mac_address).where(
             PORTS.c.network_id == network_id, PORTS.c.device_owner.not_in(ROUTER_OWNERS))).all()
@@ -188,8 +185,8 @@ class SubnetPlugin(ResourcePlugin):
             conn.execute(insert(ALLOCS), [
                 {"port_id": pid, "subnet_id": subnet_id, "network_id": network_id,
                  "ip_address": addressing.eui64(net, mac), "position": 1000} for pid, mac in ports])
-            for pid, _mac in ports:
-                bump_revisions(conn, PORTS, [pid])
+            # A new address is a change of each port (revision, events, journal row).
+            self.registry.plugin("ports").touch(conn, ctx, [pid for pid, _mac in ports])
 
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
@@ -209,10 +206,7 @@ class SubnetPlugin(ResourcePlugin):
             current = [(p["start"], p["end"]) for p in original["allocation_pools"]]
             addressing.check_gateway_outside_pools(gateway, current)
         self._check_lists(net, body)
-        values = {k: body[k] for k in ("name", "description", "enable_dhcp", "gateway_ip")
-                  if k in body}
-        if values:
-            conn.execute(update(SUBNETS).where(SUBNETS.c.id == original["id"]).values(**values))
+        self.update_columns(conn, original, body)
         self._write_children(conn, original["id"], pools, body)
 
     # ---- delete ----------------------------------------------------------------
@@ -227,8 +221,7 @@ class SubnetPlugin(ResourcePlugin):
                 raise exc.SubnetInUse(subnet_id=original["id"])
         holders = conn.scalars(users).all()
         conn.execute(delete(ALLOCS).where(ALLOCS.c.subnet_id == original["id"]))
-        for port_id in set(holders):
-            bump_revisions(conn, PORTS, [port_id])
+        self.registry.plugin("ports").touch(conn, ctx, sorted(set(holders)))
         super().remove(conn, ctx, original)
 
     # ---- used by ports ---------------------------------------------------------

@@ -1,54 +1,113 @@
 """The change journal: the only way changes leave the server.
 
-``append`` runs inside the transaction of the change it records, so a
-rolled-back request leaves no row. Readers follow ``seq``.
+``record`` is its one writer. It runs inside the transaction of the changes it
+records, as the last step of each (after the precommit callbacks), so a
+rolled-back request leaves no row. Each row holds a resource's full body as
+clients read it, its revision, and routing columns for the agent feed: the
+network the resource is on (a network's own id) and the host a port is bound to.
 
-The outbox visibility gap: on PostgreSQL a sequence value is handed out when
-a row is inserted, not when its transaction commits, so a reader could see
-seq 11 committed while seq 10 is still in flight and move its cursor past 10
-for ever. We close the gap at the writer: ``append`` first takes a
-transaction-scoped advisory lock, held until commit, so journal rows are
-numbered in commit order and at most one journal-writing transaction is in
-flight at a time. A reader that has seen seq N can never later find a
-committed row below N. (SQLite serialises writers already.) The lock is taken
-as the last step of a change, so it is held only for the commit.
+The outbox visibility gap: on PostgreSQL a sequence value is handed out when a
+row is inserted, not when its transaction commits, so a reader could see seq 11
+committed while seq 10 is still in flight, and move its cursor past 10 for ever.
+Writers do not take turns for it (no global lock): each row carries its
+transaction's id (``txid``, the column's default: pg_current_xact_id()), and a
+reader only returns rows of transactions older than its snapshot's xmin, i.e.
+finished ones. A transaction with a lower seq may still have a higher xid than a
+row returned, so the exact cursor is a ``Cursor`` (seq and the xmin of the last
+read): ``read_since`` also returns the rows of transactions that were unfinished
+at the previous read, whatever their seq. On SQLite writers are serialised and
+``txid`` is NULL: rows commit in seq order.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, literal_column, select
 
 from neutrino.db.engine import utcnow
 from neutrino.db.models.journal import JournalEntry
 
-_JOURNAL_LOCK_KEY = 0x6E657574  # "neut"
 _TABLE = JournalEntry.__table__
+_XMIN = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
-def append(conn: Connection, resource_type: str, resource_id: str, operation: str,
-           revision_number: int, body: dict) -> None:
-    """Record one committed-to-be change; call last in the transaction."""
-    append_many(conn, [(resource_type, resource_id, operation, revision_number, body)])
+@dataclass(frozen=True)
+class Change:
+    """One committed-to-be change of one resource."""
+
+    resource_type: str  # the resource's singular name: "port"
+    resource_id: str
+    operation: str  # create | update | delete
+    revision_number: int
+    body: dict  # as a GET shows it (for a delete: as it was last)
 
 
-def append_many(conn: Connection,
-                entries: Sequence[tuple[str, str, str, int, dict]]) -> None:
-    if not entries:
+def _routing(change: Change) -> tuple[str | None, str | None]:
+    body = change.body
+    network = body.get("network_id")
+    if change.resource_type == "network":
+        network = change.resource_id
+    host = body.get("binding:host_id") or None
+    return (network if isinstance(network, str) else None), host
+
+
+def record(conn: Connection, changes: Sequence[Change]) -> None:
+    """Write one journal row per change; call last in the transaction."""
+    if not changes:
         return
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _JOURNAL_LOCK_KEY})
     now = utcnow()
-    conn.execute(insert(_TABLE), [
-        {"resource_type": rtype, "resource_id": rid, "operation": op, "revision_number": rev,
-         "body": orjson.dumps(body).decode(), "created_at": now}
-        for rtype, rid, op, rev, body in entries
-    ])
+    rows = []
+    for change in changes:
+        network, host = _routing(change)
+        rows.append({"resource_type": change.resource_type, "resource_id": change.resource_id,
+                     "operation": change.operation, "revision_number": change.revision_number,
+                     "body": orjson.dumps(change.body).decode(), "created_at": now,
+                     "network_id": network, "host": host})
+    conn.execute(insert(_TABLE), rows)
+
+
+def _decoded(rows: Sequence) -> list[dict]:
+    return [{**row, "body": orjson.loads(row["body"])} for row in rows]
 
 
 def read(conn: Connection, after: int = 0, limit: int = 1000) -> list[dict]:
-    """Rows with seq > ``after``, in order; the caller's cursor is the last seq."""
-    rows = conn.execute(select(_TABLE).where(_TABLE.c.seq > after)
-                        .order_by(_TABLE.c.seq).limit(limit)).mappings().all()
-    return [{**row, "body": orjson.loads(row["body"])} for row in rows]
+    """Finished rows with seq > ``after``, in order. Rows of a transaction still in
+    flight are left out (and so are later ones of finished transactions, on
+    PostgreSQL, until it ends); a cursor that must never miss a late row is a
+    ``Cursor`` with ``read_since``."""
+    stmt = select(_TABLE).where(_TABLE.c.seq > after)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.where(_TABLE.c.txid < _XMIN)
+    return _decoded(conn.execute(stmt.order_by(_TABLE.c.seq).limit(limit)).mappings().all())
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a reader is: the last seq it read, and the xmin of that read's snapshot
+    (rows of transactions at or above it may still come, with lower seqs)."""
+
+    seq: int = 0
+    xmin: int = 0
+
+
+def read_since(conn: Connection, cursor: Cursor, limit: int = 1000) -> tuple[list[dict], Cursor]:
+    """Every row not yet read through ``cursor``, each exactly once: those with a
+    higher seq (up to ``limit``), and those behind it whose transaction has finished
+    since the previous read; and the cursor to read on from."""
+    if conn.dialect.name != "postgresql":
+        rows = read(conn, cursor.seq, limit)
+        return rows, Cursor(rows[-1]["seq"] if rows else cursor.seq, 0)
+    xmin = max(conn.scalar(select(_XMIN)), cursor.xmin)
+    finished = _TABLE.c.txid < xmin
+    late = conn.execute(select(_TABLE).where(
+        _TABLE.c.seq <= cursor.seq, _TABLE.c.txid >= cursor.xmin, finished)
+        .order_by(_TABLE.c.seq)).mappings().all()
+    ahead = conn.execute(select(_TABLE).where(_TABLE.c.seq > cursor.seq, finished)
+                         .order_by(_TABLE.c.seq).limit(limit)).mappings().all()
+    seq = ahead[-1]["seq"] if ahead else cursor.seq
+    # Rows of unfinished transactions below the new seq come as late rows next time:
+    # the next read looks at and above this xmin again.
+    return _decoded([*late, *ahead]), Cursor(seq, xmin)
+

@@ -132,6 +132,15 @@ def test_member_action_validates_authorizes_dispatches_and_counts_as_a_change(ow
     assert owner.get(f"{base}/{note['id']}").json["note"]["pinned"] is True
 
 
+def test_subscription_deletes_a_networks_notes_with_it(owner, admin, project):
+    net = owner.network()
+    owner.post(f"/v2.0/networks/{net['id']}/notes", {"note": {"text": "x"}})
+    used = admin.get(f"/v2.0/quotas/{project}/details").json["quota"]["note"]["used"]
+    assert used == 1  # counted by the feature's quota resource
+    assert owner.delete(f"/v2.0/networks/{net['id']}").status == 204
+    assert admin.get(f"/v2.0/quotas/{project}/details").json["quota"]["note"]["used"] == 0
+
+
 def test_server_refuses_to_start_with_an_attribute_nothing_stores():
     server = ServerProcess(extra_conf="extra_features = tests.features.ownerless")
     with pytest.raises(RuntimeError) as failed:

@@ -4,7 +4,6 @@ Readers never skip a row that commits late (PostgreSQL's outbox gap)."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -82,33 +81,89 @@ def test_failed_request_leaves_no_journal_row(database, conf):
     assert len(rows(database)) == before
 
 
-def test_journal_rows_are_numbered_in_commit_order(request, conf):
-    """Two writers on PostgreSQL: the one that commits later always has the higher seq,
-    so a reader that saw seq N never later finds a committed row below N."""
-    from neutrino.db.engine import Database
+@pytest.fixture
+def pg_db(request):
     from neutrino.db import migration
+    from neutrino.db.engine import Database
     import uuid
     url = request.getfixturevalue("postgres").create_database("jr_" + uuid.uuid4().hex[:8])
     db = Database(url)
     migration.upgrade(db.engine, url)
-    first_in = threading.Event()
+    yield db
+    db.dispose()
+
+
+def _change(name: str) -> journal.Change:
+    return journal.Change("network", name, "create", 0, {"id": name})
+
+
+def test_a_reader_never_sees_a_row_behind_one_still_in_flight(pg_db):
+    """Two writers on PostgreSQL, neither waiting for the other: while the first one
+    to take a seq is still in flight, a reader sees neither row, then both."""
+    db = pg_db
+    first_in, second_done = threading.Event(), threading.Event()
 
     def slow_writer():
         with db.writer() as conn:
-            journal.append(conn, "network", "slow", "create", 0, {})
+            journal.record(conn, [_change("slow")])
             first_in.set()
-            time.sleep(0.5)  # commit late
+            second_done.wait(5)  # commit after the fast writer
 
     t = threading.Thread(target=slow_writer)
     t.start()
     first_in.wait(5)
     seen_while_in_flight = rows(db)
     with db.writer() as conn:
-        journal.append(conn, "network", "fast", "create", 0, {})
-    # Read as soon as the fast writer has committed: without commit-order numbering
-    # this would show "fast" (seq 2) while "slow" (seq 1) is still in flight.
+        journal.record(conn, [_change("fast")])
+    fast_committed_while_slow_in_flight = t.is_alive()
     seen_after_fast_commit = [r["resource_id"] for r in rows(db)]
+    second_done.set()
     t.join()
+    assert fast_committed_while_slow_in_flight  # no global lock made it wait
     assert seen_while_in_flight == []
-    assert seen_after_fast_commit == ["slow", "fast"]
-    db.dispose()
+    assert seen_after_fast_commit == []
+    assert [r["resource_id"] for r in rows(db)] == ["slow", "fast"]
+
+
+def test_a_late_commit_with_a_lower_seq_reaches_a_cursor_exactly_once(pg_db):
+    """An older transaction (lower xid) journals after a younger one took its seq and
+    commits first: the cursor reads it, then the younger one's lower seq when that
+    commits, each once."""
+    from sqlalchemy import func, select
+
+    db = pg_db
+    older_has_xid, younger_in, older_done = (threading.Event() for _ in range(3))
+
+    def older():
+        with db.writer() as conn:
+            conn.execute(select(func.pg_current_xact_id()))  # its xid first
+            older_has_xid.set()
+            younger_in.wait(5)
+            journal.record(conn, [_change("older")])
+        older_done.set()
+
+    def younger():
+        older_has_xid.wait(5)
+        with db.writer() as conn:
+            journal.record(conn, [_change("younger")])  # the lower seq
+            younger_in.set()
+            older_done.wait(5)
+            release.wait(5)
+
+    release = threading.Event()
+    threads = [threading.Thread(target=older), threading.Thread(target=younger)]
+    for t in threads:
+        t.start()
+    older_done.wait(5)
+    with db.reader() as conn:
+        first, cursor = journal.read_since(conn, journal.Cursor())
+    release.set()
+    for t in threads:
+        t.join()
+    with db.reader() as conn:
+        second, cursor = journal.read_since(conn, cursor)
+        third, cursor = journal.read_since(conn, cursor)
+    assert [r["resource_id"] for r in first] == ["older"]
+    assert [r["resource_id"] for r in second] == ["younger"]
+    assert third == []
+    assert second[0]["seq"] < first[0]["seq"]

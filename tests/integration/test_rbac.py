@@ -112,7 +112,7 @@ def test_migration_turns_router_external_into_wildcard_policies_and_back(databas
     cfg = migration.alembic_config(url)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "-1")
+        command.downgrade(cfg, "0003")  # to before 0004, whatever came after it
     with db.engine.connect() as conn:
         flags = dict(conn.execute(sa.text("SELECT id, router_external FROM networks")).all())
     assert {k: bool(v) for k, v in flags.items()} == {external: True, internal: False}

@@ -18,3 +18,10 @@ class JournalEntry(Base):
     revision_number: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)  # JSON of the resource as the API shows it
     created_at: Mapped[str] = mapped_column(String(20))
+    # Routing for the agent feed: the network the resource is on (a network's own id)
+    # and the host a port is bound to.
+    network_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), index=True, nullable=True)
+    # The writing transaction (PostgreSQL: pg_current_xact_id(), the column's
+    # default there; NULL on SQLite). See neutrino/db/journal.py.
+    txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -2,7 +2,8 @@
 tests.features.throwaway``: the proof that a feature is a definition module, a
 plugin and this one declaration."""
 from neutrino.policy.base import ADMIN, ADMIN_OR_PROJECT_MEMBER, NET_OWNER, any_of, resource_rules, rule
-from neutrino.registry import Feature
+from neutrino.callbacks import Event
+from neutrino.registry import Feature, Subscription
 from tests.features.throwaway import definitions, plugin
 
 # Notes belong to whoever wrote them; only members of the network's project (the
@@ -26,5 +27,7 @@ FEATURE = Feature(
     extenders=(plugin.PortColour,),
     policy_rules=tuple(RULES),
     quota_resources={"note": "notes"},
+    subscriptions=(Subscription("network", Event.PRECOMMIT_DELETE,
+                                plugin.delete_notes_with_network),),
     tables=(plugin.NOTES, plugin.COLOURS),
 )

@@ -105,3 +105,18 @@ class PortColour(AttributeExtender):
 
     def delete(self, conn: Connection, ctx: Context, original: dict) -> None:
         conn.execute(delete(COLOURS).where(COLOURS.c.port_id == original["id"]))
+
+
+def delete_notes_with_network(registry):
+    """A subscription: a network's notes go with it (journaled and announced as deletes)."""
+    notes = registry.plugin("notes")
+
+    def callback(resource, event, trigger, payload) -> None:
+        conn = payload.connection
+        ids = list(conn.scalars(select(NOTES.c.id).where(
+            NOTES.c.network_id == payload.resource_id)))
+        if ids:
+            gone = notes.load_ids(conn, ids)
+            conn.execute(delete(NOTES).where(NOTES.c.id.in_(ids)))
+            notes.deleted_with(conn, payload.context, gone)
+    return callback
