@@ -92,7 +92,7 @@ class AddressScopePlugin(ResourcePlugin):
         row = self.new_standard_row(ctx, body, scope_id)
         conn.execute(insert(SCOPES).values(**row, ip_version=body["ip_version"]))
         if body.get("shared"):
-            rbac.add(conn, row["project_id"], OBJECT_TYPE, scope_id, SHARED, rbac.WILDCARD)
+            grant_to_everyone(self, conn, ctx, row["project_id"], OBJECT_TYPE, scope_id)
         return scope_id
 
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
@@ -100,8 +100,8 @@ class AddressScopePlugin(ResourcePlugin):
             wildcard = [p for p in rbac.policies(conn, OBJECT_TYPE, original["id"], SHARED)
                         if p.target_project == rbac.WILDCARD]
             if body["shared"] and not wildcard:
-                rbac.add(conn, original["project_id"], OBJECT_TYPE, original["id"], SHARED,
-                         rbac.WILDCARD)
+                grant_to_everyone(self, conn, ctx, original["project_id"], OBJECT_TYPE,
+                                  original["id"])
             elif not body["shared"] and wildcard:
                 raise exc.AddressScopeUpdateError(address_scope_id=original["id"],
                                                   reason="Shared address scope can't be unshared")
@@ -113,8 +113,24 @@ class AddressScopePlugin(ResourcePlugin):
         if conn.execute(select(POOLS.c.id).where(POOLS.c.address_scope_id == original["id"])
                         .limit(1)).first():
             raise exc.AddressScopeInUse(address_scope_id=original["id"])
-        rbac.remove(conn, rbac.policies(conn, OBJECT_TYPE, original["id"]))
+        revoke(self, conn, ctx, rbac.policies(conn, OBJECT_TYPE, original["id"]))
         super().remove(conn, ctx, original)
+
+
+def grant_to_everyone(plugin: ResourcePlugin, conn: Connection, ctx: Context, owner: str,
+                      object_type: str, object_id: str) -> None:
+    """The wildcard access_as_shared policy a ``shared`` flag stands for: an RBAC policy
+    created like any other (events, journal row)."""
+    policy_id = rbac.add(conn, owner, object_type, object_id, SHARED, rbac.WILDCARD)
+    plugin.registry.plugin("rbac-policies").created_with(conn, ctx, [policy_id])
+
+
+def revoke(plugin: ResourcePlugin, conn: Connection, ctx: Context, rows: list) -> None:
+    """Delete an object's policies as RBAC policy deletes (events, journal rows)."""
+    if rows:
+        rbac.remove(conn, rows)
+        plugin.registry.plugin("rbac-policies").deleted_with(
+            conn, ctx, [rbac.render(r) for r in rows])
 
 
 def personalize_shared(conn: Connection, ctx: Context, object_type: str,

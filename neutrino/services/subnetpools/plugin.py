@@ -18,7 +18,12 @@ from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core import rbac
 from neutrino.core.resource import ResourcePlugin
-from neutrino.services.address_scopes.plugin import personalize_shared, visible_to_project
+from neutrino.services.address_scopes.plugin import (
+    grant_to_everyone,
+    personalize_shared,
+    revoke,
+    visible_to_project,
+)
 from neutrino.services.subnetpools import onboarding
 from neutrino.services.subnetpools import prefixes as px
 from neutrino.services.subnetpools.store import (
@@ -116,7 +121,7 @@ class SubnetPoolPlugin(ResourcePlugin):
             default_for_version=version if body.get("is_default") else None))
         self._write_prefixes(conn, pool_id, nets)
         if body.get("shared"):
-            rbac.add(conn, row["project_id"], OBJECT_TYPE, pool_id, SHARED, rbac.WILDCARD)
+            grant_to_everyone(self, conn, ctx, row["project_id"], OBJECT_TYPE, pool_id)
         return pool_id
 
     @staticmethod
@@ -230,7 +235,7 @@ class SubnetPoolPlugin(ResourcePlugin):
         if conn.execute(select(SUBNETS.c.id).where(SUBNETS.c.subnetpool_id == original["id"])
                         .limit(1)).first():
             raise exc.SubnetPoolDeleteError(reason="Subnet pool has existing allocations")
-        rbac.remove(conn, rbac.policies(conn, OBJECT_TYPE, original["id"]))
+        revoke(self, conn, ctx, rbac.policies(conn, OBJECT_TYPE, original["id"]))
         super().remove(conn, ctx, original)
 
 

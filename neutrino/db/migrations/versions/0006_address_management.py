@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op  # noqa: I001
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
