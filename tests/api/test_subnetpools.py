@@ -54,6 +54,7 @@ def test_subnetpool_prefixes_are_normalised_and_compacted(admin):
     ({"name": "p", "prefixes": ["10.0.0.0/8"], "is_default": "sometimes"}, "is_default"),
     ({"name": "p", "prefixes": ["10.0.0.0/8"], "address_scope_id": "nope"}, "address_scope_id"),
     ({"name": "p", "prefixes": ["10.0.0.0/8"], "ip_version": 4}, "ip_version"),
+    ({"name": "p", "prefixes": ["10.0.0.0/8"], "shared": "both"}, "shared"),
 ])
 def test_subnetpool_create_rejects_bad_input(admin, body, error):
     before = _pools(admin)
@@ -61,6 +62,26 @@ def test_subnetpool_create_rejects_bad_input(admin, body, error):
     assert r.status == 400, r
     assert error in r.error_message
     assert _pools(admin) == before
+
+
+@pytest.mark.parametrize("change,error", [
+    ({"name": ""}, "name"),
+    ({"prefixes": ["10.150.0.0/16", "2001:db8::/32"]}, "Cannot mix"),
+    ({"prefixes": "10.150.0.0/16"}, "prefixes"),
+    ({"min_prefixlen": "short"}, "min_prefixlen"),
+    ({"default_prefixlen": 4}, "default_prefixlen"),
+    ({"max_prefixlen": 129}, "max_prefixlen"),
+    ({"default_quota": -1}, "default_quota"),
+    ({"is_default": "no way"}, "is_default"),
+    ({"address_scope_id": 7}, "address_scope_id"),
+    ({"unknown": 1}, "unknown"),
+])
+def test_subnetpool_update_rejects_bad_input(admin, change, error):
+    pool = _pool(admin, ["10.150.0.0/16"], min_prefixlen=16, default_prefixlen=24)
+    r = admin.put(f"/v2.0/subnetpools/{pool['id']}", {"subnetpool": change})
+    assert r.status == 400, r
+    assert error in r.error_message
+    assert admin.show("subnetpools", pool["id"]) == pool
 
 
 def test_subnetpool_update_may_extend_but_not_drop_prefixes(admin):
