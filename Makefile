@@ -3,7 +3,10 @@ SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
 PYTHON ?= python3
-# Installed once; re-run when the dependency list changes.
+# Installed once; re-run when the dependency list changes. RUN_STAMP: what serving needs
+# (`make run`); VENV_STAMP: that plus every extra the tests use (`make test`), so a
+# `make run` after `make test` installs nothing.
+RUN_STAMP  := $(VENV)/.installed-run
 VENV_STAMP := $(VENV)/.installed
 DEBS_STAMP := .stamp-debs
 PYTEST_WORKERS ?= 2
@@ -11,10 +14,12 @@ PYTEST_WORKERS ?= 2
 .PHONY: run test bench lint debs venv clean
 
 venv: $(VENV_STAMP)
-$(VENV_STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check -e .
+	touch $@
+$(VENV_STAMP): $(RUN_STAMP)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
 # Debian packages the tests use (PostgreSQL, Open vSwitch, iproute2, ...).
@@ -31,7 +36,8 @@ $(DEBS_STAMP): tools/debian-packages.txt
 	fi
 	touch $@
 
-run: $(VENV_STAMP)
+# SQLite in .neutrino/neutrino.db, no authentication, http://127.0.0.1:9696.
+run: $(RUN_STAMP)
 	$(BIN)/neutrino serve
 
 test: $(VENV_STAMP) debs

@@ -7,7 +7,9 @@ Figures (bench/README.md explains each): server start to first answer, port
 create with one client and with 8 concurrent clients, lists of 1,000 and of
 10,000 ports (full, filtered by device_id, fields=id), show, update, delete,
 subnet-from-pool allocations per second, and the server's resident memory after
-the run. A figure with a target has
+the run; then the same operations on a bare Falcon app (bench/floor_app.py), and
+every API figure as a ratio to it (``ratios_to_floor``, bench/floor.py). A figure
+with a target has
 ``target`` and ``pass``; ``targets_met`` sums them up. Next to wall-clock
 times it records the server's CPU time per request, which varies less on a
 shared machine, and the load average before and after the run.
@@ -293,6 +295,11 @@ def run(port_count: int) -> dict:
         out["memory_after_run"] = judged("memory_after_run", memory, memory["rss_mb"]["total"])
     finally:
         discard(proc)
+    # The floor, measured right after by the same client with the same counts. Imported
+    # here because bench.floor imports this module's client and counts.
+    from bench import floor
+    out["floor"] = floor.measure(port_count)
+    out["ratios_to_floor"] = floor.ratios(out, out["floor"])
     out["load_average_after"] = machine.load_average()
     out["targets_met"] = all(figure["pass"] for figure in _judged_figures(out))
     return out

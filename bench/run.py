@@ -87,6 +87,26 @@ def api_rows(api: dict) -> list[tuple[str, str, str, str]]:
     for key, label in (("show_port", "show a port"), ("update_port", "update a port (name)"),
                        ("delete_port", "delete a port")):
         rows.append((label, seconds(api[key]), "", ""))
+    labels = {"port_create_sequential": "port create, sequential / floor POST",
+              "port_create_8_clients": "port create, 8 clients / floor POST, 8 clients",
+              "show_port": "show a port / floor GET of one row",
+              "update_port": "update a port / floor PUT of one row",
+              "delete_port": "delete a port / floor DELETE of one row",
+              "list_1000_ports.full": "full list of 1,000 ports / floor list of 1,000 rows",
+              "list_10000_ports.full": "full list of 10,000 ports / floor list of 10,000 rows"}
+    floor = api.get("floor")
+    if floor:
+        rows.append(("floor (bench/floor_app.py): POST 1 client / GET one / PUT one / list 10,000",
+                     f"{floor['post_sequential']['per_second']:.0f} /s / "
+                     f"{floor['get_one']['median_s'] * 1000:.1f} ms / "
+                     f"{floor['put_one']['median_s'] * 1000:.1f} ms / "
+                     f"{floor.get('list_10000', {}).get('median_s', 0) * 1000:.1f} ms", "", ""))
+    for key, entry in api.get("ratios_to_floor", {}).items():
+        verdict = "" if "meets_target" not in entry else ("met" if entry["meets_target"]
+                                                          else "not yet")
+        cpu = f" (server CPU {entry['cpu_ratio']:.2f})" if "cpu_ratio" in entry else ""
+        rows.append((f"ratio to the floor: {labels.get(key, key)}", f"{entry['ratio']:.2f}{cpu}",
+                     entry.get("target", ""), verdict))
     memory = api["memory_after_run"]
     rss, pss = memory["rss_mb"], memory["pss_mb"]
     rows.append(("resident memory after the run, master + worker",

@@ -7,12 +7,35 @@ are tagged ``external_ids:neutrino-owner`` so it only ever removes its own.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ovsdbapp.backend.ovs_idl import command, connection, idlutils
-from ovsdbapp.schema.open_vswitch import impl_idl
+
+def _import_ovs_without_eventlet() -> None:
+    """Import ``ovs.poller`` with eventlet hidden.
+
+    ovs.poller probes whether eventlet monkey-patched ``select`` by importing eventlet
+    whenever it is installed (oslo.service installs it on a machine that also runs
+    Keystone). That import loads eventlet into the agent, which never uses it, and
+    prints an EventletDeprecationWarning before anything else, even on ``--help``.
+    With ``sys.modules["eventlet"] = None`` the probe's import fails as if eventlet
+    were absent; the entry is removed again so the rest of the process is unaffected.
+    """
+    if "eventlet" in sys.modules or "ovs.poller" in sys.modules:
+        return  # someone already imported it: nothing left to avoid
+    sys.modules["eventlet"] = None  # type: ignore[assignment]
+    try:
+        import ovs.poller  # noqa: F401
+    finally:
+        del sys.modules["eventlet"]
+
+
+_import_ovs_without_eventlet()
+
+from ovsdbapp.backend.ovs_idl import command, connection, idlutils  # noqa: E402
+from ovsdbapp.schema.open_vswitch import impl_idl  # noqa: E402
 
 OWNER_KEY = "neutrino-owner"
 OWNER_VALUE = "agent"

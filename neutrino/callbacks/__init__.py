@@ -1,4 +1,4 @@
-"""In-process publish/subscribe of resource events (see shared/spec/callbacks.md)."""
+"""In-process publish/subscribe of resource events (docs/architecture.md, "How a request flows")."""
 from neutrino.callbacks.events import Event, Resource
 from neutrino.callbacks.payloads import DBEventPayload, EventPayload
 from neutrino.callbacks.registry import PRIORITY_DEFAULT, CallbackFailure, Registry, get_registry

@@ -10,10 +10,35 @@ import sys
 from neutrino import conf as neutrino_conf
 
 
+SERVE_EPILOG = """\
+address and port:
+  --bind/--port if given, else bind_host/bind_port in [DEFAULT] of the config
+  files, else 127.0.0.1:9696. A non-loopback address needs auth_strategy =
+  keystone (or noauth_allow_remote = true).
+
+configuration files:
+  --config-file PATH (repeatable; later files override earlier ones) and
+  --config-dir DIR (every *.conf in it, after the files). Without them no file
+  is read and every option has its default: SQLite in .neutrino/neutrino.db,
+  no authentication. `neutrino config sample` prints every option.
+
+examples:
+  neutrino serve --port 9697
+  neutrino serve --config-file /etc/neutrino/neutrino.conf --bind 0.0.0.0
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="neutrino", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="migrate the database and run the API server")
+    serve = sub.add_parser(
+        "serve", help="migrate the database and run the API server",
+        description="Migrate the database and run the API server (gunicorn).",
+        epilog=SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--bind", metavar="HOST",
+                       help="address to listen on (overrides bind_host; default 127.0.0.1)")
+    serve.add_argument("--port", metavar="PORT",
+                       help="port to listen on (overrides bind_port; default 9696)")
     serve.add_argument("--no-clouds-yaml", action="store_true",
                        help="do not write the 'neutrino' entry of clouds.yaml")
     db = sub.add_parser("db", help="database schema")
@@ -34,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     conf = neutrino_conf.load(rest)
     if args.command == "db":
         return _db(conf, args)
+    for option, value in (("bind_host", args.bind), ("bind_port", args.port)):
+        if value is not None:
+            try:
+                conf.set_override(option, value)
+            except ValueError as e:
+                flag = "--bind" if option == "bind_host" else "--port"
+                serve.error(f"{flag} {value}: {e}")
     from neutrino.cli import serve as serve_cmd
     return serve_cmd.run(conf, rest, write_clouds=not args.no_clouds_yaml)
 
@@ -50,10 +82,17 @@ def _db(conf, args) -> int:
 
 
 def _config_sample(output: str) -> int:
+    from importlib.util import find_spec
+
     from oslo_config import generator
-    # keystonemiddleware documents [keystone_authtoken] under its own namespace.
-    argv = ["--namespace", "neutrino", "--namespace", "oslo.policy",
-            "--namespace", "keystonemiddleware.auth_token"]
+    argv = ["--namespace", "neutrino", "--namespace", "oslo.policy"]
+    # keystonemiddleware documents [keystone_authtoken] under its own namespace; it comes
+    # with the `keystone` extra, which the bare install (`make run`) leaves out.
+    if find_spec("keystonemiddleware") is not None:
+        argv += ["--namespace", "keystonemiddleware.auth_token"]
+    else:
+        print("neutrino config sample: [keystone_authtoken] left out; "
+              "pip install 'neutrino[keystone]' to include it", file=sys.stderr)
     if output != "-":
         argv += ["--output-file", output]
     generator.main(argv)

@@ -12,15 +12,24 @@ runs in a short-lived child that each worker forks before it imports the
 application. The two run side by side on a machine with two cores or more,
 the worker serves only once the child has finished, and Alembic leaves with
 the child. The master stays at the size of gunicorn plus oslo.config.
+
+The listening socket is bound here, before gunicorn starts, and handed to it as
+``fd://N``: a port already in use is reported at once and the server exits 2
+(gunicorn alone would retry for 5 s and exit 1), and the banner prints only once
+gunicorn holds the bound socket (its ``when_ready`` hook).
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import ipaddress
 import logging
 import multiprocessing
 import os
-from typing import Any
+import shutil
+import socket
+import sys
+from typing import Any, Callable
 
 from gunicorn.app.base import BaseApplication
 
@@ -31,14 +40,18 @@ LOG = logging.getLogger("neutrino.serve")
 
 
 class _Server(BaseApplication):
-    def __init__(self, conf: Any) -> None:
+    def __init__(self, conf: Any, fd: int, when_ready: Callable[[Any], None]) -> None:
         self.conf = conf
+        self.fd = fd
+        self.when_ready = when_ready
         super().__init__()
 
     def load_config(self) -> None:
         conf = self.conf
         for key, value in {
-            "bind": f"{conf.bind_host}:{conf.bind_port}",
+            # Bound by `run` already; the same string on SIGHUP, so gunicorn keeps it.
+            "bind": f"fd://{self.fd}",
+            "when_ready": self.when_ready,
             "workers": conf.api_workers,
             "threads": conf.api_threads,
             "worker_class": "gthread",
@@ -123,23 +136,97 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class PortInUse(Exception):
+    pass
+
+
+def listen(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A listening TCP socket on host:port (SO_REUSEADDR, as gunicorn sets it).
+
+    Raises PortInUse when something else listens there, OSError for other failures
+    (an address this host does not have, a privileged port).
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise PortInUse(f"{host}:{port}") from e
+        raise
+    return sock
+
+
+def missing_extra(conf: Any) -> str | None:
+    """What the configuration needs that `make run` (the bare install) leaves out."""
+    from importlib.util import find_spec
+    if conf.auth_strategy == "keystone" and find_spec("keystonemiddleware") is None:
+        return "auth_strategy = keystone needs keystonemiddleware: pip install 'neutrino[keystone]'"
+    if database_url(conf).startswith("postgresql") and find_spec("psycopg") is None:
+        return "a PostgreSQL connection needs psycopg: pip install 'neutrino[postgresql]'"
+    return None
+
+
+def venv_command(name: str) -> str:
+    """A command of this virtualenv as the user can type it here (.venv/bin/NAME)."""
+    bindir = os.path.dirname(sys.executable)
+    here = os.path.relpath(bindir) if bindir.startswith(os.getcwd() + os.sep) else bindir
+    return os.path.join(here, name)
+
+
+def cli_hint() -> tuple[str, str | None]:
+    """How to call the `openstack` CLI from here, and how to install it if it is absent."""
+    if os.path.exists(os.path.join(os.path.dirname(sys.executable), "openstack")):
+        return venv_command("openstack"), None
+    if shutil.which("openstack"):
+        return "openstack", None
+    # `make test` installs it with the test extras; it is not needed to serve.
+    return venv_command("openstack"), f"{venv_command('pip')} install python-openstackclient"
+
+
 def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
     setup_logging(conf)
+    problem = missing_extra(conf)
+    if problem:
+        print(f"neutrino serve: {problem}", file=sys.stderr)
+        return 2
     if conf.auth_strategy == "noauth" and not is_loopback(conf.bind_host) \
             and not conf.noauth_allow_remote:
         LOG.error("refusing to serve without authentication on %s: anyone who reaches it would "
                   "be admin. Use auth_strategy = keystone, a loopback bind_host, or set "
                   "noauth_allow_remote = true.", conf.bind_host)
         return 2
+    try:
+        sock = listen(conf.bind_host, conf.bind_port)
+    except PortInUse:
+        print(f"neutrino serve: port {conf.bind_port} on {conf.bind_host} is already in use "
+              f"(another neutrino serve?). Stop what listens there, or choose another port: "
+              f"{venv_command('neutrino')} serve --port {conf.bind_port + 1}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"neutrino serve: cannot listen on {conf.bind_host}:{conf.bind_port}: "
+              f"{e.strerror or e}", file=sys.stderr)
+        return 2
     # The `neutrino` cloud needs no credentials only when there is no Keystone.
     where = write_clouds_yaml(conf) if write_clouds and conf.auth_strategy == "noauth" else None
-    url = f"http://{conf.bind_host}:{conf.bind_port}"
-    print(f"Neutrino is serving the Networking API on {url}/v2.0/")
-    print(f"  database: {database_url(conf)}")
-    if where:
-        print(f"  clouds.yaml: cloud 'neutrino' written to {where}; try:")
-        print("    openstack --os-cloud neutrino network create demo")
-        print("    openstack --os-cloud neutrino network list")
-    print(f"  API reference: {url}/openapi.json    Stop with Ctrl-C.", flush=True)
-    _Server(conf).run()
+    host = f"[{conf.bind_host}]" if ":" in conf.bind_host else conf.bind_host
+    url = f"http://{host}:{conf.bind_port}"
+
+    def banner(_arbiter: Any) -> None:
+        print(f"Neutrino is serving the Networking API on {url}/v2.0/")
+        print(f"  database: {database_url(conf)}")
+        if where:
+            cli, install = cli_hint()
+            print(f"  clouds.yaml: cloud 'neutrino' written to {where}; try:")
+            if install:
+                print(f"    {install}    # the openstack CLI, once (make test installs it too)")
+            print(f"    {cli} --os-cloud neutrino network create demo")
+            print(f"    {cli} --os-cloud neutrino network list")
+        print(f"  API reference: {url}/openapi.json    Stop with Ctrl-C.", flush=True)
+
+    # detach(): gunicorn now owns the descriptor; this object must not close it.
+    _Server(conf, sock.detach(), banner).run()
     return 0

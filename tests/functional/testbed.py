@@ -1,11 +1,10 @@
 """A data-plane testbed on one machine: simulated hosts and VMs in network namespaces.
 
-Recipe from docs/spec dataplane_testbed.md. Each host is a namespace running
-its own ovsdb-server and ovs-vswitchd (userspace datapath) with private run,
-db and log directories; hosts share one underlay L2 segment, a Linux bridge in
-an "underlay" namespace, reached through ``br-phys`` whose internal port holds
-the host's tunnel endpoint address. VMs are namespaces joined to br-int by a
-veth pair, plugged the way Nova does it (``external_ids:iface-id``).
+Each host is a namespace running its own ovsdb-server and ovs-vswitchd
+(userspace datapath) with private run, db and log directories; hosts share one
+underlay L2 segment, a Linux bridge in an "underlay" namespace, reached through
+``br-phys`` whose internal port holds the host's tunnel endpoint address. VMs are
+namespaces joined to br-int by a veth pair, plugged the way Nova does it (``external_ids:iface-id``).
 
 This is test harness, playing the roles of the operator (daemons, br-phys) and
 of Nova (plugging VMs); the agent under test never shells out to ip/ovs-vsctl.
