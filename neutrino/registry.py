@@ -56,14 +56,16 @@ class Feature:
     # API extensions (advertised by alias) and resources without an alias (core).
     extensions: tuple[Extension, ...] = ()
     resources: tuple[Resource, ...] = ()
-    # Plugin class per collection path ("networks", "rbac-policies").
-    plugins: dict[str, type] = field(default_factory=dict)
+    # Plugin class per resource: its Resource declaration (or its collection path,
+    # "rbac-policies"), so that the name is written once, in definitions.
+    plugins: dict[Any, type] = field(default_factory=dict)
     # AttributeExtender classes: attributes this feature adds to other resources.
     extenders: tuple[type, ...] = ()
     # oslo.policy RuleDefaults (or a callable returning them).
     policy_rules: tuple[Any, ...] | Callable[[], Iterable[Any]] = ()
-    # Quota resource name -> collection path whose rows (by project_id) count.
-    quota_resources: dict[str, str] = field(default_factory=dict)
+    # Resources whose rows (by project_id) count against a quota of their name: their
+    # Resource declarations (or paths), or quota name -> collection path.
+    quota_resources: dict[str, str] | tuple[Any, ...] = ()
     # neutrino.core.rbac.ObjectType values: objects that RBAC policies may share.
     rbac_types: tuple[Any, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()
@@ -113,7 +115,8 @@ class Registry:
                             [r for f in self.features for r in f.resources])
         self.plugin_classes: dict[str, type] = {}
         for feature in self.features:
-            for path, cls in feature.plugins.items():
+            for key, cls in feature.plugins.items():
+                path = _path(key)
                 if path in self.plugin_classes:
                     raise RuntimeError(f"two features serve /v2.0/{path}")
                 self.plugin_classes[path] = cls
@@ -121,7 +124,13 @@ class Registry:
         self.by_name = {spec.name: path for path, spec in self.api.resources.items()}
         self.quota_resources: dict[str, str] = {}
         for feature in self.features:
-            self.quota_resources.update(feature.quota_resources)
+            declared = feature.quota_resources
+            if isinstance(declared, dict):
+                self.quota_resources.update(declared)
+            else:
+                for key in declared:
+                    path = _path(key)
+                    self.quota_resources[self.api.resources[path].name] = path
         self.rbac_types: dict[str, Any] = {t.name: t for f in self.features for t in f.rbac_types}
         self.extender_classes: dict[str, list[type]] = {}
         for feature in self.features:
@@ -148,6 +157,9 @@ class Registry:
     def path_of(self, plugin_cls: type) -> str:
         for path, cls in self.plugin_classes.items():
             if cls is plugin_cls:
+                return path
+        for path, cls in self.plugin_classes.items():  # a subclass (e.g. a test's)
+            if issubclass(plugin_cls, cls):
                 return path
         raise RuntimeError(f"{plugin_cls.__name__} serves no collection of this registry")
 
@@ -200,6 +212,11 @@ class Registry:
                 self.callbacks.subscribe(sub.make(self), sub.resource, sub.event, sub.priority,
                                          sub.cancellable)
         self._subscribed = True
+
+
+def _path(key: Any) -> str:
+    """A collection path from a Resource declaration or the path itself."""
+    return key if isinstance(key, str) else key.url_path
 
 
 _DEFAULT: dict[int, Registry] = {}

@@ -11,7 +11,9 @@
   resource; denied is 403 when the caller may see the resource, else 404.
 
 Targets carry the resource's attributes plus, when a rule reads them, its
-parent's attributes under ``<parent>:`` (``network:project_id`` for a port).
+parents' attributes under ``<parent>:`` (``network:project_id`` for a port). The
+parents are the members its attributes declare they reference
+(``Attribute.references``; a sub-resource's parent key does), never guessed.
 """
 from __future__ import annotations
 

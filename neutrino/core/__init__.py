@@ -8,7 +8,10 @@ from neutrino.core.ports import PortPlugin
 from neutrino.core.rbac_policies import RbacPolicyPlugin
 from neutrino.core.security_groups import SecurityGroupPlugin, SecurityGroupRulePlugin
 from neutrino.core.subnets import SubnetPlugin
+from neutrino.definitions import availability_zones, ip_availability
 from neutrino.definitions import core as core_definitions
+from neutrino.definitions import rbac as rbac_definitions
+from neutrino.definitions import security_groups as sg_definitions
 from neutrino.policy import availability as availability_rules
 from neutrino.policy import networks as network_rules
 from neutrino.policy import ports as port_rules
@@ -23,23 +26,22 @@ FEATURE = Feature(
     extensions=tuple(definitions.ALL_EXTENSIONS),
     resources=tuple(core_definitions.RESOURCES),
     plugins={
-        "networks": NetworkPlugin,
-        "subnets": SubnetPlugin,
-        "ports": PortPlugin,
-        "security-groups": SecurityGroupPlugin,
-        "security-group-rules": SecurityGroupRulePlugin,
-        "network-ip-availabilities": IpAvailabilityPlugin,
-        "availability_zones": AvailabilityZonePlugin,
-        "rbac-policies": RbacPolicyPlugin,
+        core_definitions.NETWORK: NetworkPlugin,
+        core_definitions.SUBNET: SubnetPlugin,
+        core_definitions.PORT: PortPlugin,
+        sg_definitions.SECURITY_GROUP: SecurityGroupPlugin,
+        sg_definitions.SECURITY_GROUP_RULE: SecurityGroupRulePlugin,
+        ip_availability.RESOURCE: IpAvailabilityPlugin,
+        availability_zones.RESOURCE: AvailabilityZonePlugin,
+        rbac_definitions.RBAC_POLICY: RbacPolicyPlugin,
     },
     # Attribute names of this package's modules are never shadowed here: plugins
     # import e.g. ``neutrino.core.quotas``, so the rule modules keep other names.
     policy_rules=(*network_rules.RULES, *subnet_rules.RULES, *port_rules.RULES,
                   *availability_rules.RULES, *quota_rules.RULES, *rbac_rules.RULES,
                   *security_group_rules.RULES),
-    quota_resources={"network": "networks", "subnet": "subnets", "port": "ports",
-                     "security_group": "security-groups",
-                     "security_group_rule": "security-group-rules",
-                     "rbac_policy": "rbac-policies"},
+    quota_resources=(core_definitions.NETWORK, core_definitions.SUBNET, core_definitions.PORT,
+                     sg_definitions.SECURITY_GROUP, sg_definitions.SECURITY_GROUP_RULE,
+                     rbac_definitions.RBAC_POLICY),
     rbac_types=(NETWORK_TYPE,),
 )

@@ -8,8 +8,9 @@ resource-specific parts of create / update / delete (attributes stored in a
 column are written through ``column_values``). Attribute extenders of the
 collection (``core/extenders.py``) are called at the same points.
 
-The order of a write: ``before_*`` callbacks (outside the transaction, may refuse);
-then in one transaction the quota check, the writes, the revision bump, the
+The order of a write: ``before_*`` callbacks (may refuse; a create's before the
+transaction, an update's or delete's in it, once the stored resource is locked and
+authorised); in one transaction the quota check, the writes, the revision bump, the
 ``precommit_*`` callbacks and, last, the journal rows (``journal``: the one writer,
 so the bodies include whatever precommit subscribers changed); commit; then the
 ``after_*`` callbacks, also those of resources the change altered elsewhere

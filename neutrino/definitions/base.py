@@ -89,7 +89,9 @@ class MemberAction:
         return self.rule or self.name
 
 
-@dataclass(frozen=True)
+# Compared and hashed by identity: a declaration names one resource (features key
+# their plugins by it), and attribute defaults may be lists.
+@dataclass(frozen=True, eq=False)
 class Resource:
     """A top-level collection (``/v2.0/<path>``) or a sub-resource of one."""
 

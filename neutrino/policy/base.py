@@ -127,3 +127,9 @@ def resource_rules(singular: str, path: str, checks: dict[str, str],
         out.append(rule(f"{action}_{singular}:{attribute}", check,
                         f"{what} a {singular.replace('_', ' ')}.", ops[action]))
     return out
+
+
+def rules_for(resource: Any, checks: dict[str, str],
+              attributes: dict[str, str] | None = None) -> list[policy.DocumentedRuleDefault]:
+    """``resource_rules`` of a Resource declaration: its name and path as declared."""
+    return resource_rules(resource.name, "/" + resource.url_path, checks, attributes)

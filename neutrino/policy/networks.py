@@ -1,4 +1,5 @@
 """Who may do what with networks."""
+from neutrino.definitions import core
 from neutrino.policy.base import (
     ADMIN,
     ADMIN_OR_PROJECT_MEMBER,
@@ -8,12 +9,12 @@ from neutrino.policy.base import (
     SERVICE,
     SHARED,
     any_of,
-    resource_rules,
+    rules_for,
 )
 
 PROVIDER = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
 
-RULES = resource_rules("network", "/networks", {
+RULES = rules_for(core.NETWORK, {
     "create": ADMIN_OR_PROJECT_MEMBER,
     "get": any_of(ADMIN_OR_PROJECT_READER, SHARED, EXTERNAL, SERVICE),
     "update": ADMIN_OR_PROJECT_MEMBER,

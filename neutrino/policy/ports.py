@@ -4,6 +4,7 @@
 network's owner; binding details to admins and services."""
 from oslo_policy import policy
 
+from neutrino.definitions import core
 from neutrino.policy.base import (
     ADMIN,
     ADMIN_OR_PROJECT_MEMBER,
@@ -16,7 +17,7 @@ from neutrino.policy.base import (
     SERVICE,
     SHARED,
     any_of,
-    resource_rules,
+    rules_for,
 )
 
 NET_OWNER_SIDE = any_of(ADMIN, SERVICE, NET_OWNER)
@@ -25,7 +26,7 @@ NOT_NETWORK_DEVICE = "not rule:network_device"
 RULES = [
     policy.RuleDefault("network_device", "field:port:device_owner=~^network:",
                        description="The port belongs to a network service (DHCP, router...)."),
-    *resource_rules("port", "/ports", {
+    *rules_for(core.PORT, {
         "create": any_of(ADMIN_OR_PROJECT_MEMBER, SERVICE),
         "get": any_of(ADMIN, SERVICE, PROJECT_READER, NET_OWNER_READER),
         "update": any_of(ADMIN, SERVICE, PROJECT_MEMBER),

@@ -1,16 +1,17 @@
 """Who may share what: owners share their objects with chosen projects; sharing
 with every project ('*') is for admins."""
+from neutrino.definitions.rbac import RBAC_POLICY
 from neutrino.policy.base import (
     ADMIN,
     ADMIN_OR_PROJECT_MEMBER,
     ADMIN_OR_PROJECT_READER,
     any_of,
-    resource_rules,
+    rules_for,
 )
 
 NOT_WILDCARD = "not field:rbac_policy:target_tenant=*"
 
-RULES = resource_rules("rbac_policy", "/rbac-policies", {
+RULES = rules_for(RBAC_POLICY, {
     "create": ADMIN_OR_PROJECT_MEMBER,
     "get": ADMIN_OR_PROJECT_READER,
     "update": ADMIN_OR_PROJECT_MEMBER,

@@ -1,5 +1,6 @@
 """Who may do what with subnets: the network's owner manages them; whoever
 sees the network (shared, external) sees its subnets."""
+from neutrino.definitions import core
 from neutrino.policy.base import (
     ADMIN,
     ADMIN_OR_NET_OWNER_MEMBER,
@@ -9,10 +10,10 @@ from neutrino.policy.base import (
     SERVICE,
     SHARED,
     any_of,
-    resource_rules,
+    rules_for,
 )
 
-RULES = resource_rules("subnet", "/subnets", {
+RULES = rules_for(core.SUBNET, {
     "create": ADMIN_OR_NET_OWNER_MEMBER,
     "get": any_of(ADMIN_OR_PROJECT_READER, NET_OWNER_READER, SHARED, EXTERNAL, SERVICE),
     "update": ADMIN_OR_NET_OWNER_MEMBER,

@@ -1,7 +1,7 @@
 """A throwaway feature, loaded with ``[DEFAULT] extra_features =
 tests.features.throwaway``: the proof that a feature is a definition module, a
 plugin and this one declaration."""
-from neutrino.policy.base import ADMIN, ADMIN_OR_PROJECT_MEMBER, NET_OWNER, any_of, resource_rules, rule
+from neutrino.policy.base import ADMIN, ADMIN_OR_PROJECT_MEMBER, NET_OWNER, any_of, rule, rules_for
 from neutrino.callbacks import Event
 from neutrino.registry import Feature, Subscription
 from tests.features.throwaway import definitions, plugin
@@ -10,7 +10,7 @@ from tests.features.throwaway import definitions, plugin
 # parent, as its declaration names it) may write them or pin them.
 NET_MEMBER = f"role:member and {NET_OWNER}"
 RULES = [
-    *resource_rules("note", "/networks/{id}/notes", {
+    *rules_for(definitions.NOTE, {
         "create": any_of(ADMIN, NET_MEMBER),
         "get": any_of(ADMIN, "role:reader and project_id:%(project_id)s", NET_OWNER),
         "update": ADMIN_OR_PROJECT_MEMBER,
@@ -23,10 +23,10 @@ RULES = [
 FEATURE = Feature(
     name="throwaway",
     extensions=(definitions.COLOUR, definitions.NOTES),
-    plugins={"notes": plugin.NotePlugin},
+    plugins={definitions.NOTE: plugin.NotePlugin},
     extenders=(plugin.PortColour,),
     policy_rules=tuple(RULES),
-    quota_resources={"note": "notes"},
+    quota_resources=(definitions.NOTE,),
     subscriptions=(Subscription("network", Event.PRECOMMIT_DELETE,
                                 plugin.delete_notes_with_network),),
     tables=(plugin.NOTES, plugin.COLOURS),
