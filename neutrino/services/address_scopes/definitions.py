@@ -1,14 +1,14 @@
 """address-scope: scopes that subnet pools join so their prefixes never overlap;
 rbac-address-scope: sharing scopes through RBAC policies."""
 from neutrino.definitions.base import REQUIRED, Attribute, Extension, Resource
-from neutrino.definitions.common import ID, NAME, OWNED
-from neutrino.definitions.kinds import Boolean, Nullable, OneOf, Uuid
+from neutrino.definitions.common import ID, IP_VERSION, NAME, OWNED
+from neutrino.definitions.kinds import Boolean, Nullable, Uuid
 
 ADDRESS_SCOPE = Resource(
     name="address_scope", collection="address_scopes", path="address-scopes",
     attributes=(
         ID, NAME, *OWNED,
-        Attribute("ip_version", OneOf((4, 6)), "4 or 6: the family of the scope's pools.",
+        Attribute("ip_version", IP_VERSION, "4 or 6: the family of the scope's pools.",
                   default=REQUIRED, post=True, filter=True, sort=True),
         # A view of the scope's RBAC policies, as for networks: true when shared with
         # every project (or with the caller's). Setting it adds the wildcard policy.

@@ -9,7 +9,7 @@ from neutrino.definitions.base import (
     MemberAction,
     Resource,
 )
-from neutrino.definitions.common import ID, OWNED
+from neutrino.definitions.common import ID, IP_VERSION, OWNED
 from neutrino.definitions.kinds import (
     Boolean,
     Cidr,
@@ -17,7 +17,6 @@ from neutrino.definitions.kinds import (
     ListOf,
     Nullable,
     Object,
-    OneOf,
     String,
     Uuid,
 )
@@ -46,7 +45,7 @@ SUBNETPOOL = Resource(
         Attribute("prefixes", PREFIXES,
                   "The pool's prefixes, compacted: overlaps merged, adjacent halves joined.",
                   default=REQUIRED, post=True, put=True),
-        Attribute("ip_version", OneOf((4, 6)), "4 or 6, from the prefixes.", filter=True,
+        Attribute("ip_version", IP_VERSION, "4 or 6, from the prefixes.", filter=True,
                   sort=True),
         Attribute("default_prefixlen", PREFIXLEN,
                   "Prefix length of subnets that ask for none; min_prefixlen by default.",
