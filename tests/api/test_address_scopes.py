@@ -155,3 +155,13 @@ def test_network_shows_the_address_scope_of_its_subnets_pool(admin):
     listed = admin.get("/v2.0/networks", params={"id": net["id"]}).json["networks"][0]
     assert (listed["ipv4_address_scope"], listed["ipv6_address_scope"]) == (
         scope4["id"], scope6["id"])
+
+
+def test_address_scopes_sort_by_ip_version_but_not_by_the_shared_view(admin):
+    v6, v4 = _scope(admin, ip_version=6), _scope(admin, ip_version=4)
+    listed = admin.get("/v2.0/address-scopes", params={"sort_key": "ip_version",
+                                                       "sort_dir": "asc"}).json["address_scopes"]
+    ids = [s["id"] for s in listed]
+    assert ids.index(v4["id"]) < ids.index(v6["id"])
+    r = admin.get("/v2.0/address-scopes", params={"sort_key": "shared", "sort_dir": "asc"})
+    assert r.status == 400 and "shared" in r.error_message, r

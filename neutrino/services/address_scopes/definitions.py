@@ -12,8 +12,9 @@ ADDRESS_SCOPE = Resource(
                   default=REQUIRED, post=True, filter=True, sort=True),
         # A view of the scope's RBAC policies, as for networks: true when shared with
         # every project (or with the caller's). Setting it adds the wildcard policy.
+        # Not a sort key: it is no column but a view of RBAC policies (as for networks).
         Attribute("shared", Boolean(), "Shared with every project (or with the caller's).",
-                  default=False, post=True, put=True, filter=True, sort=True),
+                  default=False, post=True, put=True, filter=True),
     ),
 )
 
