@@ -85,10 +85,14 @@ def test_address_management_writes_journal_full_bodies(api, database):
     assert api.put(f"/v2.0/subnetpools/{pool['id']}/onboard_network_subnets",
                    {"network_id": other["id"]}).status == 200
     rows = log.since_last()
+    # A subnet's change is one of its network too (revision; here its address scope).
     assert sorted(_changed(rows)) == sorted([("subnetpool", "update", pool["id"]),
-                                             ("subnet", "update", onboarded["id"])])
+                                             ("subnet", "update", onboarded["id"]),
+                                             ("network", "update", other["id"])])
     _assert_body(rows, pool["id"], api.show("subnetpools", pool["id"]))
     _assert_body(rows, onboarded["id"], api.show("subnets", onboarded["id"]))
+    _assert_body(rows, other["id"], api.show("networks", other["id"]))
+    assert api.show("networks", other["id"])["ipv4_address_scope"] == scope["id"]
 
     assert api.put(f"/v2.0/address-scopes/{scope['id']}",
                    {"address_scope": {"shared": True}}).status == 200
