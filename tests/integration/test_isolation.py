@@ -118,9 +118,9 @@ KINDS = [
     Kind("rbac_policies", "/v2.0/rbac-policies", _rbac,
          {"rbac_policy": {"target_tenant": "0" * 32}}, Expect(HIDDEN, 404, 404, 404, 404)),
     Kind("address_scopes", "/v2.0/address-scopes", _scope,
-         {"address_scope": {"name": "changed"}}, Expect(HIDDEN, 404, 403, 404, 404)),
+         {"address_scope": {"name": "changed"}}, Expect(HIDDEN, 404, 400, 404, 404)),
     Kind("subnetpools", "/v2.0/subnetpools", _pool, {"subnetpool": {"name": "changed"}},
-         Expect(HIDDEN, 404, 403, 404, 404)),
+         Expect(HIDDEN, 404, 400, 404, 404)),
 ]
 
 
