@@ -143,8 +143,9 @@ class SubnetPoolPlugin(ResourcePlugin):
             return
         scope = conn.execute(select(SCOPES.c.id, SCOPES.c.ip_version)
                              .where(SCOPES.c.id == scope_id).with_for_update()).first()
-        if scope is None:
-            raise exc.AddressScopeNotFound(id=scope_id)
+        if scope is None or not (ctx.sees_all_projects or conn.scalar(
+                select(visible_to_project(scope_id, ctx.project_id)))):
+            raise exc.AddressScopeNotFound(id=scope_id)  # one the caller cannot see: 404
         if not ctx.is_admin and not conn.scalar(select(visible_to_project(scope_id, owner))):
             raise exc.IllegalSubnetPoolAssociationToAddressScope(subnetpool_id=pool_id,
                                                                  address_scope_id=scope_id)
