@@ -13,6 +13,8 @@ IMPLEMENTED = {
     "security-group", "stateful-security-group",
     "security-groups-normalized-cidr", "security-groups-rules-belongs-to-default-sg",
     "port-security-groups-filtering",
+    "subnet_allocation", "default-subnetpools", "subnetpool-prefix-ops", "subnet_onboard",
+    "rbac-subnetpool", "address-scope", "rbac-address-scope",
 }
 
 

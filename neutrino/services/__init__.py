@@ -1,0 +1,1 @@
+"""Feature packages beyond the core API, one per feature (see docs/development.md)."""
