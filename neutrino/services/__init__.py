@@ -1,0 +1,1 @@
+"""Feature packages (see docs/development.md, "Adding a feature")."""
