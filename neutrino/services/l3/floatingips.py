@@ -69,8 +69,8 @@ class FloatingIpPlugin(ResourcePlugin):
         address = next(ip["ip_address"] for ip in port["fixed_ips"] if ":" not in ip["ip_address"])
         conn.execute(insert(FIPS).values(
             **self.new_standard_row(ctx, body, fip_id), floating_network_id=network_id,
-            floating_port_id=port["id"],            floating_ip_address=address, fixed_port_id=None, fixed_ip_address=None,
-            router_id=None, status="DOWN"))
+            floating_port_id=port["id"], floating_ip_address=address, fixed_port_id=None,
+            fixed_ip_address=None, router_id=None, status="DOWN"))
         if body.get("port_id"):
             current = conn.execute(select(FIPS).where(FIPS.c.id == fip_id)).one()
             self._associate(conn, ctx, current, body["port_id"], body.get("fixed_ip_address"))
