@@ -424,3 +424,18 @@ class FloatingIPPortAlreadyAssociated(InUse):
     message = ("Cannot associate floating IP {floating_ip_address} ({fip_id}) with port "
                "{port_id} using fixed IP {fixed_ip}, as that fixed IP already has a floating IP "
                "on external network {net_id}.")
+
+
+# --- port forwarding (neutrino/services/port_forwarding) ---------------------------
+class PortForwardingNotFound(NotFound):
+    message = "Port Forwarding {id} could not be found."
+
+
+class PortHasBindingFloatingIP(InUse):
+    message = ("Cannot create port forwarding to the port {port_id} because the port already "
+               "has a binding floating IP {fip_id}.")
+
+
+class FipInUseByPortForwarding(InUse):
+    message = ("Floating IP {id} has port forwardings; a floating IP is 1:1 NAT or port "
+               "forwarding, never both, and goes only once its port forwardings are deleted.")
