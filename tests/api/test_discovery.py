@@ -13,6 +13,12 @@ IMPLEMENTED = {
     "security-group", "stateful-security-group",
     "security-groups-normalized-cidr", "security-groups-rules-belongs-to-default-sg",
     "port-security-groups-filtering",
+    # neutrino/services/l3 and neutrino/services/port_forwarding
+    "router", "ext-gw-mode", "router-enable-snat", "extraroute", "extraroute-atomic", "l3-ha",
+    "dvr", "router_availability_zone", "router-admin-state-down-before-update",
+    "fip-port-details", "floatingip-pools", "floating-ip-port-forwarding",
+    "floating-ip-port-forwarding-description", "floating-ip-port-forwarding-detail",
+    "floating-ip-port-forwarding-port-ranges", "expose-port-forwarding-in-fip",
 }
 
 
