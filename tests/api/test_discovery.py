@@ -18,7 +18,7 @@ IMPLEMENTED = {
     "dvr", "router_availability_zone", "router-admin-state-down-before-update",
     "fip-port-details", "floatingip-pools", "floating-ip-port-forwarding",
     "floating-ip-port-forwarding-description", "floating-ip-port-forwarding-detail",
-    "floating-ip-port-forwarding-port-ranges", "expose-port-forwarding-in-fip",
+    "floating-ip-port-forwarding-port-ranges", "expose-port-forwarding-in-fip", "service-type",
 }
 
 
