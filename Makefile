@@ -11,7 +11,7 @@ VENV_STAMP := $(VENV)/.installed
 DEBS_STAMP := .stamp-debs
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test bench lint debs venv clean
+.PHONY: run test fuzz bench lint debs venv clean
 
 venv: $(VENV_STAMP)
 $(RUN_STAMP): pyproject.toml
@@ -43,6 +43,11 @@ run: $(RUN_STAMP)
 test: $(VENV_STAMP) debs
 	$(BIN)/ruff check neutrino tests bench
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
+
+# The long fuzz run (tests/fuzz; `make test` runs it with 25 examples per operation).
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(VENV_STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:xdist -s tests/fuzz
 
 bench: $(VENV_STAMP) debs
 	$(BIN)/python -m bench.run

@@ -52,6 +52,11 @@ class InvalidIpForSubnet(NeutronException):
     message = "IP address {ip_address} is not a valid IP for the specified subnet."
 
 
+class AllocationOnAutoAddressSubnet(InvalidInput):
+    message = ("IPv6 address {ip} cannot be directly assigned to a port on subnet {subnet_id} as "
+               "the subnet is configured for automatic addresses")
+
+
 class InvalidAllocationPool(NeutronException):
     status = 400
     message = "The allocation pool {pool} is not valid."
@@ -80,7 +85,7 @@ class InvalidCIDR(NeutronException):
 class DuplicateSubnetCidr(NeutronException):
     status = 400
     message = ("Invalid input for cidr. Reason: Requested subnet with cidr: {cidr} for network: "
-               "{network_id} overlaps with another subnet.")
+               "{network_id} overlaps with another subnet{other}.")
 
 
 class InvalidSortKey(NeutronException):
@@ -238,7 +243,7 @@ class InUse(Conflict):
 
 class NetworkInUse(InUse):
     message = ("Unable to complete operation on network {net_id}. There are one or more ports "
-               "still in use on the network.")
+               "still in use on the network, id for these ports is: {ports}.")
 
 
 class SubnetInUse(InUse):
@@ -289,6 +294,10 @@ class SecurityGroupInUse(InUse):
         super().__init__(message, **kwargs)
 
 
+class SecurityGroupConflict(Conflict):
+    message = "Error {reason} while attempting the operation."
+
+
 class SecurityGroupCannotRemoveDefault(InUse):
     message = "Insufficient rights for removing default security group."
 
@@ -307,6 +316,10 @@ class SecurityGroupRuleExists(InUse):
 
 class DuplicateSecurityGroupRuleInPost(InUse):
     message = "Duplicate Security Group Rule in POST."
+
+
+class NetworkMTUSubnetConflict(Conflict):
+    message = "MTU of {net_id} is not valid, subnet requires a minimum of {mtu}"
 
 
 class NoNetworkAvailable(Conflict):

@@ -57,3 +57,12 @@ def postgresql_server(postgres):
 def server(request):
     """The API suite runs once against each database backend."""
     return request.getfixturevalue(f"{request.param}_server")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show the fuzz count (tests/fuzz) at the end of the run, pass or fail; with xdist
+    the figures come back from the worker as a user property of the test's report."""
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", ()):
+            if name == "fuzz_summary" and report.when == "call":
+                terminalreporter.write_line(value)

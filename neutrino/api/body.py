@@ -56,10 +56,21 @@ def parse_create(spec: ResourceSpec, payload: Any,
                                      "non-empty list")
     else:
         raise exc.HTTPBadRequest(f"Unable to find '{spec.name}' in request body")
+    if bulk:
+        items = [_unwrap(spec, item) for item in items]
     parsed = [_create_item(spec, item, ctx) for item in items]
     explicit = [frozenset(item) | ({"project_id"} if "tenant_id" in item else set())
                 for item in items]
     return parsed, explicit, bulk
+
+
+def _unwrap(spec: ResourceSpec, item: Any) -> Any:
+    """A bulk item may be wrapped in the singular key, as Neutron accepts:
+    ``{"networks": [{"network": {...}}]}`` is ``{"networks": [{...}]}``."""
+    if (isinstance(item, dict) and len(item) == 1 and spec.name in item
+            and spec.name not in spec.attributes):
+        return item[spec.name]
+    return item
 
 
 def _create_item(spec: ResourceSpec, item: Any, ctx: Context) -> dict:
@@ -88,8 +99,11 @@ def _owner(item: dict, ctx: Context) -> None:
     if not owner:
         raise exc.HTTPBadRequest("Failed to parse request. Required attribute 'project_id' "
                                  "not specified")
-    # Whether the caller may create for another project is the policy's call
-    # (the create_<resource> rule checks project_id).
+    # As Neutron: only admins and service users may name another project (a 400, before
+    # any policy check); whether they may create there is then the policy's call.
+    if owner != ctx.project_id and not ctx.sees_all_projects:
+        raise exc.HTTPBadRequest("Specifying 'project_id' other than the authenticated project "
+                                 "in request is not allowed for the current user.")
     item["project_id"] = owner
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Union
+from typing import Any, Union
 
 from neutrino import exceptions as exc
 
@@ -20,6 +20,25 @@ def check_cidr(cidr: str, ip_version: int) -> Net:
     if net.is_multicast or net.is_loopback:
         raise exc.InvalidInput(error_message=f"Invalid CIDR {cidr}: multicast or loopback")
     return net
+
+
+# Router interfaces may hold any address of an IPv6 auto-address (SLAAC, DHCPv6-stateless)
+# subnet, and (with the centralized SNAT port) get none implicitly; every other port gets
+# its EUI-64 address on each such subnet and no other (Neutron's ROUTER_INTERFACE_OWNERS).
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:ha_router_replicated_interface",
+                           "network:router_interface_distributed")
+ROUTER_INTERFACE_OWNERS_SNAT = (*ROUTER_INTERFACE_OWNERS, "network:router_centralized_snat")
+
+
+# The smallest MTU each IP family works with (RFC 791, RFC 8200).
+MIN_MTU = {4: 68, 6: 1280}
+
+
+def check_mtu_fits(network_id: str, mtu: int | None, ip_versions: set[int]) -> None:
+    """409 when the network's MTU is below what one of its subnets' families needs."""
+    for version in sorted(ip_versions):
+        if mtu and mtu < MIN_MTU[version]:
+            raise exc.NetworkMTUSubnetConflict(net_id=network_id, mtu=MIN_MTU[version])
 
 
 def check_ipv6_modes(net: Net, ra_mode: str | None, addr_mode: str | None) -> None:
@@ -111,3 +130,14 @@ def eui64(net: Net, mac: str) -> str:
     octets[0] ^= 0x02
     iid = octets[:3] + [0xFF, 0xFE] + octets[3:]
     return str(ipaddress.IPv6Address(int(net.network_address) | int.from_bytes(bytes(iid), "big")))
+
+
+def auto_ips(subnets: list[Any], owner: str, mac: str, handled: set[str]) -> list[tuple[Any, str]]:
+    """The EUI-64 addresses a port with requested fixed IPs gets besides them: one on every
+    auto-address subnet (``SubnetInfo``) serving it that the request did not name (as
+    Neutron), none for router interfaces."""
+    if owner in ROUTER_INTERFACE_OWNERS_SNAT:
+        return []
+    serving = [s for s in subnets if owner and owner in s.service_types] or [
+        s for s in subnets if not s.service_types]
+    return [(s, eui64(s.network, mac)) for s in serving if s.auto_address and s.id not in handled]

@@ -92,12 +92,27 @@ class IpAvailabilityPlugin:
 class AvailabilityZonePlugin:
     """Zones from configuration until agents report their own."""
 
+    @staticmethod
+    def not_found(id: str, **_: Any) -> exc.NeutronException:
+        return exc.AvailabilityZoneNotFound(availability_zone=id)
+
     def __init__(self, db: Database, conf: Any, registry: Any = None) -> None:
         self.conf = conf
 
+    def _zones(self) -> list[dict]:
+        return [{"name": az, "resource": "network", "state": "available"}
+                for az in self.conf.availability_zones]
+
+    def get(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict:
+        # Neutron answers 500 here (its plugins have no get_availability_zone); a zone
+        # is named by its name, so show it, or say it does not exist.
+        for zone in self._zones():
+            if zone["name"] == id:
+                return zone
+        raise self.not_found(id)
+
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:
-        items = [{"name": az, "resource": "network", "state": "available"}
-                 for az in self.conf.availability_zones]
+        items = self._zones()
         for key, values in query.filters.items():
             items = [i for i in items if i[key] in values]
         return page_in_memory(items, query, "name")

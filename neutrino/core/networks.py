@@ -28,7 +28,7 @@ from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
-from neutrino.core import rbac
+from neutrino.core import addressing, rbac
 from neutrino.core.resource import TAGS, ResourcePlugin
 from neutrino.db.models.network import Network, NetworkSegment
 from neutrino.db.models.port import Port
@@ -290,6 +290,11 @@ class NetworkPlugin(ResourcePlugin):
             if body["mtu"] > max_mtu:
                 raise exc.InvalidInput(
                     error_message=f"Requested MTU is too big, maximum is {max_mtu}")
+            mtu = body["mtu"] or max_mtu  # 0: the largest the segment allows
+            versions = set(conn.scalars(select(SUBNETS.c.ip_version).where(
+                SUBNETS.c.network_id == original["id"]).distinct()))
+            addressing.check_mtu_fits(original["id"], mtu, versions)
+            body = {**body, "mtu": mtu}
         self.update_columns(conn, original, body)
 
     def _grant(self, conn: Connection, ctx: Context, owner: str, net_id: str,
@@ -338,11 +343,11 @@ class NetworkPlugin(ResourcePlugin):
     # ---- delete ----------------------------------------------------------------
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
         net_id = original["id"]
-        in_use = conn.execute(select(PORTS.c.id).where(
+        in_use = conn.scalars(select(PORTS.c.id).where(
             PORTS.c.network_id == net_id, PORTS.c.device_owner.not_in(AUTO_DELETE_OWNERS))
-            .limit(1)).first()
+            .order_by(PORTS.c.id)).all()
         if in_use:
-            raise exc.NetworkInUse(net_id=net_id)
+            raise exc.NetworkInUse(net_id=net_id, ports=",".join(in_use))
         auto_ports = conn.scalars(select(PORTS.c.id).where(PORTS.c.network_id == net_id)).all()
         subnet_ids = conn.scalars(select(SUBNETS.c.id).where(SUBNETS.c.network_id == net_id)).all()
         # They go with the network: rendered first, for their events and journal rows.

@@ -92,15 +92,20 @@ class PortSecurityGroups:
 
     @staticmethod
     def _owned(conn: Connection, project_id: str, requested: list[str]) -> list[str]:
-        """The requested groups, once each; every one must belong to the port's project."""
+        """The requested groups (the API refuses one twice); every one must belong to the
+        port's project, and they must be all stateful or all stateless."""
         wanted = list(dict.fromkeys(requested))
         if not wanted:
             return []
-        found = set(conn.scalars(select(GROUPS.c.id).where(GROUPS.c.id.in_(wanted),
-                                                           GROUPS.c.project_id == project_id)))
+        found = dict(conn.execute(select(GROUPS.c.id, GROUPS.c.stateful).where(
+            GROUPS.c.id.in_(wanted), GROUPS.c.project_id == project_id)).all())
         missing = [g for g in wanted if g not in found]
         if missing:
             raise exc.SecurityGroupNotFound(id=", ".join(missing))
+        if len(set(found.values())) > 1:
+            # Connection tracking is on or off for a port as a whole (as Neutron).
+            raise exc.SecurityGroupConflict(reason="Cannot apply both stateful and stateless "
+                                            "security groups on the same port at the same time")
         return wanted
 
     @staticmethod

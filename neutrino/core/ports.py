@@ -182,6 +182,8 @@ class PortPlugin(ResourcePlugin):
         owner = body.get("device_owner", "")
         if "fixed_ips" in body:
             chosen = self._requested_ips(conn, subnets, body["fixed_ips"], owner, mac, [])
+            if body["fixed_ips"]:  # an empty list asks for no address at all
+                chosen += addressing.auto_ips(subnets, owner, mac, {s.id for s, _ip in chosen})
         else:
             chosen = self._automatic_ips(conn, subnets, owner, mac)
         self._store_ips(conn, port_id, network.id, chosen, start=0)
@@ -248,8 +250,12 @@ class PortPlugin(ResourcePlugin):
             if held is not None:
                 keep.remove(held)
                 chosen.append((subnet, held[1]))
-            elif subnet.auto_address and address is None:
-                chosen.append((subnet, addressing.eui64(subnet.network, mac)))
+            elif subnet.auto_address and (
+                    address is None or owner not in addressing.ROUTER_INTERFACE_OWNERS):
+                eui64 = addressing.eui64(subnet.network, mac)
+                if address is not None and ipaddress.ip_address(address) != ipaddress.ip_address(eui64):
+                    raise exc.AllocationOnAutoAddressSubnet(ip=address, subnet_id=subnet.id)
+                chosen.append((subnet, eui64))
             else:
                 chosen.append((subnet, self.ipam.request_address(conn, subnet, address)))
         seen = set()
@@ -364,8 +370,9 @@ class PortPlugin(ResourcePlugin):
         chosen = self._requested_ips(conn, subnets, fixed, owner, mac, keep)
         # SLAAC addresses follow the MAC and stay unless their subnet goes.
         chosen += [(s, addressing.eui64(s.network, mac)) for s in auto.values()
-                   if any(c[0] == s.id for c in current) or any(
-                       r.get("subnet_id") == s.id for r in requests)]
+                   if not any(c[0].id == s.id for c in chosen) and (
+                       any(c[0] == s.id for c in current) or any(
+                           r.get("subnet_id") == s.id for r in requests))]
         self._store_ips(conn, port_id, network_id, chosen, start=0)
         conn.execute(update(PORTS).where(PORTS.c.id == port_id).values(
             ip_allocation="immediate" if chosen else original["ip_allocation"]))

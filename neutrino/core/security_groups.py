@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, or
 from neutrino import exceptions as exc
 from neutrino.callbacks import Event
 from neutrino.context import Context
+from neutrino.core import quotas
 from neutrino.core import security_group_rules as rules
 from neutrino.core.listing import ListQuery
 from neutrino.core.resource import TAGS, ResourcePlugin
@@ -186,8 +187,12 @@ class SecurityGroupPlugin(ResourcePlugin):
             # database layer runs this one again and it then finds that group.
             conn.execute(insert(DEFAULTS).values(project_id=project_id,
                                                  security_group_id=group_id))
-        conn.execute(insert(RULES), [_rule_row(group_id, project_id, rule)
-                                     for rule in rules.default_rules(group_id, is_default)])
+        starting = [_rule_row(group_id, project_id, rule)
+                    for rule in rules.default_rules(group_id, is_default)]
+        # The rules a group starts with count against the rule quota (as Neutron): a group
+        # whose rules do not fit is refused (409 OverQuota), not created without them.
+        quotas.enforce(conn, self.conf, "security_group_rule", RULES, {project_id: len(starting)})
+        conn.execute(insert(RULES), starting)
         return group_id
 
     def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,

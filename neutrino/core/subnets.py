@@ -9,8 +9,9 @@ from sqlalchemy import Connection, Select, bindparam, delete, insert, select
 from sqlalchemy.sql import ColumnElement
 
 from neutrino import exceptions as exc
+from neutrino.callbacks import Event
 from neutrino.context import Context
-from neutrino.core import addressing
+from neutrino.core import addressing, rbac
 from neutrino.core.ipam import SubnetInfo
 from neutrino.core.networks import shared_with, visible_networks
 from neutrino.core.resource import ResourcePlugin
@@ -52,6 +53,21 @@ class SubnetPlugin(ResourcePlugin):
     not_found = exc.SubnetNotFound
     handles = frozenset({"allocation_pools", "dns_nameservers", "host_routes", "service_types"})
 
+    def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
+        super().__init__(db, conf, registry)
+        # A network shows its subnets, so creating, changing or deleting one is a change
+        # of the network too (Neutron: the subnet model revises its network on change).
+        self.networks = self.registry.plugin("networks")
+        external = rbac.any_policy("network", SUBNETS.c.network_id, rbac.ACCESS_EXTERNAL)
+        self.filters["router:external"] = lambda stmt, values: (
+            stmt if len(set(values)) > 1 else stmt.where(external if values[0] else ~external))
+
+    def _committing(self, conn: Connection, ctx: Context, results: list[dict], operation: str,
+                    event: Event, bodies: list[dict | None]) -> list[dict]:
+        results = super()._committing(conn, ctx, results, operation, event, bodies)
+        self.networks.touch(conn, ctx, sorted({r["network_id"] for r in results}))
+        return results
+
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Own subnets, and every subnet of a network the caller may see."""
         networks = visible_networks(ctx)
@@ -81,6 +97,9 @@ class SubnetPlugin(ResourcePlugin):
         stypes = _group(conn, select(SERVICE_TYPES.c.subnet_id, SERVICE_TYPES.c.service_type)
                         .where(SERVICE_TYPES.c.subnet_id.in_(ids_query))
                         .order_by(SERVICE_TYPES.c.id))
+        external = set(conn.scalars(select(NETWORKS.c.id).where(
+            NETWORKS.c.id.in_(select(SUBNETS.c.network_id).where(SUBNETS.c.id.in_(ids_query))),
+            rbac.any_policy("network", NETWORKS.c.id, rbac.ACCESS_EXTERNAL))))
         out = []
         for row in rows:
             sub = self.columns_of_row(row._asdict())
@@ -91,13 +110,14 @@ class SubnetPlugin(ResourcePlugin):
                 "dns_nameservers": [a for (a,) in dns.get(sid, ())],
                 "host_routes": [{"destination": d, "nexthop": n} for d, n in routes.get(sid, ())],
                 "service_types": [t for (t,) in stypes.get(sid, ())],
+                "router:external": row.network_id in external,
             })
             out.append(sub)
         return out
 
     # ---- create ----------------------------------------------------------------
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
-        network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id).where(
+        network = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id, NETWORKS.c.mtu).where(
             NETWORKS.c.id == body["network_id"])).first()
         # Who may add subnets to a network it sees is the policy's call (create_subnet).
         visible = visible_networks(ctx)
@@ -105,6 +125,7 @@ class SubnetPlugin(ResourcePlugin):
                 select(NETWORKS.c.id).where(NETWORKS.c.id == network.id, visible)).first()):
             raise exc.NetworkNotFound(id=body["network_id"])
         net = addressing.check_cidr(body["cidr"], body["ip_version"])
+        addressing.check_mtu_fits(network.id, network.mtu, {net.version})
         ra_mode, addr_mode = body.get("ipv6_ra_mode"), body.get("ipv6_address_mode")
         addressing.check_ipv6_modes(net, ra_mode, addr_mode)
         self._check_overlap(conn, body["network_id"], net)
@@ -132,13 +153,16 @@ class SubnetPlugin(ResourcePlugin):
 
     def _check_overlap(self, conn: Connection, network_id: str,
                        net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
-        stmt = select(SUBNETS.c.cidr, SUBNETS.c.network_id).where(
+        stmt = select(SUBNETS.c.id, SUBNETS.c.cidr, SUBNETS.c.network_id).where(
             SUBNETS.c.ip_version == net.version)
         if self.conf.allow_overlapping_ips:
             stmt = stmt.where(SUBNETS.c.network_id == network_id)
-        for cidr, _net_id in conn.execute(stmt):
+        for other_id, cidr, other_net in conn.execute(stmt):
             if ipaddress.ip_network(cidr).overlaps(net):
-                raise exc.DuplicateSubnetCidr(cidr=str(net), network_id=network_id)
+                # The other subnet is named when it is on the same network (whoever may add
+                # subnets there sees its subnets); one of another network may not be theirs.
+                other = f" {other_id} (cidr {cidr})" if other_net == network_id else ""
+                raise exc.DuplicateSubnetCidr(cidr=str(net), network_id=network_id, other=other)
 
     def _check_lists(self, net: Any, body: dict) -> None:
         if len(body.get("dns_nameservers", ())) > self.conf.max_dns_nameservers:
@@ -221,6 +245,7 @@ class SubnetPlugin(ResourcePlugin):
         conn.execute(delete(ALLOCS).where(ALLOCS.c.subnet_id == original["id"]))
         self.registry.plugin("ports").touch(conn, ctx, sorted(set(holders)))
         super().remove(conn, ctx, original)
+        self.networks.touch(conn, ctx, [original["network_id"]])
 
     # ---- used by ports ---------------------------------------------------------
     @staticmethod

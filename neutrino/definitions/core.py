@@ -1,6 +1,6 @@
 """The core Networking v2.0 resources: networks, subnets and ports (no alias)."""
 from neutrino.definitions.base import REQUIRED, Attribute, Resource
-from neutrino.definitions.common import ID, NAME, OWNED
+from neutrino.definitions.common import ID, IP_VERSION, NAME, OWNED
 from neutrino.definitions.kinds import (
                                         Boolean,
                                         Cidr,
@@ -41,7 +41,7 @@ SUBNET = Resource(
         ID, NAME, *OWNED,
         Attribute("network_id", Uuid(), "Network the subnet belongs to.", default=REQUIRED,
                   post=True, filter=True, sort=True, references="networks"),
-        Attribute("ip_version", OneOf((4, 6)), "4 or 6.", default=REQUIRED, post=True,
+        Attribute("ip_version", IP_VERSION, "4 or 6.", default=REQUIRED, post=True,
                   filter=True, sort=True, filter_kind=OneOf((4, 6))),
         Attribute("cidr", Cidr(), "The subnet's prefix.", default=REQUIRED, post=True,
                   filter=True, sort=True),

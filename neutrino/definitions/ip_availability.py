@@ -1,7 +1,7 @@
 """network-ip-availability: per-network and per-subnet address usage (admin)."""
 from neutrino.definitions.base import Attribute, Extension, Resource
-from neutrino.definitions.common import OWNED
-from neutrino.definitions.kinds import AnyDict, Integer, ListOf, OneOf, String, Uuid
+from neutrino.definitions.common import IP_VERSION, OWNED
+from neutrino.definitions.kinds import AnyDict, Integer, ListOf, String, Uuid
 
 RESOURCE = Resource(
     name="network_ip_availability", collection="network_ip_availabilities",
@@ -11,7 +11,7 @@ RESOURCE = Resource(
         Attribute("network_id", Uuid(), "The network.", filter=True, sort=True),
         Attribute("network_name", String(255), "Its name.", filter=True, sort=True),
         *OWNED,
-        Attribute("ip_version", OneOf((4, 6)), "Only count subnets of this version.",
+        Attribute("ip_version", IP_VERSION, "Only count subnets of this version.",
                   visible=False, filter=True),
         Attribute("total_ips", Integer(), "Addresses in all allocation pools."),
         Attribute("used_ips", Integer(), "Addresses allocated."),

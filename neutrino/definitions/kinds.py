@@ -28,6 +28,10 @@ class Kind:
     def schema(self) -> dict:
         return {}
 
+    def query_schema(self) -> dict:
+        """The JSON Schema of one query-string value (a list filter), as ``from_query`` takes it."""
+        return self.schema()
+
 
 @dataclass(frozen=True)
 class String(Kind):
@@ -53,6 +57,10 @@ class String(Kind):
         out: dict = {"type": "string"}
         if self.max_len is not None:
             out["maxLength"] = self.max_len
+        if self.min_len:
+            out["minLength"] = self.min_len
+        if self.pattern:
+            out["pattern"] = f"^(?:{self.pattern})$"
         return out
 
 
@@ -88,12 +96,23 @@ class Integer(Kind):
                 value = int(value.strip())
             except ValueError:
                 raise ValueError(f"'{value}' is not an integer") from None
+        if isinstance(value, float) and value.is_integer():
+            # JSON (and JSON Schema) does not tell 1500.0 from 1500; Neutron takes it too.
+            value = int(value)
         if not isinstance(value, int):
             raise ValueError(f"'{value}' is not an integer")
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"'{value}' is too small - must be at least '{self.minimum}'")
         if self.maximum is not None and value > self.maximum:
             raise ValueError(f"'{value}' is too large - must be no larger than '{self.maximum}'")
+        return value
+
+    def from_query(self, text: str) -> int:
+        value = self.convert(text)
+        # Stored integers are 32-bit columns: a bigger filter value is no value at all
+        # (and SQLite and PostgreSQL cannot even bind it).
+        if not -2**31 <= value < 2**31:
+            raise ValueError(f"'{text}' is out of range for a 32-bit integer")
         return value
 
     def schema(self) -> dict:
@@ -103,6 +122,15 @@ class Integer(Kind):
         if self.maximum is not None:
             out["maximum"] = self.maximum
         return out
+
+
+@dataclass(frozen=True)
+class PortNumber(Integer):
+    """A port number or ICMP type/code (0-65535). The range is documented, not checked
+    here: the plugin's errors name the protocol's own range."""
+
+    def schema(self) -> dict:
+        return {"type": "integer", "minimum": 0, "maximum": 65535}
 
 
 @dataclass(frozen=True)
@@ -121,11 +149,35 @@ class Uuid(Kind):
 
 
 @dataclass(frozen=True)
+class LooseUuid(Kind):
+    """An id Neutron looks up without validating it (remote_group_id): a UUID is put in
+    canonical form, any other string is kept, so that it is simply not found (404)."""
+
+    def convert(self, value: Any) -> str:
+        text = String(255).convert(value)
+        try:
+            return str(uuid.UUID(text))
+        except ValueError:
+            return text
+
+    def schema(self) -> dict:
+        return {"type": "string", "maxLength": 255}
+
+
+@dataclass(frozen=True)
 class OneOf(Kind):
     values: tuple
     case_insensitive: bool = False
+    # Neutron converts some enumerated integers (ip_version) with convert_to_int before
+    # checking them, so "4" is accepted as 4; floats and booleans stay refused.
+    to_int: bool = False
 
     def convert(self, value: Any) -> Any:
+        if self.to_int and isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError(f"'{value}' is not an integer") from None
         if self.case_insensitive and isinstance(value, str):
             for allowed in self.values:
                 if isinstance(allowed, str) and allowed.lower() == value.lower():
@@ -162,7 +214,7 @@ class IpAddress(Kind):
         return str(addr)
 
     def schema(self) -> dict:
-        return {"type": "string", "format": "ip-address"}
+        return {"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}
 
 
 @dataclass(frozen=True)
@@ -179,7 +231,9 @@ class Cidr(Kind):
         return str(net)
 
     def schema(self) -> dict:
-        return {"type": "string", "format": "cidr"}
+        # Not a JSON Schema format; tests/fuzz registers a generator for it.
+        return {"type": "string", "format": "cidr",
+                "description": "An IPv4 or IPv6 network, address/prefix-length."}
 
 
 @dataclass(frozen=True)
@@ -198,7 +252,7 @@ class IpOrCidr(Kind):
             raise ValueError(f"'{value}' is not a valid IP address or CIDR") from None
 
     def schema(self) -> dict:
-        return {"type": "string"}
+        return {"type": "string", "anyOf": [IpAddress().schema(), Cidr().schema()]}
 
 
 _MAC_RE = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
@@ -217,7 +271,9 @@ class MacAddress(Kind):
         return mac
 
     def schema(self) -> dict:
-        return {"type": "string", "format": "mac-address"}
+        # Unicast: the low bit of the first octet is clear.
+        return {"type": "string", "format": "mac-address",
+                "pattern": "^[0-9a-fA-F][02468aceACE]([:-][0-9a-fA-F]{2}){5}$"}
 
 
 @dataclass(frozen=True)
@@ -229,6 +285,9 @@ class Nullable(Kind):
 
     def from_query(self, text: str) -> Any:
         return self.inner.from_query(text)
+
+    def query_schema(self) -> dict:
+        return self.inner.query_schema()
 
     def schema(self) -> dict:
         return {"anyOf": [self.inner.schema(), {"type": "null"}]}
@@ -258,8 +317,13 @@ class ListOf(Kind):
     def from_query(self, text: str) -> Any:
         return self.item.from_query(text)
 
+    def query_schema(self) -> dict:
+        return self.item.query_schema()
+
     def schema(self) -> dict:
         out: dict = {"type": "array", "items": self.item.schema()}
+        if self.unique:
+            out["uniqueItems"] = True
         if self.max_items is not None:
             out["maxItems"] = self.max_items
         return out
@@ -332,7 +396,10 @@ class DnsName(Kind):
         return value.lower()
 
     def schema(self) -> dict:
-        return {"type": "string", "maxLength": self.max_len}
+        label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+        dot = r"\.?" if self.fqdn else ""
+        return {"type": "string", "maxLength": self.max_len,
+                "pattern": rf"^(?:{label}(?:\.{label})*{dot})?$"}
 
 
 @dataclass(frozen=True)
@@ -348,6 +415,9 @@ class KeyValueQuery(Kind):
         if key not in self.keys:
             raise ValueError(f"'{key}' is not one of {sorted(self.keys)}")
         return key, self.keys[key].from_query(raw)
+
+    def schema(self) -> dict:
+        return {"type": "string", "pattern": f"^({'|'.join(sorted(self.keys))})=.*$"}
 
 
 @dataclass(frozen=True)
@@ -366,4 +436,4 @@ class StringOrInteger(Kind):
         return text
 
     def schema(self) -> dict:
-        return {"type": ["string", "integer"]}
+        return {"anyOf": [{"type": "string", "maxLength": self.max_len}, {"type": "integer"}]}

@@ -12,6 +12,16 @@ EXTERNAL_NET = Extension(
                                     default=False, post=True, put=True, filter=True),)},
 )
 
+# Announces that subnets of external networks are visible to every project (as networks
+# that are external are), and shows on each subnet whether its network is external.
+SUBNET_EXTERNAL_NETWORK = Extension(
+    alias="subnet-external-network", name="Subnet belongs to an external network",
+    description="Informs if the subnet belongs to an external network",
+    requires=("external-net",),
+    extends={"subnets": (Attribute("router:external", Boolean(),
+                                   "Whether the subnet's network is external.", filter=True),)},
+)
+
 NETWORK_TYPES = ("flat", "vlan", "vxlan", "geneve")
 PROVIDER_ATTRIBUTES = (
     Attribute("provider:network_type", OneOf(NETWORK_TYPES), "flat, vlan, vxlan or geneve.",
@@ -35,7 +45,10 @@ NET_MTU_WRITABLE = Extension(
     alias="net-mtu-writable", name="Network MTU (writable)",
     description="Provides a writable MTU attribute for a network resource.",
     requires=("net-mtu",),
-    extends={"networks": (Attribute("mtu", Integer(68, 65535), "Maximum transmission unit.",
+    # As Neutron: any non-negative value (0: the largest the network type allows); one
+    # below what an IP family needs is refused only when a subnet of that family exists.
+    extends={"networks": (Attribute("mtu", Integer(0, 65535),
+                                    "Maximum transmission unit; 0 or omitted: the largest.",
                                     post=True, put=True, filter=True, sort=True),)},
 )
 
@@ -69,7 +82,7 @@ AVAILABILITY_ZONE = Extension(
     )},
 )
 
-EXTENSIONS = [EXTERNAL_NET, PROVIDER, NET_MTU, NET_MTU_WRITABLE, PORT_SECURITY, VLAN_TRANSPARENT,
-              AVAILABILITY_ZONE]
+EXTENSIONS = [EXTERNAL_NET, SUBNET_EXTERNAL_NETWORK, PROVIDER, NET_MTU, NET_MTU_WRITABLE,
+              PORT_SECURITY, VLAN_TRANSPARENT, AVAILABILITY_ZONE]
 # OneOf for the tenant network types lives in conf; keep the kinds here declarative.
 __all__ = ["EXTENSIONS", "NETWORK_TYPES"]

@@ -1,6 +1,7 @@
 """Extensions that add attributes to ports: address pairs, DHCP options, binding,
 IP allocation, DNS, MAC regeneration, IP substring filtering."""
 from neutrino.definitions.base import Attribute, Extension
+from neutrino.definitions.common import IP_VERSION
 from neutrino.definitions.kinds import (
                                         AnyDict,
                                         DnsName,
@@ -32,7 +33,7 @@ EXTRA_DHCP_OPT = Extension(
         "extra_dhcp_opts",
         ListOf(Object({"opt_name": (String(64, min_len=1), True),
                        "opt_value": (Nullable(String(255)), True),
-                       "ip_version": (OneOf((4, 6)), False)})),
+                       "ip_version": (IP_VERSION, False)})),
         "DHCP options for this port; an opt_value of null removes the option.",
         default=[], post=True, put=True),)},
 )

@@ -4,10 +4,11 @@ from neutrino.definitions.common import ID, NAME, OWNED
 from neutrino.definitions.kinds import (
                                         AnyDict,
                                         Boolean,
-                                        Integer,
                                         ListOf,
+                                        LooseUuid,
                                         Nullable,
                                         OneOf,
+                                        PortNumber,
                                         String,
                                         StringOrInteger,
                                         Uuid,
@@ -21,7 +22,7 @@ SECURITY_GROUP = Resource(
     ),
 )
 
-PORT_RANGE = Nullable(Integer())
+PORT_RANGE = Nullable(PortNumber())
 SECURITY_GROUP_RULE = Resource(
     name="security_group_rule", collection="security_group_rules", path="security-group-rules",
     attributes=(
@@ -45,7 +46,7 @@ SECURITY_GROUP_RULE = Resource(
         Attribute("remote_ip_prefix", Nullable(String(64)),
                   "Addresses the rule matches (source for ingress, destination for egress).",
                   default=None, post=True, filter=True, sort=True),
-        Attribute("remote_group_id", Nullable(Uuid()),
+        Attribute("remote_group_id", Nullable(LooseUuid()),
                   "Matches the addresses of the ports in this group.", default=None, post=True,
                   filter=True, sort=True),
     ),
@@ -56,7 +57,7 @@ SECURITY_GROUP_EXT = Extension(
     description="The security groups extension.", updated="2012-10-05T10:00:00-00:00",
     resources=(SECURITY_GROUP, SECURITY_GROUP_RULE),
     extends={"ports": (Attribute(
-        "security_groups", Nullable(ListOf(Uuid())),
+        "security_groups", Nullable(ListOf(Uuid(), unique=True)),
         "IDs of the port's security groups; the project's default group when omitted.",
         default=COMPUTED, post=True, put=True, filter=True),)},
 )

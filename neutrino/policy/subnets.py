@@ -2,7 +2,6 @@
 sees the network (shared, external) sees its subnets."""
 from neutrino.definitions import core
 from neutrino.policy.base import (
-    ADMIN,
     ADMIN_OR_NET_OWNER_MEMBER,
     ADMIN_OR_PROJECT_READER,
     EXTERNAL,
@@ -18,7 +17,7 @@ RULES = rules_for(core.SUBNET, {
     "get": any_of(ADMIN_OR_PROJECT_READER, NET_OWNER_READER, SHARED, EXTERNAL, SERVICE),
     "update": ADMIN_OR_NET_OWNER_MEMBER,
     "delete": ADMIN_OR_NET_OWNER_MEMBER,
-}, {
-    "create:service_types": ADMIN,
-    "update:service_types": ADMIN,
 })
+# No create:service_types / update:service_types rules: Neutron declares them admin-only
+# but never evaluates them (service_types is not an enforce_policy attribute), so whoever
+# may create or update a subnet sets its service types.

@@ -69,7 +69,7 @@ NETWORK_CASES = [
     *attribute("network", "networks", NET_BASE, "port_security_enabled", BOOLEAN[:2]),
     *attribute("network", "networks", NET_BASE, "vlan_transparent", BOOLEAN[:2], put=False),
     *attribute("network", "networks", NET_BASE, "mtu", [
-        ("below-68", 67), ("above-65535", 65536), ("text", "big"), ("float", 1400.5),
+        ("negative", -1), ("above-65535", 65536), ("text", "big"), ("float", 1400.5),
         ("bool", True), ("null", None), ("huge", 2**70),
         ("above-the-type-maximum", 9000, "MTU")]),
     *attribute("network", "networks", NET_BASE, "dns_domain", [
@@ -120,7 +120,8 @@ SUBNET_CASES = [
     *attribute("subnet", "subnets", SUB_BASE, "network_id", [
         ("not-a-uuid", "net-1"), ("int", 5), ("null", None)], put=False),
     *attribute("subnet", "subnets", SUB_BASE, "ip_version", [
-        ("five", 5), ("text", "4"), ("float", 4.0), ("null", None), ("bool", True)], put=False),
+        ("five", 5), ("word", "four"), ("text-5", "5"), ("float", 4.0), ("null", None),
+        ("bool", True)], put=False),
     *attribute("subnet", "subnets", SUB_BASE, "cidr", [
         ("prefix-33", "10.82.0.0/33"), ("no-prefix", "10.82.0.0"), ("word", "ten"),
         ("int", 10), ("trailing-space", "10.82.0.0/24 "), ("octet-256", "10.82.256.0/24"),

@@ -4,7 +4,7 @@ IMPLEMENTED = {
     "project-id", "standard-attr-description", "standard-attr-tag", "tag-creation",
     "standard-attr-timestamp", "standard-attr-revisions", "revision-if-match", "sorting",
     "pagination", "sort-key-validation", "filter-validation", "empty-string-filtering",
-    "external-net", "provider", "net-mtu", "net-mtu-writable", "port-security",
+    "external-net", "subnet-external-network", "provider", "net-mtu", "net-mtu-writable", "port-security",
     "vlan-transparent", "network_availability_zone", "allowed-address-pairs", "extra_dhcp_opt",
     "binding", "ip_allocation", "dns-integration", "port-mac-address-regenerate",
     "ip-substring-filtering", "subnet-service-types", "network-ip-availability",

@@ -278,6 +278,25 @@ def test_following_previous_links_from_the_end_walks_back(client, data):
     assert pages[0] == order[:1]  # the short first page ends the walk
 
 
+def test_walking_one_by_one_past_the_end_then_back_by_previous_links(client, data):
+    # Tempest's href-link test: next links one item at a time until an empty page, which
+    # has no next link but a previous one; previous links from there walk back to the start.
+    body = net_list(client, data, [("limit", "1"), *SORTED])
+    forward = []
+    while body["networks"]:
+        forward += [n["id"] for n in body["networks"]]
+        assert len(forward) <= len(NETWORKS)
+        body = follow(client, links(body)["next"])
+    assert forward == expected_order(data)
+    assert set(links(body)) == {"previous"}
+    backward = []
+    for _ in NETWORKS:
+        body = follow(client, links(body)["previous"])
+        assert len(body["networks"]) == 1
+        backward += [n["id"] for n in body["networks"]]
+    assert backward == forward[::-1]
+
+
 def test_next_then_previous_returns_to_the_same_page(client, data):
     first = net_list(client, data, [("limit", "2"), *SORTED])
     second = follow(client, links(first)["next"])

@@ -52,9 +52,18 @@ def test_other_projects_resources_are_not_found_never_forbidden(server, member):
     assert member.get(f"/v2.0/ports/{port['id']}").json["port"]["tags"] == []
 
 
-def test_member_cannot_create_for_another_project(member):
-    r = member.post("/v2.0/networks", {"network": {"project_id": uuid.uuid4().hex}})
-    assert r.status == 403 and r.error_type == "PolicyNotAuthorized"
+def test_member_naming_another_project_in_a_create_is_a_bad_request(member):
+    # Neutron refuses this before any policy check: 400, not 403.
+    before = member.get("/v2.0/networks").json["networks"]
+    for body in ({"project_id": uuid.uuid4().hex}, {"tenant_id": uuid.uuid4().hex}):
+        r = member.post("/v2.0/networks", {"network": body})
+        assert r.status == 400 and r.error_type == "HTTPBadRequest", r
+        assert "Specifying 'project_id' other than the authenticated project" in r.error_message
+    assert member.get("/v2.0/networks").json["networks"] == before
+
+
+def test_member_may_name_its_own_project_in_a_create(member, project_id):
+    assert member.network(project_id=project_id)["project_id"] == project_id
 
 
 def test_admin_creates_for_another_project(admin, member, project_id):

@@ -37,7 +37,9 @@ def test_port_create_response_equals_show_with_requested_fixed_ips(admin, net):
     port = admin.port(net["id"], fixed_ips=[{"ip_address": "10.0.0.9"},
                                             {"ip_address": "2001:db8:2::9"}])
     assert port == admin.show("ports", port["id"])
-    assert [ip["ip_address"] for ip in port["fixed_ips"]] == ["10.0.0.9", "2001:db8:2::9"]
+    # The SLAAC subnet's address comes too, unasked (as Neutron).
+    assert [ip["ip_address"] for ip in port["fixed_ips"]][:2] == ["10.0.0.9", "2001:db8:2::9"]
+    assert len(port["fixed_ips"]) == 3 and port["fixed_ips"][2]["ip_address"].startswith("2001:db8:1:")
 
 
 def test_port_create_response_equals_show_without_addresses(admin, net):

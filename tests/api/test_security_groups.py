@@ -566,7 +566,7 @@ def net(member) -> dict:
 
 def test_port_with_explicit_groups(member, net, web):
     db = _group(member, name="db")
-    port = member.port(net["id"], security_groups=[web["id"], db["id"], web["id"]])
+    port = member.port(net["id"], security_groups=[web["id"], db["id"]])
     assert sorted(port["security_groups"]) == sorted([web["id"], db["id"]])
     assert sorted(member.show("ports", port["id"])["security_groups"]) == sorted(
         [web["id"], db["id"]])

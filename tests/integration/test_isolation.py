@@ -106,16 +106,16 @@ def _floatingip(owner: Client, scratch: dict) -> dict:
 
 
 KINDS = [
-    # Another project may not create in A's project (403); it cannot even see
-    # A's network to put a subnet or port on it (404).
+    # Another project may not name A's project as owner (400, as Neutron, before any
+    # policy check); it cannot even see A's network to put a subnet on it (404).
     Kind("networks", "/v2.0/networks", _net, {"network": {"name": "changed"}},
-         Expect(HIDDEN, 404, 403, 404, 404)),
+         Expect(HIDDEN, 404, 400, 404, 404)),
     Kind("subnets", "/v2.0/subnets", _subnet, {"subnet": {"name": "changed"}},
          Expect(HIDDEN, 404, 404, 404, 404)),
     Kind("ports", "/v2.0/ports", _port, {"port": {"name": "changed"}},
-         Expect(HIDDEN, 404, 404, 404, 404)),
+         Expect(HIDDEN, 404, 400, 404, 404)),
     Kind("security_groups", "/v2.0/security-groups", _group,
-         {"security_group": {"name": "changed"}}, Expect(HIDDEN, 404, 403, 404, 404)),
+         {"security_group": {"name": "changed"}}, Expect(HIDDEN, 404, 400, 404, 404)),
     Kind("security_group_rules", "/v2.0/security-group-rules", _rule,
          {"security_group_rule": {"description": "changed"}},
          Expect(HIDDEN, 404, 404, 404, 404)),

@@ -87,10 +87,11 @@ def test_network_subnet_port_create_update_delete(j):
     j.expect(("network", net["id"], "create"))
     assert c.put(f"/v2.0/networks/{net['id']}", {"network": {"name": "m"}}).status == 200
     j.expect(("network", net["id"], "update"))
+    # A network shows its subnets: their changes are changes of the network too.
     sub = c.subnet(net["id"], "10.1.0.0/24")
-    j.expect(("subnet", sub["id"], "create"))
+    j.expect(("subnet", sub["id"], "create"), ("network", net["id"], "update"))
     assert c.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {"name": "s"}}).status == 200
-    j.expect(("subnet", sub["id"], "update"))
+    j.expect(("subnet", sub["id"], "update"), ("network", net["id"], "update"))
     port = c.port(net["id"], **{"binding:host_id": "host-1"})
     j.expect(("port", port["id"], "create"))
     assert c.put(f"/v2.0/ports/{port['id']}", {"port": {"name": "p"}}).status == 200
@@ -98,7 +99,7 @@ def test_network_subnet_port_create_update_delete(j):
     assert c.delete(f"/v2.0/ports/{port['id']}").status == 204
     j.expect(("port", port["id"], "delete"))
     assert c.delete(f"/v2.0/subnets/{sub['id']}").status == 204
-    j.expect(("subnet", sub["id"], "delete"))
+    j.expect(("subnet", sub["id"], "delete"), ("network", net["id"], "update"))
     assert c.delete(f"/v2.0/networks/{net['id']}").status == 204
     j.expect(("network", net["id"], "delete"))
 
@@ -196,10 +197,12 @@ def test_slaac_subnets_change_the_ports_on_their_network(j):
     j.changes()
     sub = c.subnet(net["id"], "2001:db8:1::/64", ip_version=6, ipv6_address_mode="slaac",
                    ipv6_ra_mode="slaac")
-    j.expect(("subnet", sub["id"], "create"), ("port", port["id"], "update"))
+    j.expect(("subnet", sub["id"], "create"), ("port", port["id"], "update"),
+             ("network", net["id"], "update"))
     assert c.show("ports", port["id"])["fixed_ips"][0]["subnet_id"] == sub["id"]
     assert c.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {"name": "v6"}}).status == 200
-    j.expect(("subnet", sub["id"], "update"))
+    j.expect(("subnet", sub["id"], "update"), ("network", net["id"], "update"))
     assert c.delete(f"/v2.0/subnets/{sub['id']}").status == 204
-    j.expect(("subnet", sub["id"], "delete"), ("port", port["id"], "update"))
+    j.expect(("subnet", sub["id"], "delete"), ("port", port["id"], "update"),
+             ("network", net["id"], "update"))
     assert c.show("ports", port["id"])["fixed_ips"] == []

@@ -1,0 +1,19 @@
+"""Schemathesis hooks (loaded through SCHEMATHESIS_HOOKS): generators for the string
+formats of /openapi.json that JSON Schema does not define."""
+from __future__ import annotations
+
+import ipaddress
+
+import schemathesis
+from hypothesis import strategies as st
+
+# Prefixes no shorter than /8 (v4) and /48 (v6), so that a generated subnet can hold
+# addresses and pools the way real ones do; shorter ones are valid too, and rarer.
+_V4 = st.builds(lambda a, p: str(ipaddress.ip_network((a, p), strict=False)),
+                st.integers(0, 2**32 - 1), st.integers(8, 32))
+_V6 = st.builds(lambda a, p: str(ipaddress.ip_network((a, p), strict=False)),
+                st.integers(0, 2**128 - 1), st.integers(48, 128))
+_SHORT = st.builds(lambda a, p: str(ipaddress.ip_network((a, p), strict=False)),
+                   st.integers(0, 2**32 - 1), st.integers(0, 7))
+
+schemathesis.openapi.format("cidr", st.one_of(_V4, _V6, _SHORT))
