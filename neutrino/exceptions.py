@@ -452,3 +452,11 @@ class PortHasBindingFloatingIP(InUse):
 class FipInUseByPortForwarding(InUse):
     message = ("Floating IP {id} has port forwardings; a floating IP is 1:1 NAT or port "
                "forwarding, never both, and goes only once its port forwardings are deleted.")
+
+
+class FloatingIPPoolNotFound(NotFound):
+    message = "Floating IP pool {id} could not be found."
+
+
+class ServiceProviderNotFound(NotFound):
+    message = "Service provider {id} could not be found."

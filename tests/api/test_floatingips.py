@@ -192,3 +192,11 @@ def test_floating_ips_of_other_projects_are_invisible(member, server, external):
     assert stranger.get(f"/v2.0/floatingips/{f['id']}").status == 404
     assert stranger.delete(f"/v2.0/floatingips/{f['id']}").status == 404
     assert f["id"] not in {x["id"] for x in stranger.get("/v2.0/floatingips").json["floatingips"]}
+
+
+def test_a_pool_is_shown_by_its_subnet_or_not_found(member, external):
+    shown = member.get(f"/v2.0/floatingip_pools/{external['subnet']['id']}")
+    assert shown.status == 200
+    assert shown.json["floatingip_pool"]["network_id"] == external["network"]["id"]
+    missing = member.get(f"/v2.0/floatingip_pools/{uuid.uuid4()}")
+    assert missing.status == 404 and missing.error_type == "FloatingIPPoolNotFound"

@@ -18,3 +18,9 @@ def test_router_providers_are_listed(member):
 def test_sdk_service_providers(sdk):
     assert {p.name for p in sdk.network.service_providers()} == {
         "single_node", "ha", "dvr", "dvrha"}
+
+
+def test_a_provider_is_shown_by_name_or_not_found(member):
+    assert member.get("/v2.0/service-providers/ha").json["service_provider"]["name"] == "ha"
+    missing = member.get("/v2.0/service-providers/nope")
+    assert missing.status == 404 and missing.error_type == "ServiceProviderNotFound"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core.listing import ListQuery, page_in_memory
 
@@ -12,8 +13,16 @@ PROVIDERS = ("single_node", "ha", "dvr", "dvrha")
 
 
 class ServiceProviderPlugin:
+    not_found = exc.ServiceProviderNotFound
+
     def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
         self.conf = conf
+
+    def get(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict:
+        for provider in self.list(ctx, ListQuery()):
+            if provider["name"] == id:
+                return provider
+        raise self.not_found(id=id)
 
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:
         items = [{"service_type": "L3_ROUTER_NAT", "name": name, "default": False}

@@ -200,9 +200,19 @@ class FloatingIpPlugin(ResourcePlugin):
 class FloatingIpPoolPlugin:
     """``GET /v2.0/floatingip_pools``: the subnets of external networks."""
 
+    not_found = exc.FloatingIPPoolNotFound
+
     def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
         self.db = db
         self.conf = conf
+
+    def get(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict:
+        """Neutron has no show of a pool; a pool is named by its subnet: show it, or
+        say it does not exist."""
+        for pool in self.list(ctx, ListQuery()):
+            if pool["subnet_id"] == id:
+                return pool
+        raise self.not_found(id=id)
 
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:
         external = rbac.any_policy("network", SUBNETS.c.network_id, rbac.ACCESS_EXTERNAL)
