@@ -200,3 +200,11 @@ def test_a_pool_is_shown_by_its_subnet_or_not_found(member, external):
     assert shown.json["floatingip_pool"]["network_id"] == external["network"]["id"]
     missing = member.get(f"/v2.0/floatingip_pools/{uuid.uuid4()}")
     assert missing.status == 404 and missing.error_type == "FloatingIPPoolNotFound"
+
+
+def test_dns_name_and_domain_are_stored(member, external):
+    f = fip(member, external["network"]["id"], dns_name="web", dns_domain="example.org.")
+    assert (f["dns_name"], f["dns_domain"]) == ("web", "example.org.")
+    bad = member.post("/v2.0/floatingips", {"floatingip": {
+        "floating_network_id": external["network"]["id"], "dns_name": "-bad-"}})
+    assert bad.status == 400 and "dns_name" in bad.error_message

@@ -168,3 +168,14 @@ def test_sdk_port_forwarding(sdk, setup):
     assert sdk.network.get_port_forwarding(pf, fip_id).internal_port == 80
     sdk.network.delete_port_forwarding(pf, fip_id)
     assert list(sdk.network.port_forwardings(fip_id)) == []
+
+
+def test_changing_the_internal_address_deletes_its_forwardings(member, setup):
+    base, port = setup["base"], setup["port"]
+    assert member.post(base, pf_body(port)).status == 201
+    subnet_id = port["fixed_ips"][0]["subnet_id"]
+    r = member.put(f"/v2.0/ports/{port['id']}", {"port": {"fixed_ips": [
+        {"subnet_id": subnet_id, "ip_address": "10.0.0.200"}]}})
+    assert r.status == 200, r
+    assert member.get(base).json["port_forwardings"] == []
+    assert member.show("floatingips", setup["fip"]["id"])["router_id"] is None

@@ -8,6 +8,7 @@ from neutrino.definitions.kinds import (
     AnyDict,
     Boolean,
     Cidr,
+    DnsName,
     IpAddress,
     ListOf,
     Nullable,
@@ -77,6 +78,11 @@ FLOATINGIP = Resource(
                   filter=True, sort=True),
         Attribute("status", OneOf(("ACTIVE", "DOWN", "ERROR")), "Operational status.",
                   filter=True, sort=True),
+        # dns-integration (advertised by the core): stored, published by no DNS driver yet.
+        Attribute("dns_name", DnsName(63), "Host name published for the address.", default="",
+                  post=True, filter=True),
+        Attribute("dns_domain", DnsName(255, fqdn=True), "Domain published for the address.",
+                  default="", post=True, filter=True),
     ),
 )
 

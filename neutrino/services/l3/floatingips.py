@@ -70,7 +70,8 @@ class FloatingIpPlugin(ResourcePlugin):
         conn.execute(insert(FIPS).values(
             **self.new_standard_row(ctx, body, fip_id), floating_network_id=network_id,
             floating_port_id=port["id"], floating_ip_address=address, fixed_port_id=None,
-            fixed_ip_address=None, router_id=None, status="DOWN"))
+            fixed_ip_address=None, router_id=None, status="DOWN",
+            dns_name=body.get("dns_name", ""), dns_domain=body.get("dns_domain", "")))
         if body.get("port_id"):
             current = conn.execute(select(FIPS).where(FIPS.c.id == fip_id)).one()
             self._associate(conn, ctx, current, body["port_id"], body.get("fixed_ip_address"))

@@ -64,3 +64,5 @@ class FloatingIp(StandardAttributes, Base):
     router_id: Mapped[str | None] = mapped_column(ForeignKey("routers.id"), nullable=True,
                                                   index=True)
     status: Mapped[str] = mapped_column(String(16), default="DOWN")
+    dns_name: Mapped[str] = mapped_column(String(255), default="")
+    dns_domain: Mapped[str] = mapped_column(String(255), default="")

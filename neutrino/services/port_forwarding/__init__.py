@@ -16,6 +16,19 @@ def _delete_with_port(registry):
     return callback
 
 
+def _delete_with_address(registry):
+    """Forwardings to a fixed IP its port no longer has go."""
+    forwardings = registry.plugin(definitions.PORT_FORWARDING.url_path)
+
+    def callback(resource, event, trigger, payload) -> None:
+        port = payload.desired_state
+        if port is None or "fixed_ips" not in (payload.request_body or {}):
+            return
+        forwardings.delete_for_port(payload.connection, payload.context, port["id"],
+                                    [ip["ip_address"] for ip in port["fixed_ips"]])
+    return callback
+
+
 def _refuse_nat_on_forwarding_fip(registry):
     """A floating IP with port forwardings is not associated with a port, nor deleted
     before its forwardings: 409 FipInUseByPortForwarding."""
@@ -36,6 +49,7 @@ FEATURE = Feature(
     policy_rules=tuple(policy.RULES),
     subscriptions=(
         Subscription("port", Event.BEFORE_DELETE, _delete_with_port),
+        Subscription("port", Event.PRECOMMIT_UPDATE, _delete_with_address),
         Subscription("floatingip", Event.BEFORE_UPDATE, _refuse_nat_on_forwarding_fip),
         Subscription("floatingip", Event.BEFORE_DELETE, _refuse_nat_on_forwarding_fip),
     ),

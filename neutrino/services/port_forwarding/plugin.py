@@ -207,9 +207,15 @@ class PortForwardingPlugin(ResourcePlugin):
             conn.execute(update(FIPS).where(FIPS.c.id == fip.id).values(router_id=router_id))
         self.registry.plugin("floatingips").touch(conn, ctx, [fip.id])
 
-    def delete_for_port(self, conn: Connection, ctx: Context, port_id: str) -> None:
-        """A deleted port's forwardings go with it (journaled and announced as deletes)."""
-        ids = list(conn.scalars(select(PFS.c.id).where(PFS.c.internal_port_id == port_id)))
+    def delete_for_port(self, conn: Connection, ctx: Context, port_id: str,
+                        kept_addresses: list[str] | None = None) -> None:
+        """A deleted port's forwardings go with it, and those to an address the port no
+        longer has (``kept_addresses``: the ones it still has) — journaled and announced
+        as deletes."""
+        stmt = select(PFS.c.id).where(PFS.c.internal_port_id == port_id)
+        if kept_addresses is not None:
+            stmt = stmt.where(PFS.c.internal_ip_address.not_in(kept_addresses))
+        ids = list(conn.scalars(stmt))
         if not ids:
             return
         gone = self.load_ids(conn, ids)

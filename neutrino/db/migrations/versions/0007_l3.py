@@ -75,6 +75,8 @@ def upgrade() -> None:
         sa.Column('fixed_ip_address', sa.String(length=64), nullable=True),
         sa.Column('router_id', sa.String(length=36), nullable=True),
         sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('dns_name', sa.String(length=255), nullable=False),
+        sa.Column('dns_domain', sa.String(length=255), nullable=False),
         sa.ForeignKeyConstraint(['floating_network_id'], ['networks.id'],
                                 name=op.f('fk_floatingips_floating_network_id_networks')),
         sa.ForeignKeyConstraint(['floating_port_id'], ['ports.id'],
