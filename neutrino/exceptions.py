@@ -460,3 +460,37 @@ class FloatingIPPoolNotFound(NotFound):
 
 class ServiceProviderNotFound(NotFound):
     message = "Service provider {id} could not be found."
+
+
+# --- flavors and service profiles (neutrino/services/flavors) ---------------------
+class FlavorNotFound(NotFound):
+    message = "Flavor {id} could not be found."
+
+
+class ServiceProfileNotFound(NotFound):
+    message = "Service Profile {id} could not be found."
+
+
+class ServiceProfileDriverNotFound(NotFound):
+    message = "Service Profile driver {driver} could not be found."
+
+
+class ServiceProfileEmpty(InvalidInput):
+    message = "Service Profile needs either a driver or metainfo."
+
+
+class InvalidFlavorServiceType(InvalidInput):
+    message = "Invalid service type {service_type}."
+
+
+class FlavorInUse(InUse):
+    message = "Flavor {flavor_id} is used by some service instance."
+
+
+class ServiceProfileInUse(InUse):
+    message = "Service Profile {sp_id} is used by some service instance."
+
+
+class FlavorDisabled(NeutronException):
+    status = 503
+    message = "Flavor is not enabled."

@@ -121,6 +121,9 @@ class RouterPlugin(RouterInterfaces, ResourcePlugin):
     def _check_migration(original: dict, flag: str, value: bool) -> None:
         """ha / distributed change only on a router that is administratively down
         (router-admin-state-down-before-update); a distributed router stays one."""
+        if original.get("flavor_id"):
+            raise exc.BadRequest(resource="router", msg=(
+                f"Cannot change {flag} of router {original['id']}: its flavor decides it"))
         if original["admin_state_up"]:
             raise exc.BadRequest(resource="router", msg=(
                 f"Cannot change {flag} of router {original['id']} while it is administratively "
