@@ -10,8 +10,12 @@ RUN_STAMP  := $(VENV)/.installed-run
 VENV_STAMP := $(VENV)/.installed
 DEBS_STAMP := .stamp-debs
 PYTEST_WORKERS ?= 2
+# Tempest and neutron-tempest-plugin, pinned, in a virtualenv of their own (their
+# dependency pins clash with ours): tests/conformance/test_tempest.py runs them.
+TEMPEST_VENV  := .venv-tempest
+TEMPEST_STAMP := $(TEMPEST_VENV)/.installed
 
-.PHONY: run test fuzz bench lint debs venv clean
+.PHONY: run test fuzz bench lint debs venv clean tempest-venv tempest tempest-update
 
 venv: $(VENV_STAMP)
 $(RUN_STAMP): pyproject.toml
@@ -20,6 +24,13 @@ $(RUN_STAMP): pyproject.toml
 	touch $@
 $(VENV_STAMP): $(RUN_STAMP)
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+tempest-venv: $(TEMPEST_STAMP)
+$(TEMPEST_STAMP): tools/tempest-requirements.txt
+	test -x $(TEMPEST_VENV)/bin/python || $(PYTHON) -m venv $(TEMPEST_VENV)
+	$(TEMPEST_VENV)/bin/pip install -q --upgrade pip
+	$(TEMPEST_VENV)/bin/pip install -q -r tools/tempest-requirements.txt
 	touch $@
 
 # Debian packages the tests use (PostgreSQL, Open vSwitch, iproute2, ...).
@@ -40,7 +51,7 @@ $(DEBS_STAMP): tools/debian-packages.txt
 run: $(RUN_STAMP)
 	$(BIN)/neutrino serve
 
-test: $(VENV_STAMP) debs
+test: $(VENV_STAMP) $(TEMPEST_STAMP) debs
 	$(BIN)/ruff check neutrino tests bench
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
 
@@ -49,6 +60,14 @@ FUZZ_EXAMPLES ?= 1000
 fuzz: $(VENV_STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:xdist -s tests/fuzz
 
+# Only Tempest's run against Neutrino and the expected-failure list (docs/conformance.md).
+tempest: $(VENV_STAMP) $(TEMPEST_STAMP)
+	$(BIN)/pytest -n 1 -q tests/conformance/test_tempest.py
+
+# Run Tempest, then rewrite the expected-failure list from that run.
+tempest-update: $(VENV_STAMP) $(TEMPEST_STAMP)
+	$(BIN)/python tools/tempest-expected --run
+
 bench: $(VENV_STAMP) debs
 	$(BIN)/python -m bench.run
 
@@ -56,4 +75,4 @@ lint: $(VENV_STAMP)
 	$(BIN)/ruff check neutrino tests bench
 
 clean:
-	rm -rf $(VENV) .neutrino $(DEBS_STAMP)
+	rm -rf $(VENV) $(TEMPEST_VENV) .tempest .neutrino $(DEBS_STAMP)

@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+from tests.conformance.plugin import (pytest_runtest_logreport, pytest_terminal_summary,  # noqa: F401
+                                      pytest_xdist_make_scheduler)
 from tests.support.client import Client
 from tests.support.keystone import keystone, keystone_server  # noqa: F401 - fixtures
 from tests.support.postgres import PostgresCluster

@@ -63,7 +63,7 @@ _GUNICORN_CONF = """\
 wsgi_app = "keystone.wsgi.api:application"
 bind = "127.0.0.1:{port}"
 workers = 1
-threads = 8
+threads = {threads}
 worker_class = "gthread"
 control_socket_disable = True
 raw_env = ["OS_KEYSTONE_CONFIG_DIR={dir}"]
@@ -113,6 +113,12 @@ class Keystone:
     service_user: User | None = None
     projects: dict[str, Project] = field(default_factory=dict)
     network_service_id: str = ""
+    # More keystone.conf (e.g. a [cache] section), and the roles of the neutron service user.
+    extra_conf: str = ""
+    service_roles: tuple[str, ...] = ("service",)
+    # Keystone's SQLite answers "database is locked" to concurrent writers: under
+    # Tempest's load (users created and logged in all the time), one thread.
+    threads: int = 8
 
     @property
     def url(self) -> str:
@@ -126,7 +132,7 @@ class Keystone:
     def start(self, timeout: float = 180) -> Keystone:
         conf = os.path.join(self.dir, "keystone.conf")
         with open(conf, "w") as f:
-            f.write(_KEYSTONE_CONF.format(dir=self.dir))
+            f.write(_KEYSTONE_CONF.format(dir=self.dir) + self.extra_conf)
         owner = ["--keystone-user", pwd.getpwuid(os.getuid()).pw_name,
                  "--keystone-group", grp.getgrgid(os.getgid()).gr_name]
         # The key repositories do not touch the database: set them up meanwhile.
@@ -141,7 +147,7 @@ class Keystone:
             # keystonemiddleware talks to the internal identity endpoint by default.
             "--bootstrap-internal-url", self.auth_url]])
         with open(os.path.join(self.dir, "gunicorn.conf.py"), "w") as f:
-            f.write(_GUNICORN_CONF.format(port=self.port, dir=self.dir))
+            f.write(_GUNICORN_CONF.format(port=self.port, dir=self.dir, threads=self.threads))
         self.proc = subprocess.Popen(
             [os.path.join(VENV_BIN, "gunicorn")], cwd=self.dir, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "stderr.log"), "wb"))
@@ -214,7 +220,7 @@ class Keystone:
             self.admin.project_id = admin_project.id
             self.admin.roles = ("admin",)
             service = idp.create_project(name="service", domain_id=DOMAIN)
-            self.service_user = self._user(idp, roles, "neutron", service, "service")
+            self.service_user = self._user(idp, roles, "neutron", service, *self.service_roles)
             for name in ("project-a", "project-b"):
                 project = idp.create_project(name=name, domain_id=DOMAIN)
                 self.projects[name] = Project(
@@ -238,12 +244,13 @@ class Keystone:
             assert resp.status_code == 201, resp.text
 
     @staticmethod
-    def _user(idp, roles: dict, name: str, project, role: str) -> User:
+    def _user(idp, roles: dict, name: str, project, *role_names: str) -> User:
         user = User(name, secrets.token_hex(12), project.name, project_id=project.id,
-                    roles=(role,))
+                    roles=role_names)
         user.id = idp.create_user(name=name, password=user.password, domain_id=DOMAIN,
                                   default_project_id=project.id).id
-        idp.assign_project_role_to_user(project.id, user.id, roles[role])
+        for role in role_names:
+            idp.assign_project_role_to_user(project.id, user.id, roles[role])
         return user
 
     def register_network_endpoint(self, url: str) -> None:
