@@ -5,8 +5,9 @@ import uuid
 
 import pytest
 
-from tests.conformance.plugin import (pytest_runtest_logreport, pytest_terminal_summary,  # noqa: F401
-                                      pytest_xdist_make_scheduler)
+from tests.conformance.plugin import pytest_runtest_logreport  # noqa: F401
+from tests.conformance.plugin import pytest_terminal_summary as tempest_summary
+from tests.conformance.plugin import pytest_xdist_make_scheduler  # noqa: F401
 from tests.support.client import Client
 from tests.support.keystone import keystone, keystone_server  # noqa: F401 - fixtures
 from tests.support.postgres import PostgresCluster
@@ -63,8 +64,10 @@ def server(request):
 
 def pytest_terminal_summary(terminalreporter):
     """Show the fuzz count (tests/fuzz) at the end of the run, pass or fail; with xdist
-    the figures come back from the worker as a user property of the test's report."""
+    the figures come back from the worker as a user property of the test's report; then
+    the Tempest section (tests/conformance)."""
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
         for name, value in getattr(report, "user_properties", ()):
             if name == "fuzz_summary" and report.when == "call":
                 terminalreporter.write_line(value)
+    tempest_summary(terminalreporter)

@@ -179,3 +179,10 @@ def test_changing_the_internal_address_deletes_its_forwardings(member, setup):
     assert r.status == 200, r
     assert member.get(base).json["port_forwardings"] == []
     assert member.show("floatingips", setup["fip"]["id"])["router_id"] is None
+
+
+def test_if_match_is_ignored_without_revisions(member, setup):
+    base, port = setup["base"], setup["port"]
+    pf = member.post(base, pf_body(port)).json["port_forwarding"]
+    r = member.delete(f"{base}/{pf['id']}", headers={"If-Match": "revision_number=7"})
+    assert r.status == 204

@@ -68,6 +68,11 @@ class _Global(ResourcePlugin):
     def revision_of(item: dict) -> int:
         return 0
 
+    @staticmethod
+    def check_revision(current: dict, if_revision: int | None) -> None:
+        """No revision to constrain (If-Match is ignored, as for other resources
+        without standard attributes)."""
+
     def load(self, conn: Connection, ids_query: Select, rows: list,
              fields: frozenset[str] | None) -> list[dict]:
         return [self.columns_of_row(row._asdict()) for row in rows]

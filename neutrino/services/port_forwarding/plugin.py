@@ -94,6 +94,10 @@ class PortForwardingPlugin(ResourcePlugin):
     def revision_of(item: dict) -> int:
         return 0  # no standard attributes, no revision (as in Neutron)
 
+    @staticmethod
+    def check_revision(current: dict, if_revision: int | None) -> None:
+        """No revision to constrain: If-Match is ignored."""
+
     # ---- rendering -------------------------------------------------------------
     def load(self, conn: Connection, ids_query: Select, rows: list,
              fields: frozenset[str] | None) -> list[dict]:
