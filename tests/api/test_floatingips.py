@@ -208,3 +208,26 @@ def test_dns_name_and_domain_are_stored(member, external):
     bad = member.post("/v2.0/floatingips", {"floatingip": {
         "floating_network_id": external["network"]["id"], "dns_name": "-bad-"}})
     assert bad.status == 400 and "dns_name" in bad.error_message
+
+
+def test_blank_update_disassociates_and_other_updates_keep_it(member, topology):
+    port = member.port(topology["network"]["id"])
+    f = fip(member, topology["ext"]["network"]["id"], port_id=port["id"])
+    kept = member.put(f"/v2.0/floatingips/{f['id']}", {"floatingip": {"description": "d"}})
+    assert kept.status == 200 and kept.json["floatingip"]["port_id"] == port["id"]
+    blank = member.put(f"/v2.0/floatingips/{f['id']}", {"floatingip": {}})
+    assert blank.status == 200 and blank.json["floatingip"]["port_id"] is None
+
+
+def test_port_of_another_project_is_400(admin, member, topology, project_id):
+    f = fip(member, topology["ext"]["network"]["id"])
+    other = admin.port(topology["network"]["id"], project_id=uuid.uuid4().hex)
+    r = admin.put(f"/v2.0/floatingips/{f['id']}", {"floatingip": {"port_id": other["id"]}})
+    assert r.status == 400 and "different project" in r.error_message
+    assert member.show("floatingips", f["id"])["port_id"] is None
+
+
+def test_deleting_an_external_network_deletes_its_floating_ips(admin, member, external):
+    f = fip(member, external["network"]["id"])
+    assert admin.delete(f"/v2.0/networks/{external['network']['id']}").status == 204
+    assert member.get(f"/v2.0/floatingips/{f['id']}").status == 404

@@ -50,8 +50,9 @@ def test_create_list_show_update_delete(member, setup):
     fip = member.show("floatingips", setup["fip"]["id"])
     assert fip["router_id"] == setup["router"]["id"]
     [shown] = fip["port_forwardings"]
-    assert (shown["protocol"], shown["internal_port"], shown["external_port"], shown["id"]) == \
-        ("tcp", 22, 2222, pf["id"])
+    assert shown == {"id": pf["id"], "protocol": "tcp", "internal_port": 22,
+                     "external_port": 2222, "internal_port_id": port["id"],
+                     "internal_ip_address": pf["internal_ip_address"]}
     up = member.put(f"{base}/{pf['id']}", {"port_forwarding": {"external_port": 2200}})
     assert up.status == 200 and up.json["port_forwarding"]["external_port"] == 2200
     assert up.json["port_forwarding"]["internal_port"] == 22

@@ -30,7 +30,8 @@ PROVIDERS = {"single_node": _DRIVERS + "single_node.SingleNodeDriver",
              "ha": _DRIVERS + "l3_ha.HaDriver",
              "dvr": _DRIVERS + "dvr.DvrDriver",
              "dvrha": _DRIVERS + "dvrha.DvrHaDriver"}
-SERVICE_TYPES = (L3,)
+# The service types of the loaded service plugins (as Neutron: L3 and the flavors one).
+SERVICE_TYPES = (L3, "FLAVORS")
 
 
 class ServiceProviderPlugin:

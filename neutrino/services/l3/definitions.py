@@ -120,7 +120,9 @@ ENABLE_SNAT = Extension(
 EXTRAROUTE = Extension(
     alias="extraroute", name="Neutron Extra Route", description="Extra routes configuration for "
     "L3 router", updated="2013-02-01T10:00:00-00:00",
-    extends={"routers": (Attribute("routes", ROUTES, "Extra routes: destination and nexthop.",
+    # null clears the routes, as [] does (Tempest's cleanup sends it).
+    extends={"routers": (Attribute("routes", Nullable(ROUTES),
+                                   "Extra routes: destination and nexthop.",
                                    default=[], put=True),)},
     requires=("router",))
 EXTRAROUTE_ATOMIC = Extension(

@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy import Connection, Select, delete, insert, select, update
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core import rbac
 from neutrino.core.listing import ListQuery, page_in_memory
-from neutrino.core.resource import ResourcePlugin
+from neutrino.core.resource import TAGS, ResourcePlugin
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import IpAllocation
 from neutrino.db.models.subnet import Subnet
@@ -123,6 +123,10 @@ class FloatingIpPlugin(ResourcePlugin):
                 fixed_port_id=None, fixed_ip_address=None, router_id=None))
             return
         port = self.registry.plugin("ports").get_in(conn, ctx, port_id)
+        if port["project_id"] != current.project_id:
+            raise exc.BadRequest(resource="floatingip", msg=(
+                f"Cannot create floating IP and bind it to Port {port_id}, since that port is "
+                f"owned by a different project"))
         if port["network_id"] == current.floating_network_id:
             raise exc.BadRequest(resource="floatingip", msg=(
                 f"Port {port_id} is on the external network {port['network_id']} of the "
@@ -171,6 +175,12 @@ class FloatingIpPlugin(ResourcePlugin):
             .order_by(ROUTERS.c.created_at, ROUTERS.c.id).limit(1))
 
     # ---- update / delete ----------------------------------------------------------
+    def update(self, ctx: Context, id: str, body: dict, if_revision: int | None = None,
+               authorize: Any = None) -> dict:
+        # An empty update disassociates (as in Neutron); one changing other attributes
+        # keeps the association.
+        return super().update(ctx, id, body or {"port_id": None}, if_revision, authorize)
+
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
         current = conn.execute(select(FIPS).where(FIPS.c.id == original["id"])).one()
         if "port_id" in body:
@@ -188,6 +198,18 @@ class FloatingIpPlugin(ResourcePlugin):
         port_id = conn.scalar(select(FIPS.c.floating_port_id).where(FIPS.c.id == original["id"]))
         super().remove(conn, ctx, original)
         service_ports.delete_ports(self.registry, conn, ctx, [port_id])
+
+    def delete_on_network(self, conn: Connection, ctx: Context, network_id: str) -> None:
+        """An external network's floating IPs go with it (with their ports)."""
+        ids = list(conn.scalars(select(FIPS.c.id).where(FIPS.c.floating_network_id == network_id)))
+        if not ids:
+            return
+        gone = self.load_ids(conn, ids)
+        port_ids = list(conn.scalars(select(FIPS.c.floating_port_id).where(FIPS.c.id.in_(ids))))
+        conn.execute(delete(TAGS).where(TAGS.c.resource_id.in_(ids)))
+        conn.execute(delete(FIPS).where(FIPS.c.id.in_(ids)))
+        self.deleted_with(conn, ctx, gone)
+        service_ports.delete_ports(self.registry, conn, ctx, port_ids)
 
     def disassociate_port(self, conn: Connection, ctx: Context, port_id: str) -> None:
         """A deleted port's floating IPs map to nothing any more (update each)."""

@@ -108,7 +108,7 @@ class RouterPlugin(RouterInterfaces, ResourcePlugin):
             if flag in body and body[flag] != original.get(flag, body[flag]):
                 self._check_migration(original, flag, body[flag])
         if "routes" in body:
-            self._set_routes(conn, original, body["routes"])
+            self._set_routes(conn, original, body["routes"] or [])
         if "external_gateway_info" in body:
             router = conn.execute(select(ROUTERS).where(ROUTERS.c.id == router_id)).one()
             self._set_gateway(conn, ctx, router, body["external_gateway_info"] or None)
@@ -120,7 +120,7 @@ class RouterPlugin(RouterInterfaces, ResourcePlugin):
     @staticmethod
     def _check_migration(original: dict, flag: str, value: bool) -> None:
         """ha / distributed change only on a router that is administratively down
-        (router-admin-state-down-before-update); a distributed router stays one."""
+        (router-admin-state-down-before-update), and not on one of a flavor."""
         if original.get("flavor_id"):
             raise exc.BadRequest(resource="router", msg=(
                 f"Cannot change {flag} of router {original['id']}: its flavor decides it"))
@@ -128,9 +128,6 @@ class RouterPlugin(RouterInterfaces, ResourcePlugin):
             raise exc.BadRequest(resource="router", msg=(
                 f"Cannot change {flag} of router {original['id']} while it is administratively "
                 f"up. Please set router admin_state_up to False prior to the change"))
-        if flag == "distributed" and not value:
-            raise exc.BadRequest(resource="router", msg=(
-                "Migration from distributed router to centralized is not supported"))
 
     # ---- the gateway -------------------------------------------------------------
     def _set_gateway(self, conn: Connection, ctx: Context, router: Any,
@@ -172,8 +169,7 @@ class RouterPlugin(RouterInterfaces, ResourcePlugin):
             body["fixed_ips"] = info["external_fixed_ips"]
         elif not conn.execute(select(SUBNETS.c.id).where(SUBNETS.c.network_id == network_id)
                               .limit(1)).first():
-            raise exc.BadRequest(resource="router", msg=(
-                f"Network {network_id} has no subnet to take the router's gateway"))
+            body["fixed_ips"] = []  # a gateway without addresses, as Neutron allows
         port = service_ports.create_port(self.registry, conn, Context.admin(router.project_id),
                                          body)
         conn.execute(insert(ROUTER_PORTS).values(port_id=port["id"], router_id=router.id,

@@ -32,3 +32,11 @@ def guard_port_delete(registry: Any):
                     f"has device owner {owner} and is held by {held[0]}"))
         registry.plugin("floatingips").disassociate_port(conn, payload.context, port["id"])
     return callback
+
+
+def delete_floatingips_with_network(registry: Any):
+    """Deleting an external network deletes its floating IPs (as in Neutron)."""
+    def callback(resource, event, trigger, payload) -> None:
+        registry.plugin("floatingips").delete_on_network(payload.connection, payload.context,
+                                                         payload.resource_id)
+    return callback

@@ -252,9 +252,16 @@ class FloatingIpPortForwardings(AttributeExtender):
         found: dict[str, list[dict]] = {}
         for row in conn.execute(select(PFS).where(PFS.c.floatingip_id.in_(ids_query))
                                 .order_by(PFS.c.created_at, PFS.c.id)):
-            entry = render({"id": row.id, "protocol": row.protocol,
-                            "internal_ip_address": row.internal_ip_address,
-                            "internal_port_id": row.internal_port_id,
-                            "description": row.description}, row)
+            entry = {"id": row.id, "protocol": row.protocol,
+                     "internal_ip_address": row.internal_ip_address,
+                     "internal_port_id": row.internal_port_id}
+            if row.internal_port_start == row.internal_port_end and \
+                    row.external_port_start == row.external_port_end:
+                entry.update(internal_port=row.internal_port_start,
+                             external_port=row.external_port_start)
+            else:
+                rendered = render({}, row)
+                entry.update(internal_port_range=rendered["internal_port_range"],
+                             external_port_range=rendered["external_port_range"])
             found.setdefault(row.floatingip_id, []).append(entry)
         self.values(items, "port_forwardings", found, [])
