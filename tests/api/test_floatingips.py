@@ -231,3 +231,9 @@ def test_deleting_an_external_network_deletes_its_floating_ips(admin, member, ex
     f = fip(member, external["network"]["id"])
     assert admin.delete(f"/v2.0/networks/{external['network']['id']}").status == 204
     assert member.get(f"/v2.0/floatingips/{f['id']}").status == 404
+
+
+def test_pools_are_found_with_dashes_too(member, external):
+    # As Neutron: Tempest's client asks for /v2.0/floatingip-pools.
+    pools = member.get("/v2.0/floatingip-pools").json["floatingip_pools"]
+    assert external["subnet"]["id"] in {p["subnet_id"] for p in pools}
