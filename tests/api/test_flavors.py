@@ -79,3 +79,9 @@ def test_sdk_flavor_and_profile(sdk):
     assert sdk.network.get_flavor(fl.id).service_profile_ids == [sp.id]
     sdk.network.delete_flavor(fl)
     sdk.network.delete_service_profile(sp)
+
+
+def test_an_id_filter_that_is_no_uuid_finds_nothing(admin):
+    # As Neutron (Tempest's test_list_flavors asks for ?id=33).
+    assert admin.get("/v2.0/flavors?id=33").json["flavors"] == []
+    assert admin.get("/v2.0/service_profiles?id=33").json["service_profiles"] == []

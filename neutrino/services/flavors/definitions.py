@@ -1,8 +1,11 @@
 """Flavors and service profiles (flavors), router flavors (l3-flavors) and service
 providers (service-type)."""
-from neutrino.definitions.base import REQUIRED, Attribute, Extension, Resource
+from neutrino.definitions.base import REQUIRED, Attribute, Extension, Resource, with_changes
 from neutrino.definitions.common import ID
 from neutrino.definitions.kinds import Boolean, ListOf, Nullable, String, Uuid
+
+# Neutron does not validate an id filter of flavors and profiles: ?id=33 finds nothing.
+ANY_ID = with_changes(ID, filter_kind=String(255))
 
 SERVICE_PROVIDER = Resource(
     name="service_provider", collection="service_providers", path="service-providers",
@@ -18,7 +21,7 @@ SERVICE_PROVIDER = Resource(
 FLAVOR = Resource(
     name="flavor", collection="flavors", standard_attributes=False, project_scoped=False,
     attributes=(
-        ID,
+        ANY_ID,
         Attribute("name", String(255), "Name.", default="", post=True, put=True, filter=True,
                   sort=True),
         Attribute("description", String(1024), "Description.", default="", post=True,
@@ -35,7 +38,7 @@ SERVICE_PROFILE = Resource(
     name="service_profile", collection="service_profiles", standard_attributes=False,
     project_scoped=False,
     attributes=(
-        ID,
+        ANY_ID,
         Attribute("description", String(1024), "Description.", default="", post=True,
                   put=True, filter=True),
         Attribute("driver", String(1024), "The provider driver (Python class path).",
