@@ -6,9 +6,10 @@ threads, SQLite) measured from outside over HTTP, like a client would.
 Figures (bench/README.md explains each): server start to first answer, port
 create with one client and with 8 concurrent clients, lists of 1,000 and of
 10,000 ports (full, filtered by device_id, fields=id), show, update, delete,
-and the server's resident memory after the run; then the same operations on a
-bare Falcon app (bench/floor_app.py), and every API figure as a ratio to it
-(``ratios_to_floor``, bench/floor.py). A figure with a target has
+subnet-from-pool allocations per second, and the server's resident memory after
+the run; then the same operations on a bare Falcon app (bench/floor_app.py), and
+every API figure as a ratio to it (``ratios_to_floor``, bench/floor.py). A figure
+with a target has
 ``target`` and ``pass``; ``targets_met`` sums them up. Next to wall-clock
 times it records the server's CPU time per request, which varies less on a
 shared machine, and the load average before and after the run.
@@ -44,6 +45,7 @@ CREATES_PER_CLIENT = 62
 LIST_REPEATS = 5
 ITEM_REPEATS = 200
 BULK = 200
+POOL_ALLOCATIONS = 200
 
 TARGET_MISSED = 3  # exit status when the run completed but missed a target
 
@@ -202,6 +204,26 @@ def measure_creates(server: Server, port: int, network_id: str) -> tuple[list[st
     return created, sequential, concurrent
 
 
+def measure_pool_allocations(server: Server, port: int) -> dict:
+    """Subnets allocated one after another from one subnet pool (each one a /28 the
+    server chooses, with the pool's row locked), on one network."""
+    client = Client(port)
+    pool = client.post("/subnetpools", {"subnetpool": {
+        "name": "bench", "prefixes": ["172.16.0.0/12"], "default_prefixlen": 28}})["subnetpool"]
+    net = client.post("/networks", {"network": {"name": "bench-pool"}})["network"]
+    body = {"subnet": {"network_id": net["id"], "ip_version": 4, "subnetpool_id": pool["id"]}}
+    cpu = server.cpu_seconds()
+    began = time.perf_counter()
+    for _ in range(POOL_ALLOCATIONS):
+        client.post("/subnets", body)
+    seconds = time.perf_counter() - began
+    client.close()
+    return {"subnets": POOL_ALLOCATIONS, "seconds": round(seconds, 3),
+            "per_second": round(POOL_ALLOCATIONS / seconds, 1),
+            "server_cpu_ms_per_allocation": round((server.cpu_seconds() - cpu)
+                                                  / POOL_ALLOCATIONS * 1000, 2)}
+
+
 def fill(client: Client, network_id: str, have: int, target: int) -> int:
     """Bulk-create ports (not timed) until the network has ``target``."""
     while have < target:
@@ -266,6 +288,8 @@ def run(port_count: int) -> dict:
         out["delete_port"] = repeat(server, lambda: client.call(
             "DELETE", f"/ports/{next(doomed)}", expect=204), ITEM_REPEATS)
         client.close()
+
+        out["subnet_from_pool_allocations"] = measure_pool_allocations(server, proc.port)
 
         memory = server.memory_mb()
         out["memory_after_run"] = judged("memory_after_run", memory, memory["rss_mb"]["total"])

@@ -92,6 +92,60 @@ class InvalidSortKey(NeutronException):
     status = 400
 
 
+# --- 400: address scopes and subnet pools --------------------------------------
+class AddressScopeUpdateError(BadRequest):
+    message = "Unable to update address scope {address_scope_id} : {reason}."
+
+
+class SubnetPoolDeleteError(BadRequest):
+    message = "Unable to delete subnet pool: {reason}."
+
+
+class IllegalSubnetPoolPrefixUpdate(BadRequest):
+    message = "Illegal update to prefixes: {msg}."
+
+
+class IllegalSubnetPoolUpdate(BadRequest):
+    message = "Illegal subnetpool update : {reason}."
+
+
+class IllegalSubnetPoolPrefixBounds(BadRequest):
+    message = "Illegal prefix bounds: {prefix_type}={prefixlen}, {base_prefix_type}={base_prefixlen}."
+
+
+class PrefixVersionMismatch(BadRequest):
+    message = "Cannot mix IPv4 and IPv6 prefixes in a subnet pool."
+
+
+class EmptySubnetPoolPrefixList(BadRequest):
+    message = "Empty subnet pool prefix list."
+
+
+class IllegalSubnetPoolAssociationToAddressScope(BadRequest):
+    message = ("Illegal subnetpool association: subnetpool {subnetpool_id} cannot be associated "
+               "with address scope {address_scope_id}.")
+
+
+class IllegalSubnetPoolIpVersionAssociationToAddressScope(BadRequest):
+    message = ("Illegal subnetpool association: subnetpool {subnetpool_id} cannot associate with "
+               "address scope {address_scope_id} because subnetpool ip_version is not "
+               "{ip_version}.")
+
+
+class MaxPrefixSubnetAllocationError(BadRequest):
+    message = ("Unable to allocate subnet with prefix length {prefixlen}, maximum allowed prefix "
+               "is {max_prefixlen}.")
+
+
+class MinPrefixSubnetAllocationError(BadRequest):
+    message = ("Unable to allocate subnet with prefix length {prefixlen}, minimum allowed prefix "
+               "is {min_prefixlen}.")
+
+
+class NetworkSubnetPoolAffinityError(BadRequest):
+    message = "Subnets hosted on the same network must be allocated from the same subnet pool."
+
+
 class VlanTransparencyDriverError(NeutronException):
     status = 400
     message = "Backend does not support VLAN Transparency."
@@ -232,6 +286,14 @@ class RbacPolicyNotFound(NotFound):
     message = "RBAC policy {id} could not be found."
 
 
+class AddressScopeNotFound(NotFound):
+    message = "Address scope {id} could not be found."
+
+
+class SubnetPoolNotFound(NotFound):
+    message = "Subnet pool {id} could not be found."
+
+
 # --- 409 ---------------------------------------------------------------------
 class Conflict(NeutronException):
     status = 409
@@ -356,6 +418,24 @@ class DuplicateRbacPolicy(Conflict):
 
 class OverQuota(Conflict):
     message = "Quota exceeded for resources: {overs}."
+
+
+class SubnetPoolQuotaExceeded(OverQuota):
+    message = "Per-tenant subnet pool prefix quota exceeded."
+
+
+class AddressScopeInUse(InUse):
+    message = ("Unable to complete operation on address scope {address_scope_id}. There are one "
+               "or more subnet pools in use on the address scope.")
+
+
+class AddressScopePrefixConflict(Conflict):
+    message = ("Failed to associate address scope: subnetpools within an address scope must have "
+               "unique prefixes.")
+
+
+class SubnetAllocationError(Conflict):
+    message = "Failed to allocate subnet: {reason}."
 
 
 # --- 412 ---------------------------------------------------------------------

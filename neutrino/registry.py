@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from neutrino.definitions.base import Extension, Resource
 
 # The features every server runs, in order (later ones may extend earlier ones).
-FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.l3",
+FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
+                             "neutrino.services.address_scopes", "neutrino.services.l3",
                              "neutrino.services.port_forwarding", "neutrino.services.flavors")
 
 

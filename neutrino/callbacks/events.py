@@ -40,4 +40,6 @@ class Resource(str, Enum):
     SECURITY_GROUP_RULE = "security_group_rule"
     SEGMENT = "segment"
     RBAC_POLICY = "rbac_policy"
+    ADDRESS_SCOPE = "address_scope"
+    SUBNETPOOL = "subnetpool"
     TAG = "tag"

@@ -60,6 +60,11 @@ class AttributeExtender:
         return {}
 
     # ---- writing (inside the resource's transaction) ----------------------------------
+    def prepare(self, conn: Connection, ctx: Context, body: dict) -> dict:
+        """The validated POST body of one new resource, completed before the resource's
+        plugin stores it (e.g. a subnet's cidr chosen from its subnet pool)."""
+        return body
+
     def create(self, conn: Connection, ctx: Context, items: list[dict],
                bodies: list[dict]) -> None:
         """Store the attributes of new resources (``items``, rendered, ids known) from

@@ -43,6 +43,8 @@ class ObjectType:
     # The collection path of the plugin whose rendering of an object depends on its
     # policies; a policy change counts as a change of the object (revision, journal).
     collection: str | None = None
+    # Refuses (raises) granting the object to a target project: (conn, object_id, target).
+    check_target: Callable[[Connection, str, str], None] | None = None
 
 
 def object_type(types: dict[str, ObjectType], name: str) -> ObjectType:

@@ -35,6 +35,8 @@ class RbacPolicyPlugin(ResourcePlugin):
         rbac.check_action(kind, body["action"])
         object_id = body["object_id"]
         self._object_owner(conn, ctx, kind, object_id)
+        if kind.check_target is not None:
+            kind.check_target(conn, object_id, body["target_tenant"])
         policy_id = rbac.add(conn, body["project_id"], kind.name, object_id, body["action"],
                              body["target_tenant"])
         self._object_changed(conn, ctx, kind, object_id)
@@ -76,6 +78,8 @@ class RbacPolicyPlugin(ResourcePlugin):
         object_id, action = original["object_id"], original["action"]
         owner = self._object_owner(conn, ctx, kind, object_id)
         rbac.check_not_duplicate(conn, kind.name, object_id, action, new)
+        if kind.check_target is not None:
+            kind.check_target(conn, object_id, new)
         rbac.check_access_kept(conn, kind, object_id, owner, action, [old], new,
                                self._in_use(object_id))
         conn.execute(update(POLICIES).where(POLICIES.c.id == original["id"])

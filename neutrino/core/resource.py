@@ -394,8 +394,16 @@ class ResourcePlugin:
                               DBEventPayload(ctx, resource_id=item["id"], states=(item,)))
 
     def insert_many(self, conn: Connection, ctx: Context, bodies: list[dict]) -> list[dict]:
-        """Store new resources from validated bodies; return them as the API shows them."""
-        return self.load_ids(conn, [self.insert(conn, ctx, body) for body in bodies])
+        """Store new resources from validated bodies; return them as the API shows them.
+        Each body is completed by the extenders (``prepare``) just before it is stored,
+        so that it sees the rows stored before it (a bulk of subnets from one pool)."""
+        return self.load_ids(conn, [self.insert(conn, ctx, self.prepare(conn, ctx, body))
+                                    for body in bodies])
+
+    def prepare(self, conn: Connection, ctx: Context, body: dict) -> dict:
+        for extender in self.extenders:
+            body = extender.prepare(conn, ctx, body)
+        return body
 
     def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
         """Store one new resource from a validated body; return its id."""

@@ -124,6 +124,8 @@ class SubnetPlugin(ResourcePlugin):
         if network is None or (visible is not None and not conn.execute(
                 select(NETWORKS.c.id).where(NETWORKS.c.id == network.id, visible)).first()):
             raise exc.NetworkNotFound(id=body["network_id"])
+        if body.get("cidr") is None:  # an extender (subnet pools) may have chosen one
+            raise exc.BadRequest(resource="subnets", msg="a cidr must be specified")
         net = addressing.check_cidr(body["cidr"], body["ip_version"])
         addressing.check_mtu_fits(network.id, network.mtu, {net.version})
         ra_mode, addr_mode = body.get("ipv6_ra_mode"), body.get("ipv6_address_mode")
@@ -145,7 +147,7 @@ class SubnetPlugin(ResourcePlugin):
             **self.new_standard_row(ctx, body, subnet_id), network_id=body["network_id"],
             ip_version=body["ip_version"], cidr=str(net), gateway_ip=gateway,
             enable_dhcp=body.get("enable_dhcp", True), ipv6_ra_mode=ra_mode,
-            ipv6_address_mode=addr_mode, subnetpool_id=None))
+            ipv6_address_mode=addr_mode, subnetpool_id=body.get("subnetpool_id")))
         self._write_children(conn, subnet_id, pools, body)
         if net.version == 6 and addr_mode in ("slaac", "dhcpv6-stateless"):
             self._add_auto_addresses(conn, ctx, subnet_id, body["network_id"], net)

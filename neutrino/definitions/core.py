@@ -1,5 +1,5 @@
 """The core Networking v2.0 resources: networks, subnets and ports (no alias)."""
-from neutrino.definitions.base import REQUIRED, Attribute, Resource
+from neutrino.definitions.base import COMPUTED, REQUIRED, Attribute, Resource
 from neutrino.definitions.common import ID, IP_VERSION, NAME, OWNED
 from neutrino.definitions.kinds import (
                                         Boolean,
@@ -43,7 +43,8 @@ SUBNET = Resource(
                   post=True, filter=True, sort=True, references="networks"),
         Attribute("ip_version", IP_VERSION, "4 or 6.", default=REQUIRED, post=True,
                   filter=True, sort=True, filter_kind=OneOf((4, 6))),
-        Attribute("cidr", Cidr(), "The subnet's prefix.", default=REQUIRED, post=True,
+        # Required unless the subnet comes from a subnet pool (subnet_allocation).
+        Attribute("cidr", Cidr(), "The subnet's prefix.", default=COMPUTED, post=True,
                   filter=True, sort=True),
         Attribute("gateway_ip", Nullable(IpAddress()),
                   "Gateway address; the first address by default, null for none.",
@@ -61,8 +62,6 @@ SUBNET = Resource(
                   post=True, filter=True, sort=True),
         Attribute("ipv6_address_mode", IPV6_MODE, "IPv6 address mode.", default=None,
                   post=True, filter=True, sort=True),
-        Attribute("subnetpool_id", Nullable(Uuid()), "Subnet pool the cidr came from.",
-                  default=None, filter=True, sort=True),
         Attribute("shared", Boolean(), "Whether the network is shared with the caller.",
                   visible=False, filter=True),
     ),

@@ -1,1 +1,1 @@
-"""Feature packages (see docs/development.md, "Adding a feature")."""
+"""Feature packages beyond the core API, one per feature (see docs/development.md)."""

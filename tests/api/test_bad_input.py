@@ -248,7 +248,7 @@ READ_ONLY_POST = {
     "network": {"id": UNKNOWN, "status": "DOWN", "subnets": [],
                 "availability_zones": [], "tags": ["t"], "created_at": "2020-01-01T00:00:00Z",
                 "updated_at": "2020-01-01T00:00:00Z", "revision_number": 7},
-    "subnet": {"id": UNKNOWN, "subnetpool_id": None, "tags": [], "revision_number": 1},
+    "subnet": {"id": UNKNOWN, "tags": [], "revision_number": 1},
     "port": {"id": UNKNOWN, "status": "ACTIVE", "binding:vif_type": "ovs",
              "binding:vif_details": {}, "dns_assignment": [], "ip_allocation": "none",
              "tags": ["t"], "created_at": "2020-01-01T00:00:00Z"},
@@ -317,7 +317,7 @@ for res, coll, base, target in RESOURCES:
         id=f"put-{res}-bulk-body"))
 SHAPE_CASES += [
     pytest.param(Case("POST", "/v2.0/subnets", {"subnet": {"network_id": NET, "ip_version": 4}},
-                      words=("Required", "cidr")), id="post-subnet-missing-cidr"),
+                      words=("subnetpool", "cidr")), id="post-subnet-missing-cidr"),
     pytest.param(Case("POST", "/v2.0/subnets", {"subnet": {"network_id": NET,
                                                            "cidr": "10.82.0.0/24"}},
                       words=("Required", "ip_version")), id="post-subnet-missing-ip_version"),

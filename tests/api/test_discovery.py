@@ -13,6 +13,8 @@ IMPLEMENTED = {
     "security-group", "stateful-security-group",
     "security-groups-normalized-cidr", "security-groups-rules-belongs-to-default-sg",
     "port-security-groups-filtering",
+    "subnet_allocation", "default-subnetpools", "subnetpool-prefix-ops", "subnet_onboard",
+    "rbac-subnetpool", "address-scope", "rbac-address-scope",
     # neutrino/services/l3 and neutrino/services/port_forwarding
     "router", "ext-gw-mode", "router-enable-snat", "extraroute", "extraroute-atomic", "l3-ha",
     "dvr", "router_availability_zone", "router-admin-state-down-before-update",

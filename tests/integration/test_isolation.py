@@ -105,6 +105,16 @@ def _floatingip(owner: Client, scratch: dict) -> dict:
                            "project_id": scratch["project"]}}
 
 
+def _scope(owner: Client, scratch: dict) -> dict:
+    return {"address_scope": {"name": "as-" + uuid.uuid4().hex[:6], "ip_version": 4,
+                              "project_id": scratch["project"]}}
+
+
+def _pool(owner: Client, scratch: dict) -> dict:
+    return {"subnetpool": {"name": "sp-" + uuid.uuid4().hex[:6], "prefixes": ["10.90.0.0/16"],
+                           "project_id": scratch["project"]}}
+
+
 KINDS = [
     # Another project may not name A's project as owner (400, as Neutron, before any
     # policy check); it cannot even see A's network to put a subnet on it (404).
@@ -122,9 +132,13 @@ KINDS = [
     Kind("rbac_policies", "/v2.0/rbac-policies", _rbac,
          {"rbac_policy": {"target_tenant": "0" * 32}}, Expect(HIDDEN, 404, 404, 404, 404)),
     Kind("routers", "/v2.0/routers", _router, {"router": {"name": "changed"}},
-         Expect(HIDDEN, 404, 403, 404, 404)),
+         Expect(HIDDEN, 404, 400, 404, 404)),
     Kind("floatingips", "/v2.0/floatingips", _floatingip,
-         {"floatingip": {"description": "changed"}}, Expect(HIDDEN, 404, 403, 404, 404)),
+         {"floatingip": {"description": "changed"}}, Expect(HIDDEN, 404, 400, 404, 404)),
+    Kind("address_scopes", "/v2.0/address-scopes", _scope,
+         {"address_scope": {"name": "changed"}}, Expect(HIDDEN, 404, 400, 404, 404)),
+    Kind("subnetpools", "/v2.0/subnetpools", _pool, {"subnetpool": {"name": "changed"}},
+         Expect(HIDDEN, 404, 400, 404, 404)),
 ]
 
 
@@ -258,3 +272,31 @@ def test_read_only_resources_isolation(identity, persona: str) -> None:
         assert method(f"/v2.0/network-ip-availabilities/{net['id']}", {}).status in (
             401, 405)
     assert caller.get("/v2.0/availability_zones").status == zones
+
+
+# A subnet pool's member actions, per persona: (add_prefixes, onboard_network_subnets).
+POOL_ACTION_EXPECT = {
+    "admin": (200, 200),
+    "owner_member": (200, 200),
+    "owner_reader": (403, 403),
+    "other_member": (404, 404),
+    "no_token": (401, 401),
+    "invalid_token": (401, 401),
+}
+
+
+@pytest.mark.parametrize("identity,persona", MODES, indirect=["identity"])
+def test_subnetpool_action_isolation(identity, persona: str) -> None:
+    caller = identity.client(persona)
+    add, onboard = POOL_ACTION_EXPECT[persona]
+    owner = identity.client("owner_member")
+    pool = owner.create("subnetpools", "subnetpool", name="iso-sp", prefixes=["10.91.0.0/24"])
+    net = owner.create("networks", "network", name="iso-onboard")
+    r = caller.put(f"/v2.0/subnetpools/{pool['id']}/add_prefixes",
+                   {"prefixes": ["10.91.1.0/24"]})
+    assert r.status == add, r
+    assert owner.show("subnetpools", pool["id"])["prefixes"] == (
+        ["10.91.0.0/23"] if add == 200 else ["10.91.0.0/24"])
+    r = caller.put(f"/v2.0/subnetpools/{pool['id']}/onboard_network_subnets",
+                   {"network_id": net["id"]})
+    assert r.status == onboard, r

@@ -16,6 +16,7 @@ from neutrino.core.ports import PortPlugin
 from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.registry import Registry
+from neutrino.services.subnetpools.plugin import SubnetPoolPlugin
 
 
 # Stands for a feature added later (e.g. trunks): it only declares what it consumes;
@@ -29,8 +30,9 @@ def test_registry_shows_the_configured_resources_and_counts_the_declared_ones(co
     assert registry.tables["network"] is NetworkPlugin.table
     assert registry.tables["subnet"] is SubnetPlugin.table
     assert registry.tables["port"] is PortPlugin.table
+    assert registry.tables["subnetpool"] is SubnetPoolPlugin.table
     uncounted = {n for n, t in registry.tables.items() if t is None}
-    assert uncounted == {"router", "floatingip", "subnetpool"}
+    assert uncounted == {"router", "floatingip"}
 
 
 def test_default_limits_are_read_at_use_time_and_any_negative_is_unlimited(conf):

@@ -1,7 +1,7 @@
 """routers, their ports and routes, floating IPs
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 23:50:00
 
 ``routers.host`` is the node a router is scheduled to (NULL until the routing
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op  # noqa: I001
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
