@@ -448,3 +448,129 @@ class RevisionNumberConstraintFailed(NeutronException):
 class ServiceUnavailable(NeutronException):
     status = 503
     message = "The service is unavailable."
+
+
+# --- L3: routers and floating IPs (neutrino/services/l3) --------------------------
+class RouterNotFound(NotFound):
+    message = "Router {id} could not be found."
+
+
+class FloatingIPNotFound(NotFound):
+    message = "Floating IP {id} could not be found."
+
+
+class RouterInterfaceNotFound(NotFound):
+    message = "Router {router_id} does not have an interface with id {port_id}."
+
+
+class RouterInterfaceNotFoundForSubnet(NotFound):
+    message = "Router {router_id} has no interface on subnet {subnet_id}."
+
+
+class ExternalGatewayForFloatingIPNotFound(NotFound):
+    message = ("External network {external_network_id} is not reachable from subnet "
+               "{subnet_id}. Therefore, cannot associate Port {port_id} with a Floating IP.")
+
+
+class InvalidRoutes(InvalidInput):
+    message = "Invalid format for routes: {routes}, {reason}."
+
+
+class RoutesExhausted(BadRequest):
+    message = ("Unable to complete operation for {router_id}. The number of routes exceeds the "
+               "maximum {quota}.")
+
+
+class RouterInUse(InUse):
+    message = "Router {router_id} {reason}."
+
+    def __init__(self, message: str | None = None, **kwargs: object) -> None:
+        kwargs.setdefault("reason", "still has ports")
+        super().__init__(message, **kwargs)
+
+
+class RouterInterfaceInUseByRoute(InUse):
+    message = ("Router interface for subnet {subnet_id} on router {router_id} cannot be deleted, "
+               "as it is required by one or more routes.")
+
+
+class RouterInterfaceInUseByFloatingIP(InUse):
+    message = ("Router interface for subnet {subnet_id} on router {router_id} cannot be deleted, "
+               "as it is required by one or more floating IPs.")
+
+
+class RouterExternalGatewayInUseByFloatingIp(InUse):
+    message = ("Gateway cannot be updated for router {router_id}, since a gateway to external "
+               "network {net_id} is required by one or more floating IPs.")
+
+
+class PortInUse(InUse):
+    message = ("Unable to complete operation on port {port_id} for network {net_id}. Port "
+               "already has an attached device {device_id}.")
+
+
+class ServicePortInUse(InUse):
+    message = "Port {port_id} cannot be deleted directly via the port API: {reason}."
+
+
+class FloatingIPPortAlreadyAssociated(InUse):
+    message = ("Cannot associate floating IP {floating_ip_address} ({fip_id}) with port "
+               "{port_id} using fixed IP {fixed_ip}, as that fixed IP already has a floating IP "
+               "on external network {net_id}.")
+
+
+# --- port forwarding (neutrino/services/port_forwarding) ---------------------------
+class PortForwardingNotFound(NotFound):
+    message = "Port Forwarding {id} could not be found."
+
+
+class PortHasBindingFloatingIP(InUse):
+    message = ("Cannot create port forwarding to the port {port_id} because the port already "
+               "has a binding floating IP {fip_id}.")
+
+
+class FipInUseByPortForwarding(InUse):
+    message = ("Floating IP {id} has port forwardings; a floating IP is 1:1 NAT or port "
+               "forwarding, never both, and goes only once its port forwardings are deleted.")
+
+
+class FloatingIPPoolNotFound(NotFound):
+    message = "Floating IP pool {id} could not be found."
+
+
+class ServiceProviderNotFound(NotFound):
+    message = "Service provider {id} could not be found."
+
+
+# --- flavors and service profiles (neutrino/services/flavors) ---------------------
+class FlavorNotFound(NotFound):
+    message = "Flavor {id} could not be found."
+
+
+class ServiceProfileNotFound(NotFound):
+    message = "Service Profile {id} could not be found."
+
+
+class ServiceProfileDriverNotFound(NotFound):
+    message = "Service Profile driver {driver} could not be found."
+
+
+class ServiceProfileEmpty(InvalidInput):
+    message = "Service Profile needs either a driver or metainfo."
+
+
+class InvalidFlavorServiceType(InvalidInput):
+    message = "Invalid service type {service_type}."
+
+
+class FlavorInUse(InUse):
+    message = "Flavor {flavor_id} is used by some service instance."
+
+
+class ServiceProfileInUse(InUse):
+    message = "Service Profile {sp_id} is used by some service instance."
+
+
+class FlavorDisabled(NeutronException):
+    status = 503
+    message = "Flavor is not enabled."

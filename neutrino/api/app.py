@@ -81,6 +81,12 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
             base = f"/v2.0/{path}"
             app.add_route(base, resources.Collection(spec, plugin, env, authz))
             app.add_route(base + "/{id}", resources.Member(spec, plugin, env, authz))
+            if "_" in path:
+                # Neutron finds a collection with dashes for underscores too (Tempest's
+                # client asks for /v2.0/floatingip-pools).
+                dashed = "/v2.0/" + path.replace("_", "-")
+                app.add_route(dashed, resources.Collection(spec, plugin, env, authz))
+                app.add_route(dashed + "/{id}", resources.Member(spec, plugin, env, authz))
             if spec.resource.standard_attributes and api.has("standard-attr-tag"):
                 app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
                 app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, env, authz))

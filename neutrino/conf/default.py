@@ -46,6 +46,14 @@ OPTS = [
                 help="Modules of feature packages to run besides the in-tree ones, each "
                      "declaring FEATURE = neutrino.registry.Feature(...) (e.g. a test's or "
                      "an out-of-tree feature)."),
+    cfg.IntOpt("max_routes", default=30, mutable=True,
+               help="Most extra routes one router may carry."),
+    cfg.BoolOpt("enable_snat_by_default", default=True,
+                help="Whether a router gateway does SNAT unless its enable_snat says."),
+    cfg.BoolOpt("router_distributed", default=False,
+                help="Whether new routers are distributed unless their request says."),
+    cfg.BoolOpt("l3_ha", default=False,
+                help="Whether new routers are highly available unless their request says."),
     cfg.BoolOpt("allow_overlapping_ips", default=True,
                 help="Allow overlapping subnets on different networks."),
 ]

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 TAGS = Tag.__table__
 MAX_TAGS = 50
 _AFTER_COMMIT = "neutrino.after_commit"
+_CHANGED = "neutrino.member_changed"
 # Called with the transaction's connection and the stored resource; raises to refuse.
 Authorize = Callable[[Connection, dict], None]
 
@@ -359,10 +360,12 @@ class ResourcePlugin:
         elsewhere."""
         def run(conn: Connection) -> tuple[Any, list]:
             conn.info[_AFTER_COMMIT] = []  # a retried transaction starts afresh
+            conn.info.pop(_CHANGED, None)
             try:
                 return txn(conn), conn.info[_AFTER_COMMIT]
             finally:
                 conn.info.pop(_AFTER_COMMIT, None)
+                conn.info.pop(_CHANGED, None)
 
         result, pending = self.db.write(run)
         for publish in pending:
@@ -488,7 +491,7 @@ class ResourcePlugin:
             before = self.load_ids(conn, [id])[0]
             response = handler(conn, ctx, current, body)
             after = self.load_ids(conn, [id])[0]
-            if after == before:
+            if after == before and not conn.info.pop(_CHANGED, False):
                 return response, current, None
             self.bump(conn, id)
             result = self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
@@ -500,6 +503,12 @@ class ResourcePlugin:
             self._publish(Event.AFTER_UPDATE, DBEventPayload(
                 ctx, resource_id=id, states=(original, result), request_body=body))
         return response
+
+    @staticmethod
+    def changed(conn: Connection) -> None:
+        """Make the running member action count as an update of the member although it
+        renders the same (a router's interfaces: Neutron bumps the router's revision)."""
+        conn.info[_CHANGED] = True
 
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
         """Delete one resource (checks that it may go first)."""

@@ -15,6 +15,13 @@ IMPLEMENTED = {
     "port-security-groups-filtering",
     "subnet_allocation", "default-subnetpools", "subnetpool-prefix-ops", "subnet_onboard",
     "rbac-subnetpool", "address-scope", "rbac-address-scope",
+    # neutrino/services/l3 and neutrino/services/port_forwarding
+    "router", "ext-gw-mode", "router-enable-snat", "extraroute", "extraroute-atomic", "l3-ha",
+    "dvr", "router_availability_zone", "router-admin-state-down-before-update",
+    "fip-port-details", "floatingip-pools", "floating-ip-port-forwarding",
+    "floating-ip-port-forwarding-description", "floating-ip-port-forwarding-detail",
+    "floating-ip-port-forwarding-port-ranges", "expose-port-forwarding-in-fip", "service-type",
+    "flavors", "l3-flavors",
 }
 
 

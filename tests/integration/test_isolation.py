@@ -91,6 +91,20 @@ def _rbac(owner: Client, scratch: dict) -> dict:
                             "action": "access_as_shared", "target_tenant": uuid.uuid4().hex}}
 
 
+def _router(owner: Client, scratch: dict) -> dict:
+    return {"router": {"name": "r-" + uuid.uuid4().hex[:6], "project_id": scratch["project"]}}
+
+
+def _floatingip(owner: Client, scratch: dict) -> dict:
+    if "external" not in scratch:
+        admin = scratch["admin"]
+        scratch["external"] = admin.create("networks", "network", **{"router:external": True})
+        admin.create("subnets", "subnet", network_id=scratch["external"]["id"], ip_version=4,
+                     cidr=f"172.{16 + uuid.uuid4().int % 16}.{uuid.uuid4().int % 250}.0/24")
+    return {"floatingip": {"floating_network_id": scratch["external"]["id"],
+                           "project_id": scratch["project"]}}
+
+
 def _scope(owner: Client, scratch: dict) -> dict:
     return {"address_scope": {"name": "as-" + uuid.uuid4().hex[:6], "ip_version": 4,
                               "project_id": scratch["project"]}}
@@ -117,6 +131,10 @@ KINDS = [
          Expect(HIDDEN, 404, 404, 404, 404)),
     Kind("rbac_policies", "/v2.0/rbac-policies", _rbac,
          {"rbac_policy": {"target_tenant": "0" * 32}}, Expect(HIDDEN, 404, 404, 404, 404)),
+    Kind("routers", "/v2.0/routers", _router, {"router": {"name": "changed"}},
+         Expect(HIDDEN, 404, 400, 404, 404)),
+    Kind("floatingips", "/v2.0/floatingips", _floatingip,
+         {"floatingip": {"description": "changed"}}, Expect(HIDDEN, 404, 400, 404, 404)),
     Kind("address_scopes", "/v2.0/address-scopes", _scope,
          {"address_scope": {"name": "changed"}}, Expect(HIDDEN, 404, 400, 404, 404)),
     Kind("subnetpools", "/v2.0/subnetpools", _pool, {"subnetpool": {"name": "changed"}},
@@ -157,7 +175,7 @@ def test_isolation(identity, persona: str, kind: Kind) -> None:
     caller = identity.client(persona)
     expect = _persona_expect(persona, kind)
     owner = identity.client("owner_member")
-    scratch: dict[str, Any] = {"project": identity.project_a}
+    scratch: dict[str, Any] = {"project": identity.project_a, "admin": identity.client("admin")}
     scratch["network"] = owner.create("networks", "network",
                                       name="iso-" + uuid.uuid4().hex[:6])
     created = owner.post(kind.path, kind.make(owner, scratch))

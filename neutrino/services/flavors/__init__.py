@@ -1,0 +1,14 @@
+"""Flavors and service profiles (flavors), router flavors (l3-flavors) and the
+service providers (service-type)."""
+from neutrino.registry import Feature
+from neutrino.services.flavors import definitions, plugin, policy
+
+FEATURE = Feature(
+    name="flavors",
+    extensions=tuple(definitions.EXTENSIONS),
+    plugins={definitions.SERVICE_PROVIDER: plugin.ServiceProviderPlugin,
+             definitions.FLAVOR: plugin.FlavorPlugin,
+             definitions.SERVICE_PROFILE: plugin.ServiceProfilePlugin},
+    extenders=(plugin.RouterFlavor,),
+    policy_rules=tuple(policy.RULES),
+)
