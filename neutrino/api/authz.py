@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from neutrino import exceptions as exc
@@ -57,16 +58,17 @@ class Parent:
                                                   frozenset(self._fields(d))))
         return {i: d.parents[(self.name, i)] for i in ids if (self.name, i) in d.parents}
 
-    def lazy(self, d: Decisions, id_: str | None, batch: set[str] | None = None,
+    def lazy(self, d: Decisions, id_: str | None,
+             batch: Callable[[], set[str]] | None = None,
              conn: Any = None, visible_only: bool = False) -> LazyParent:
         """The parent's keys for one target, loaded when a rule first reads them (for a
-        list: the parents of the whole ``batch`` at once)."""
+        list: the parents of the whole ``batch()`` at once)."""
         def load() -> Mapping:
             if not id_:
                 return {}
             if visible_only:
                 return self.visible(d, id_)
-            return self.load(conn, d, batch or {id_}).get(id_, {})
+            return self.load(conn, d, (batch() if batch else None) or {id_}).get(id_, {})
         return LazyParent(self.name + ":", load)
 
     def visible(self, d: Decisions, id_: str) -> dict:
@@ -112,9 +114,18 @@ class Authz:
         parents at once)."""
         if not parents:
             return lambda item: item
-        batches = {p.name: {i.get(p.id_attribute) for i in items} - {None} for p in parents}
+        batches: dict[str, set[str]] = {}
+
+        def batch_of(p: Parent) -> Callable[[], set[str]]:
+            def batch() -> set[str]:
+                # Only when a rule reads a parent: most lists never do (admin, owner).
+                if p.name not in batches:
+                    batches[p.name] = {i.get(p.id_attribute) for i in items} - {None}
+                return batches[p.name]
+            return batch
+        lazy_batches = {p.name: batch_of(p) for p in parents}
         return lambda item: ChainMap(item, *(p.lazy(d, item.get(p.id_attribute),
-                                                    batches[p.name], conn, visible_only)
+                                                    lazy_batches[p.name], conn, visible_only)
                                              for p in parents))
 
     def _targets(self, d: Decisions, items: list[dict], rules: Iterable[str],
@@ -225,16 +236,28 @@ class Authz:
                              if ":" not in k or k in self.spec.attributes}
                             | {p.id_attribute for p in parents})
         make_target = self._target_maker(d, items, parents)
+        # The group of most items is the plain values of their keys, read at C speed;
+        # an item missing a key or holding a list or dict there takes the slow way.
+        fast = itemgetter(*group_keys) if group_keys else lambda _item: ()
+        fast_groups: dict[Any, tuple[bool, tuple[str, ...]]] = {}
         groups: dict[tuple, tuple[bool, tuple[str, ...]]] = {}
         out = []
         for item in items:
-            group = tuple(hashable(item.get(k)) for k in group_keys)
-            verdict = groups.get(group)
+            try:
+                group = fast(item)
+                verdict = fast_groups.get(group)
+            except (KeyError, TypeError):
+                group, verdict = None, None
             if verdict is None:
-                target = make_target(item)
-                verdict = (d.can(get, target),
-                           tuple(a for r, a in attr_rules if a in item and not d.can(r, target)))
-                groups[group] = verdict
+                slow = tuple(hashable(item.get(k)) for k in group_keys)
+                verdict = groups.get(slow)
+                if verdict is None:
+                    target = make_target(item)
+                    verdict = groups[slow] = (
+                        d.can(get, target),
+                        tuple(a for r, a in attr_rules if a in item and not d.can(r, target)))
+                if group is not None:
+                    fast_groups[group] = verdict
             visible, hidden = verdict
             if not visible and drop:
                 continue

@@ -28,10 +28,13 @@ are skipped: a 10,000-port list took ~10% less server CPU (noisy machine).
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
 import logging
+import threading
+from collections.abc import Iterator
 
 import falcon
 
@@ -71,6 +74,35 @@ def freeze_startup_objects() -> None:
     (call once the application is built; they live as long as the process).
     No collection first: it took ~20 ms of start-up and found a few dozen objects."""
     gc.freeze()
+
+
+_paused = 0
+_was_enabled = True
+_paused_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a large response is built.
+
+    A list of 10,000 ports makes some 200,000 containers that all live until the
+    response is sent, so every collection they set off finds nothing to free and
+    only walks them again (~10% of the list's CPU). The objects are freed by
+    reference counting as before; a collection runs as usual once the last of the
+    threads building a list is done (the counts it waits for keep growing meanwhile)."""
+    global _paused, _was_enabled
+    with _paused_lock:
+        _paused += 1
+        if _paused == 1:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()
 
 
 def release_free_memory() -> None:

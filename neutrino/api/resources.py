@@ -10,7 +10,7 @@ import falcon
 import orjson
 
 from neutrino import exceptions as exc
-from neutrino.api import body, query, render
+from neutrino.api import body, memory, query, render
 from neutrino.api.authz import Authz
 from neutrino.context import Context
 from neutrino.definitions.base import MemberAction as Action, ResourceSpec
@@ -88,14 +88,18 @@ class Collection(_Base):
             q.filters.update(scope)
         wanted = q.fields
         q.fields = self.authz.read_fields(wanted)
-        items = self.authz.readable(d, self.plugin.list(ctx, q))
-        q.fields = wanted
-        payload = {self.spec.collection: render.shape(self.spec, items, q.fields)}
-        if q.limit:
-            payload.update(query.pagination_links(req.prefix + req.path, params, items, q,
-                                                  self.spec.collection,
-                                                  self.spec.resource.id_attribute))
-        _json(resp, payload)
+        with memory.collection_paused():
+            items = self.authz.readable(d, self.plugin.list(ctx, q))
+            q.fields = wanted
+            payload = {self.spec.collection: render.shape(self.spec, items, q.fields)}
+            if q.limit:
+                payload.update(query.pagination_links(req.prefix + req.path, params, items, q,
+                                                      self.spec.collection,
+                                                      self.spec.resource.id_attribute))
+            _json(resp, payload)
+            # Freed here, while collection is still paused: the first collection after it
+            # would otherwise walk every one of them once more.
+            del items, payload
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.create_items(req, resp)

@@ -74,6 +74,11 @@ POLICY_VIEW_VISIBLE = POLICY_VIEW.where(
     | rbac.granted("network", NETWORKS.c.id, (SHARED, EXTERNAL), _CALLER))
 
 
+NETWORK_FOR_PORT = select(NETWORKS.c.id, NETWORKS.c.project_id,
+                          NETWORKS.c.port_security_enabled).where(
+    NETWORKS.c.id == bindparam("network_id")).with_for_update(read=True)
+
+
 def network_for_port(conn: Connection, ctx: Context, network_id: str) -> Any:
     """The network a new port of the caller goes on: its own, or one shared with it.
 
@@ -83,9 +88,7 @@ def network_for_port(conn: Connection, ctx: Context, network_id: str) -> Any:
     The network row is share-locked first: revoking a grant locks it for update
     before counting the ports that rely on the grant, so a port cannot slip in
     between that count and the revocation (PostgreSQL; SQLite serialises writers)."""
-    row = conn.execute(select(NETWORKS.c.id, NETWORKS.c.project_id,
-                              NETWORKS.c.port_security_enabled)
-                       .where(NETWORKS.c.id == network_id).with_for_update(read=True)).first()
+    row = conn.execute(NETWORK_FOR_PORT, {"network_id": network_id}).first()
     if row is None:
         raise exc.NetworkNotFound(id=network_id)
     if ctx.sees_all_projects or row.project_id == ctx.project_id:
@@ -179,7 +182,7 @@ class NetworkPlugin(ResourcePlugin):
         out = []
         for row in rows:
             seg = segments.get(row.id, [None])[0]
-            net = self.columns_of_row(row._asdict())
+            net = self.columns_of_table_row(row)
             hints = net["availability_zone_hints"]
             net.update({
                 "tags": tags.get(row.id, []),

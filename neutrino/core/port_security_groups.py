@@ -13,6 +13,7 @@ from neutrino.core.security_groups import BINDINGS, GROUPS, SecurityGroupPlugin
 from neutrino.db.models.port import Port
 
 PORTS = Port.__table__
+INSERT_BINDINGS = insert(BINDINGS)  # built once, for the port create path
 # Ports the service itself owns (DHCP, router interfaces, ...) are trusted: no groups.
 TRUSTED_OWNER_PREFIX = "network:"
 
@@ -51,7 +52,7 @@ class PortSecurityGroups:
         for port_id, group_id in conn.execute(
                 select(BINDINGS.c.port_id, BINDINGS.c.security_group_id)
                 .where(BINDINGS.c.port_id.in_(ids_query))
-                .order_by(BINDINGS.c.port_id, BINDINGS.c.security_group_id)):
+                .order_by(BINDINGS.c.port_id, BINDINGS.c.security_group_id)).all():
             out.setdefault(port_id, []).append(group_id)
         return out
 
@@ -111,5 +112,5 @@ class PortSecurityGroups:
     @staticmethod
     def _store(conn: Connection, port_id: str, group_ids: list[str]) -> None:
         if group_ids:
-            conn.execute(insert(BINDINGS), [{"port_id": port_id, "security_group_id": g}
+            conn.execute(INSERT_BINDINGS, [{"port_id": port_id, "security_group_id": g}
                                             for g in group_ids])

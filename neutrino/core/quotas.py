@@ -44,21 +44,30 @@ def stored_limits(conn: Connection, project_id: str) -> dict[str, int]:
         select(QUOTAS.c.resource, QUOTAS.c.limit).where(QUOTAS.c.project_id == project_id))}
 
 
+_COUNT_OWNED: dict[Table, Any] = {}
+
+
 def count_owned(conn: Connection, table: Table, project_id: str) -> int:
-    return conn.execute(select(func.count()).select_from(table)
-                        .where(table.c.project_id == project_id)).scalar_one()
+    # One statement per table, built once: every create of a limited resource counts.
+    stmt = _COUNT_OWNED.get(table)
+    if stmt is None:
+        stmt = _COUNT_OWNED[table] = select(func.count()).select_from(table).where(
+            table.c.project_id == bindparam("project_id"))
+    return conn.execute(stmt, {"project_id": project_id}).scalar_one()
 
 
-def serialise(conn: Connection, project_id: str, resource: str) -> None:
-    """Make concurrent transactions counting (project, resource) take turns.
+def serialise(conn: Connection, project_id: str, resource: str) -> bool:
+    """Make concurrent transactions counting (project, resource) take turns; whether
+    it took a lock for that (what was read before may then be out of date).
 
     PostgreSQL: an advisory lock held until this transaction ends; read-committed
     statements after it see every row the previous holder committed. SQLite: the
     writer already holds the database lock (BEGIN IMMEDIATE)."""
     if conn.dialect.name != "postgresql":
-        return
+        return False
     digest = hashlib.blake2b(f"quota:{project_id}:{resource}".encode(), digest_size=8).digest()
     conn.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+    return True
 
 
 def enforce(conn: Connection, conf: Any, resource: str, table: Table,
@@ -67,13 +76,14 @@ def enforce(conn: Connection, conf: Any, resource: str, table: Table,
     for any project whose usage would go beyond its limit. Call inside the creating
     transaction, before its inserts."""
     for project_id in sorted(requested):  # one order everywhere: no lock-order deadlocks
-        if _limit(conn, conf, resource, project_id) == UNLIMITED:
-            continue
-        serialise(conn, project_id, resource)
-        # Read again under the lock: a PUT may have changed the limit meanwhile.
         limit = _limit(conn, conf, resource, project_id)
         if limit == UNLIMITED:
             continue
+        if serialise(conn, project_id, resource):
+            # Read again under the lock: a PUT may have changed the limit meanwhile.
+            limit = _limit(conn, conf, resource, project_id)
+            if limit == UNLIMITED:
+                continue
         if count_owned(conn, table, project_id) + requested[project_id] > limit:
             raise exc.OverQuota(overs=[resource])
 

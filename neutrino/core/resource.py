@@ -26,6 +26,7 @@ import orjson
 
 from sqlalchemy import (
     Connection,
+    Row,
     Select,
     Table,
     and_,
@@ -99,6 +100,11 @@ class ResourcePlugin:
                                 if a.references and a.references == self.spec.resource.parent),
                                None)
         self._render_columns = _compile_renderer(self.columns, self.json_columns)
+        # The same for a Row of ``select(table)``, by position: turning each Row into a
+        # dict first cost more than rendering it (a list renders thousands).
+        self.column_index = {c.key: i for i, c in enumerate(self.table.c)}
+        self._render_table_row = _compile_renderer(self.columns, self.json_columns,
+                                                   self.column_index)
         self.filters: dict[str, Filter] = {}
         for col in self.table.c:
             self.filters[col.name] = column_filter(col)
@@ -127,6 +133,11 @@ class ResourcePlugin:
     def columns_of_row(self, row: dict) -> dict:
         """The column-stored attributes of one row (a plain dict) as the API shows them."""
         return self._render_columns(row)
+
+    def columns_of_table_row(self, row: Row) -> dict:
+        """``columns_of_row`` for a Row of ``select(table)`` (every column, in the
+        table's order), read by position."""
+        return self._render_table_row(row)
 
     def column_values(self, body: dict, action: str) -> dict:
         """The columns a validated POST (``action`` "post") or PUT ("put") body sets."""
@@ -576,13 +587,15 @@ def or_all(clauses: list[ColumnElement]) -> ColumnElement:
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
 
 
-def _compile_renderer(columns: dict[str, str], json_columns: frozenset[str]
-                      ) -> Callable[[dict], dict]:
-    """A function rendering a row (plain dict) to ``{attribute: value}`` for these
-    columns. Generated as one dict display: a loop over the mapping costs about twice
+def _compile_renderer(columns: dict[str, str], json_columns: frozenset[str],
+                      positions: dict[str, int] | None = None) -> Callable[[Any], dict]:
+    """A function rendering a row to ``{attribute: value}`` for these columns: a plain
+    dict read by column name, or with ``positions`` (column -> index) a Row read by
+    index. Generated as one dict display: a loop over the mapping costs about twice
     as much per row, and lists render thousands of rows."""
     def expr(column: str) -> str:
-        return f"_loads(r[{column!r}])" if column in json_columns else f"r[{column!r}]"
+        key = repr(column) if positions is None else positions[column]
+        return f"_loads(r[{key}])" if column in json_columns else f"r[{key}]"
 
     body = ", ".join(f"{name!r}: {expr(column)}" for name, column in columns.items())
     namespace: dict[str, Any] = {"_loads": orjson.loads}

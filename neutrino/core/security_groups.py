@@ -156,7 +156,7 @@ class SecurityGroupPlugin(ResourcePlugin):
                     _rule_dict(row, rule_tags, defaults))
         out = []
         for row in rows:
-            group = self.columns_of_row(row._asdict())
+            group = self.columns_of_table_row(row)
             group["tags"] = tags.get(row.id, [])
             group["security_group_rules"] = by_group.get(row.id, [])
             out.append(group)

@@ -102,7 +102,7 @@ class SubnetPlugin(ResourcePlugin):
             rbac.any_policy("network", NETWORKS.c.id, rbac.ACCESS_EXTERNAL))))
         out = []
         for row in rows:
-            sub = self.columns_of_row(row._asdict())
+            sub = self.columns_of_table_row(row)
             sid = row.id
             sub.update({
                 "tags": tags.get(sid, []),

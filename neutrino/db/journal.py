@@ -30,6 +30,7 @@ from neutrino.db.engine import utcnow
 from neutrino.db.models.journal import JournalEntry
 
 _TABLE = JournalEntry.__table__
+_INSERT = insert(_TABLE)  # built once: the create path writes one journal row a request
 _XMIN = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
@@ -65,7 +66,7 @@ def record(conn: Connection, changes: Sequence[Change]) -> None:
                      "operation": change.operation, "revision_number": change.revision_number,
                      "body": orjson.dumps(change.body).decode(), "created_at": now,
                      "network_id": network, "host": host})
-    conn.execute(insert(_TABLE), rows)
+    conn.execute(_INSERT, rows)
 
 
 def _decoded(rows: Sequence) -> list[dict]:
