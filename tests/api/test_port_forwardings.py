@@ -101,9 +101,11 @@ def test_ranges(member, setup):
 
 def test_bad_input_names_the_problem(member, setup):
     base, port = setup["base"], setup["port"]
+    # An address of the subnet that is not the port's (IPAM picks the port's at random).
+    stranger = "10.0.0.254" if port["fixed_ips"][0]["ip_address"] != "10.0.0.254" else "10.0.0.253"
     for body, word in ((pf_body(port, protocol="gre"), "gre"),
                        (pf_body(port, external_port=70000), "70000"),
-                       (pf_body(port, internal_ip_address="10.0.0.254"), "10.0.0.254")):
+                       (pf_body(port, internal_ip_address=stranger), stranger)):
         r = member.post(base, body)
         assert r.status == 400 and word in r.error_message, r
     missing = member.post(base, {"port_forwarding": {"protocol": "tcp",
@@ -175,8 +177,9 @@ def test_changing_the_internal_address_deletes_its_forwardings(member, setup):
     base, port = setup["base"], setup["port"]
     assert member.post(base, pf_body(port)).status == 201
     subnet_id = port["fixed_ips"][0]["subnet_id"]
+    new_ip = "10.0.0.200" if port["fixed_ips"][0]["ip_address"] != "10.0.0.200" else "10.0.0.201"
     r = member.put(f"/v2.0/ports/{port['id']}", {"port": {"fixed_ips": [
-        {"subnet_id": subnet_id, "ip_address": "10.0.0.200"}]}})
+        {"subnet_id": subnet_id, "ip_address": new_ip}]}})
     assert r.status == 200, r
     assert member.get(base).json["port_forwardings"] == []
     assert member.show("floatingips", setup["fip"]["id"])["router_id"] is None
