@@ -2,7 +2,12 @@
 
 The agent's only input. ``from_api`` reads the dictionaries the Neutron API
 returns (networks with provider attributes or ``segments``, ports with
-``binding:host_id``) so a later change-feed client can hand them over as is.
+``binding:host_id``, subnets, security groups with their rules) so the agent
+feed's state document (docs/agent-feed.md) can be handed over as is: it is
+``to_json``'s shape plus the feed's own keys.
+
+Ports are all the ports of the networks the host carries, bound or not (DHCP
+serves leases to unbound ports too); forwarding only looks at bound ones.
 """
 
 from __future__ import annotations
@@ -54,9 +59,60 @@ class Port:
     host: str
     fixed_ips: tuple[str, ...] = ()
     admin_state_up: bool = True
+    # (subnet id, ip address) of each fixed IP, in the API's order.
+    allocations: tuple[tuple[str, str], ...] = ()
+    device_owner: str = ""
+    security_groups: tuple[str, ...] = ()
+    port_security_enabled: bool = True
+    # (ip address or CIDR, mac address) of each allowed address pair.
+    allowed_address_pairs: tuple[tuple[str, str], ...] = ()
+    # (opt_name, opt_value, ip_version) of each extra DHCP option.
+    extra_dhcp_opts: tuple[tuple[str, str, int], ...] = ()
+    dns_name: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mac_address", self.mac_address.lower())
+
+    @property
+    def is_bound(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class Subnet:
+    """What DHCP and routing need to know of a subnet."""
+
+    id: str
+    network_id: str
+    ip_version: int
+    cidr: str
+    gateway_ip: str | None = None
+    enable_dhcp: bool = True
+    dns_nameservers: tuple[str, ...] = ()
+    host_routes: tuple[tuple[str, str], ...] = ()  # (destination, nexthop)
+    ipv6_address_mode: str | None = None
+    ipv6_ra_mode: str | None = None
+
+
+@dataclass(frozen=True)
+class SecurityGroupRule:
+    """One rule as the API shows it (``protocol`` by name or number, or None for any)."""
+
+    id: str
+    direction: str  # ingress | egress
+    ethertype: str  # IPv4 | IPv6
+    protocol: str | None = None
+    port_range_min: int | None = None
+    port_range_max: int | None = None
+    remote_ip_prefix: str | None = None
+    remote_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    id: str
+    stateful: bool = True
+    rules: tuple[SecurityGroupRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,26 +123,45 @@ class DesiredState:
     ports: tuple[Port, ...] = ()
     # host name -> tunnel endpoint IP, as the agents API reports them.
     tunnel_endpoints: Mapping[str, str] = field(default_factory=dict)
+    subnets: tuple[Subnet, ...] = ()
+    # The groups of this host's ports, and the groups their rules name as remote.
+    security_groups: tuple[SecurityGroup, ...] = ()
+    # group id -> addresses of its member ports on any host (fixed IPs and
+    # allowed address pairs): what a remote_group_id rule matches.
+    security_group_members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Networks whose DHCP this host serves (its DHCP port is among ``ports``).
+    dhcp_networks: tuple[str, ...] = ()
 
     def network_map(self) -> dict[str, Network]:
         return {net.id: net for net in self.networks}
 
     @classmethod
     def from_api(cls, networks: Iterable[Mapping[str, Any]], ports: Iterable[Mapping[str, Any]],
-                 tunnel_endpoints: Mapping[str, str] | None = None) -> DesiredState:
-        """Build from API resource bodies (``GET /v2.0/networks`` and ``/v2.0/ports``)."""
+                 tunnel_endpoints: Mapping[str, str] | None = None, *,
+                 subnets: Iterable[Mapping[str, Any]] = (),
+                 security_groups: Iterable[Mapping[str, Any]] = (),
+                 security_group_members: Mapping[str, Iterable[str]] | None = None,
+                 dhcp_networks: Iterable[str] = ()) -> DesiredState:
+        """Build from API resource bodies (``GET /v2.0/networks``, ``/v2.0/ports``, ...)."""
         return cls(
             networks=tuple(network_from_api(body) for body in networks),
-            ports=tuple(port_from_api(body) for body in ports
-                        if body.get("binding:host_id")),
+            ports=tuple(port_from_api(body) for body in ports),
             tunnel_endpoints=dict(tunnel_endpoints or {}),
+            subnets=tuple(subnet_from_api(body) for body in subnets),
+            security_groups=tuple(security_group_from_api(body) for body in security_groups),
+            security_group_members={k: tuple(v) for k, v in
+                                    (security_group_members or {}).items()},
+            dhcp_networks=tuple(dhcp_networks),
         )
 
     @classmethod
     def from_json(cls, text: str) -> DesiredState:
         data = json.loads(text)
         return cls.from_api(data.get("networks", ()), data.get("ports", ()),
-                            data.get("tunnel_endpoints"))
+                            data.get("tunnel_endpoints"), subnets=data.get("subnets", ()),
+                            security_groups=data.get("security_groups", ()),
+                            security_group_members=data.get("security_group_members"),
+                            dhcp_networks=data.get("dhcp_networks", ()))
 
     @classmethod
     def from_file(cls, path: str | Path) -> DesiredState:
@@ -107,13 +182,52 @@ def network_from_api(body: Mapping[str, Any]) -> Network:
 
 
 def port_from_api(body: Mapping[str, Any]) -> Port:
+    fixed = body.get("fixed_ips", ())
     return Port(
         id=body["id"],
         network_id=body["network_id"],
         mac_address=body["mac_address"],
-        host=body["binding:host_id"],
-        fixed_ips=tuple(ip["ip_address"] for ip in body.get("fixed_ips", ())),
+        host=body.get("binding:host_id") or "",
+        fixed_ips=tuple(ip["ip_address"] for ip in fixed),
         admin_state_up=bool(body.get("admin_state_up", True)),
+        allocations=tuple((ip["subnet_id"], ip["ip_address"]) for ip in fixed if ip.get("subnet_id")),
+        device_owner=body.get("device_owner") or "",
+        security_groups=tuple(body.get("security_groups") or ()),
+        port_security_enabled=bool(body.get("port_security_enabled", True)),
+        allowed_address_pairs=tuple(
+            (pair["ip_address"], (pair.get("mac_address") or body["mac_address"]).lower())
+            for pair in body.get("allowed_address_pairs") or ()),
+        extra_dhcp_opts=tuple((opt["opt_name"], str(opt["opt_value"]), int(opt.get("ip_version") or 4))
+                              for opt in body.get("extra_dhcp_opts") or ()),
+        dns_name=body.get("dns_name") or "",
+    )
+
+
+def subnet_from_api(body: Mapping[str, Any]) -> Subnet:
+    return Subnet(
+        id=body["id"], network_id=body["network_id"], ip_version=int(body["ip_version"]),
+        cidr=body["cidr"], gateway_ip=body.get("gateway_ip"),
+        enable_dhcp=bool(body.get("enable_dhcp", True)),
+        dns_nameservers=tuple(body.get("dns_nameservers") or ()),
+        host_routes=tuple((r["destination"], r["nexthop"]) for r in body.get("host_routes") or ()),
+        ipv6_address_mode=body.get("ipv6_address_mode"),
+        ipv6_ra_mode=body.get("ipv6_ra_mode"),
+    )
+
+
+def rule_from_api(body: Mapping[str, Any]) -> SecurityGroupRule:
+    return SecurityGroupRule(
+        id=body["id"], direction=body["direction"], ethertype=body.get("ethertype") or "IPv4",
+        protocol=None if body.get("protocol") is None else str(body["protocol"]),
+        port_range_min=body.get("port_range_min"), port_range_max=body.get("port_range_max"),
+        remote_ip_prefix=body.get("remote_ip_prefix"), remote_group_id=body.get("remote_group_id"),
+    )
+
+
+def security_group_from_api(body: Mapping[str, Any]) -> SecurityGroup:
+    return SecurityGroup(
+        id=body["id"], stateful=bool(body.get("stateful", True)),
+        rules=tuple(rule_from_api(rule) for rule in body.get("security_group_rules") or ()),
     )
 
 
@@ -125,9 +239,31 @@ def network_to_api(net: Network) -> dict[str, Any]:
 
 
 def port_to_api(port: Port) -> dict[str, Any]:
+    subnets = dict((ip, subnet) for subnet, ip in port.allocations)
     return {"id": port.id, "network_id": port.network_id, "mac_address": port.mac_address,
             "binding:host_id": port.host, "admin_state_up": port.admin_state_up,
-            "fixed_ips": [{"ip_address": ip} for ip in port.fixed_ips]}
+            "fixed_ips": [{"ip_address": ip, **({"subnet_id": subnets[ip]} if ip in subnets else {})}
+                          for ip in port.fixed_ips],
+            "device_owner": port.device_owner, "security_groups": list(port.security_groups),
+            "port_security_enabled": port.port_security_enabled,
+            "allowed_address_pairs": [{"ip_address": ip, "mac_address": mac}
+                                      for ip, mac in port.allowed_address_pairs],
+            "extra_dhcp_opts": [{"opt_name": n, "opt_value": v, "ip_version": ver}
+                                for n, v, ver in port.extra_dhcp_opts],
+            "dns_name": port.dns_name}
+
+
+def subnet_to_api(subnet: Subnet) -> dict[str, Any]:
+    return {"id": subnet.id, "network_id": subnet.network_id, "ip_version": subnet.ip_version,
+            "cidr": subnet.cidr, "gateway_ip": subnet.gateway_ip, "enable_dhcp": subnet.enable_dhcp,
+            "dns_nameservers": list(subnet.dns_nameservers),
+            "host_routes": [{"destination": d, "nexthop": n} for d, n in subnet.host_routes],
+            "ipv6_address_mode": subnet.ipv6_address_mode, "ipv6_ra_mode": subnet.ipv6_ra_mode}
+
+
+def security_group_to_api(group: SecurityGroup) -> dict[str, Any]:
+    return {"id": group.id, "stateful": group.stateful,
+            "security_group_rules": [dict(rule.__dict__) for rule in group.rules]}
 
 
 def to_json(state: DesiredState) -> str:
@@ -136,4 +272,8 @@ def to_json(state: DesiredState) -> str:
         "networks": [network_to_api(n) for n in state.networks],
         "ports": [port_to_api(p) for p in state.ports],
         "tunnel_endpoints": dict(state.tunnel_endpoints),
+        "subnets": [subnet_to_api(s) for s in state.subnets],
+        "security_groups": [security_group_to_api(g) for g in state.security_groups],
+        "security_group_members": {k: list(v) for k, v in state.security_group_members.items()},
+        "dhcp_networks": list(state.dhcp_networks),
     })

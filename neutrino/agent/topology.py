@@ -68,11 +68,12 @@ class HostView:
     def _ports_by_network(self) -> dict[str, list[Port]]:
         grouped: dict[str, list[Port]] = defaultdict(list)
         for port in self.desired.ports:
-            grouped[port.network_id].append(port)
+            if port.is_bound:
+                grouped[port.network_id].append(port)
         return grouped
 
     def ports(self, network_id: str) -> list[Port]:
-        """All ports of a network, on every host."""
+        """The bound ports of a network, on every host (unbound ones are nowhere on the wire)."""
         return self._ports_by_network.get(network_id, [])
 
     def local_ports(self, network_id: str) -> list[tuple[Port, int]]:
@@ -94,7 +95,7 @@ def wanted_tunnels(desired: DesiredState, host: str) -> set[tuple[str, str]]:
     wanted = set()
     for port in desired.ports:
         net = local.get(port.network_id)
-        if net is None or not net.is_tunnelled or port.host == host:
+        if net is None or not net.is_tunnelled or not port.is_bound or port.host == host:
             continue
         remote_ip = desired.tunnel_endpoints.get(port.host)
         if remote_ip:
