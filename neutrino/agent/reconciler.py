@@ -88,6 +88,10 @@ class Agent:
         self._installed: set[int] | None = None
         self._last_full = 0.0
         self.ovsdb: Ovsdb | None = None
+        # After each sync: local ports plugged, wired and admin up (what is reported "up"),
+        # and every port bound to this host.
+        self.wired: set[str] = set()
+        self.bound_here: set[str] = set()
         self.add_extension(L2Forwarding())
 
     # -- lifecycle -----------------------------------------------------------------
@@ -155,6 +159,10 @@ class Agent:
         diff = diff_flows(flows, installed, [owner.cookie for _, owner in self._owners()])
         self.switch.apply(diff)
         self._installed = (installed - set(diff.delete)) | {f.cookie for f in diff.add}
+        self.bound_here = {p.id for p in desired.ports if p.host == self.config.host}
+        self.wired = {p.id for p in desired.ports
+                      if p.host == self.config.host and p.admin_state_up
+                      and p.id in view.local_ofports and p.network_id in view.networks}
         if observed:
             self._last_full = began
         # After the flows: no flow points at a tunnel port by the time it disappears.

@@ -1,4 +1,4 @@
-"""`neutrino serve | db upgrade | db current | config sample | policy sample`.
+"""`neutrino serve | agent | db upgrade | db current | config sample | policy sample`.
 
 oslo.config options (--config-file, --config-dir) may follow the subcommand.
 """
@@ -28,6 +28,19 @@ examples:
 """
 
 
+AGENT_EPILOG = """\
+configuration files:
+  --config-file PATH (repeatable) and --config-dir DIR, as for serve. The
+  agent reads [agent] (host, server_url, integration_bridge, bridge_mappings,
+  tunnel_types, tunneling_ip, datapath_type, report_interval, dhcp,
+  state_path, ...) and [agent_auth] (keystoneauth1: auth_type = password,
+  auth_url, username, ...) when the server uses Keystone.
+
+example:
+  neutrino agent --config-file /etc/neutrino/agent.conf
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="neutrino", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,6 +54,16 @@ def main(argv: list[str] | None = None) -> int:
                        help="port to listen on (overrides bind_port; default 9696)")
     serve.add_argument("--no-clouds-yaml", action="store_true",
                        help="do not write the 'neutrino' entry of clouds.yaml")
+    serve.add_argument("--with-agent", action="store_true",
+                       help="also run this host's agent (`neutrino agent`), all-in-one; "
+                            "Open vSwitch is started if it is not running")
+    agent = sub.add_parser(
+        "agent", help="run this host's agent (Open vSwitch, DHCP)",
+        description="Run this host's agent: registers with the server, converges Open vSwitch "
+                    "to the host's desired state and follows the server's feed.",
+        epilog=AGENT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    agent.add_argument("--start-ovs", action="store_true",
+                       help="start Open vSwitch (Debian's ovs-ctl) if it is not running")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
     db.add_argument("--revision", default="head")
@@ -59,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     conf = neutrino_conf.load(rest)
     if args.command == "db":
         return _db(conf, args)
+    if args.command == "agent":
+        from neutrino.cli import agent as agent_cmd
+        return agent_cmd.main(conf, start_ovs=args.start_ovs)
     for option, value in (("bind_host", args.bind), ("bind_port", args.port)):
         if value is not None:
             try:
@@ -67,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                 flag = "--bind" if option == "bind_host" else "--port"
                 serve.error(f"{flag} {value}: {e}")
     from neutrino.cli import serve as serve_cmd
-    return serve_cmd.run(conf, rest, write_clouds=not args.no_clouds_yaml)
+    return serve_cmd.run(conf, rest, write_clouds=not args.no_clouds_yaml,
+                         with_agent=args.with_agent)
 
 
 def _db(conf, args) -> int:

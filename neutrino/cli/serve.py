@@ -40,10 +40,12 @@ LOG = logging.getLogger("neutrino.serve")
 
 
 class _Server(BaseApplication):
-    def __init__(self, conf: Any, fd: int, when_ready: Callable[[Any], None]) -> None:
+    def __init__(self, conf: Any, fd: int, when_ready: Callable[[Any], None],
+                 on_exit: Callable[[Any], None] = lambda _arbiter: None) -> None:
         self.conf = conf
         self.fd = fd
         self.when_ready = when_ready
+        self.on_exit = on_exit
         super().__init__()
 
     def load_config(self) -> None:
@@ -52,6 +54,7 @@ class _Server(BaseApplication):
             # Bound by `run` already; the same string on SIGHUP, so gunicorn keeps it.
             "bind": f"fd://{self.fd}",
             "when_ready": self.when_ready,
+            "on_exit": self.on_exit,
             "workers": conf.api_workers,
             "threads": conf.api_threads,
             "worker_class": "gthread",
@@ -187,7 +190,49 @@ def cli_hint() -> tuple[str, str | None]:
     return venv_command("openstack"), f"{venv_command('pip')} install python-openstackclient"
 
 
-def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
+def write_agent_defaults(conf: Any, url: str) -> str:
+    """The all-in-one agent's defaults, read before the user's own config files."""
+    state = os.path.abspath(conf.state_path)
+    physnets = sorted({entry.split(":")[0] for entry in conf.ml2_type_vlan.network_vlan_ranges
+                       if entry.split(":")[0]})
+    mappings = ",".join(f"{p}:{('br-' + p)[:15]}" for p in physnets)
+    path = os.path.join(state, "agent-all-in-one.conf")
+    os.makedirs(state, exist_ok=True)
+    with open(path, "w") as f:
+        f.write("# Written by `neutrino serve --with-agent` at each start; [agent] in your own\n"
+                "# config files overrides these.\n[agent]\n"
+                f"server_url = {url}\nstate_path = {state}/agent\nlog_file = {state}/agent.log\n"
+                "dhcp = true\ntunnel_types = vxlan,geneve\ntunneling_ip = 127.0.0.1\n"
+                f"bridge_mappings = {mappings}\nreport_interval = 10\n")
+    return path
+
+
+class LocalAgent:
+    """This host's agent as a child process of the all-in-one server."""
+
+    def __init__(self, conf: Any, url: str, config_args: list[str]) -> None:
+        self.defaults = write_agent_defaults(conf, url)
+        self.config_args = config_args
+        self.log = os.path.join(os.path.abspath(conf.state_path), "agent.log")
+        self.proc: Any = None
+
+    def start(self) -> None:
+        import subprocess
+        # stdout is the terminal: the agent prints one line there, serving or why not.
+        self.proc = subprocess.Popen([venv_command("neutrino"), "agent", "--start-ovs",
+                                      "--config-file", self.defaults, *self.config_args])
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            try:
+                self.proc.terminate()
+                self.proc.wait(10)
+            except Exception:  # already reaped by gunicorn's arbiter, or gone
+                pass
+
+
+def run(conf: Any, config_args: list[str], write_clouds: bool = True,
+        with_agent: bool = False) -> int:
     setup_logging(conf)
     problem = missing_extra(conf)
     if problem:
@@ -225,8 +270,13 @@ def run(conf: Any, config_args: list[str], write_clouds: bool = True) -> int:
                 print(f"    {install}    # the openstack CLI, once (make test installs it too)")
             print(f"    {cli} --os-cloud neutrino network create demo")
             print(f"    {cli} --os-cloud neutrino network list")
+        if agent:
+            print(f"  agent: starting this host's agent (log: {os.path.relpath(agent.log)})")
         print(f"  API reference: {url}/openapi.json    Stop with Ctrl-C.", flush=True)
+        if agent:
+            agent.start()
 
+    agent = LocalAgent(conf, url, config_args) if with_agent else None
     # detach(): gunicorn now owns the descriptor; this object must not close it.
-    _Server(conf, sock.detach(), banner).run()
+    _Server(conf, sock.detach(), banner, lambda _arbiter: agent and agent.stop()).run()
     return 0
