@@ -107,6 +107,13 @@ def run(conf: Any, start_ovs: bool = False) -> int:
     return 0
 
 
+def show_pipeline() -> int:
+    from neutrino.agent.openflow.pipeline import BR_INT_PIPELINE
+    for number, stage in enumerate(BR_INT_PIPELINE):
+        print(f"{number:3d}  {stage.name:20s} miss={stage.miss.value:5s} {stage.purpose}")
+    return 0
+
+
 def main(conf: Any, start_ovs: bool = False) -> int:
     try:
         return run(conf, start_ovs)

@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         epilog=AGENT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     agent.add_argument("--start-ovs", action="store_true",
                        help="start Open vSwitch (Debian's ovs-ctl) if it is not running")
+    agent.add_argument("--show-pipeline", action="store_true",
+                       help="print br-int's table map and exit (needs no configuration)")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
     db.add_argument("--revision", default="head")
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return _db(conf, args)
     if args.command == "agent":
         from neutrino.cli import agent as agent_cmd
+        if args.show_pipeline:
+            return agent_cmd.show_pipeline()
         return agent_cmd.main(conf, start_ovs=args.start_ovs)
     for option, value in (("bind_host", args.bind), ("bind_port", args.port)):
         if value is not None:

@@ -19,14 +19,12 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyroute2 import IPRoute, netns
 
-import neutrino
 from neutrino.agent.reconciler import Agent, AgentConfig
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
@@ -138,14 +136,14 @@ class AgentProcess:
             return None
         return data if data.get("pid") == self.proc.pid else None
 
-    def wait_synced(self, timeout: float = 20.0) -> dict[str, object]:
+    def wait_synced(self, timeout: float = 30.0) -> dict[str, object]:
         """The status of this process's first sync (the one that resynced after start)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise TestbedError(f"agent exited with {self.proc.returncode}")
             status = self.status()
-            if status:
+            if status and status.get("first"):
                 return status
             time.sleep(0.05)
         raise TestbedError("agent did not sync in time")
@@ -298,23 +296,14 @@ class Testbed:
         agent.start()
         return agent
 
-    def spawn_agent(self, host: OvsHost, desired: Path) -> AgentProcess:
-        """Run the agent for the host as a separate process, as a real host would."""
-        config = host.workdir / "agent.json"
-        config.write_text(json.dumps(host.agent_config().__dict__))
-        status = host.workdir / "agent-status.json"
-        status.unlink(missing_ok=True)
-        repo = str(Path(neutrino.__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": repo}
-        log = (host.workdir / "agent.log").open("a")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "neutrino.agent", str(config), str(desired),
-             "--status", str(status)], env=env, stdout=log, stderr=log, text=True)
-        self.processes.append(proc)
-        return AgentProcess(proc, status)
+    def add_vm(self, host: OvsHost, port_id: str, mac: str, ip: str | None, prefixlen: int = 24,
+               vm_uuid: str | None = None) -> Vm:
+        """Plug a VM namespace into the host's br-int as Nova's os-vif does.
 
-    def add_vm(self, host: OvsHost, port_id: str, mac: str, ip: str, prefixlen: int = 24) -> Vm:
-        """Plug a VM namespace into the host's br-int as Nova would (iface-id = port id)."""
+        The interface's external_ids name the port (``iface-id``), the MAC and the
+        instance, with ``iface-status=active``. Without ``ip`` the VM's NIC has no
+        address: a DHCP client in the VM gets one.
+        """
         ns = self._new_ns("v")
         tap = f"tap{port_id[:11]}"
         with IPRoute(netns=host.ns, flags=0) as ipr:
@@ -323,13 +312,16 @@ class Testbed:
         with IPRoute(netns=ns, flags=0) as ipr:
             idx = ipr.link_lookup(ifname="eth0")[0]
             ipr.link("set", index=idx, address=mac, mtu=1400)
-            ipr.addr("add", index=idx, address=ip, prefixlen=prefixlen)
+            if ip is not None:
+                ipr.addr("add", index=idx, address=ip, prefixlen=prefixlen)
             ipr.link("set", index=idx, state="up")
         host.vsctl("--may-exist", "add-br", "br-int", "--", "set", "bridge", "br-int",
                    "datapath_type=netdev", "fail_mode=secure",
                    "--", "add-port", "br-int", tap,
-                   "--", "set", "interface", tap, f"external_ids:iface-id={port_id}")
-        vm = Vm(ns=ns, ip=ip, mac=mac, tap=tap)
+                   "--", "set", "interface", tap, f"external_ids:iface-id={port_id}",
+                   f"external_ids:attached-mac={mac}", "external_ids:iface-status=active",
+                   f"external_ids:vm-uuid={vm_uuid or port_id}")
+        vm = Vm(ns=ns, ip=ip or "", mac=mac, tap=tap)
         host.vms.append(vm)
         return vm
 

@@ -34,9 +34,9 @@ def test_config_sample_documents_every_option_without_warnings():
 def test_agent_help_prints_only_its_usage():
     if importlib.util.find_spec("eventlet") is None:
         pytest.skip("eventlet is not installed here, so ovs cannot import it")
-    out = run(sys.executable, "-m", "neutrino.agent", "--help")
+    out = run(os.path.join(BIN, "neutrino"), "agent", "--help")
     assert out.returncode == 0
-    assert out.stdout.startswith("usage: python -m neutrino.agent")
+    assert out.stdout.startswith("usage: neutrino agent")
     assert out.stderr == ""  # no EventletDeprecationWarning
 
 
@@ -44,7 +44,8 @@ def test_agent_never_loads_eventlet_although_it_is_installed():
     if importlib.util.find_spec("eventlet") is None:
         pytest.skip("eventlet is not installed here, so ovs cannot import it")
     code = ("import sys, warnings; warnings.simplefilter('error');"
-            "import neutrino.agent.__main__, neutrino.agent.ovsdb, ovs.poller;"
+            "import neutrino.cli.agent, neutrino.agent.service, neutrino.agent.feed,"
+            " neutrino.agent.ovsdb, ovs.poller;"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'eventlet'))")
     out = run(sys.executable, "-c", code)
     assert out.returncode == 0, out.stderr
