@@ -26,6 +26,7 @@ from typing import Any
 from neutrino.agent.desired import DesiredState
 from neutrino.agent.extensions import AgentExtension
 from neutrino.agent.extensions.l2 import L2Forwarding
+from neutrino.agent.extensions.security_groups import SecurityGroups
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
 from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
 from neutrino.agent.openflow.reconcile import FlowDiff, OpenFlowSwitch, diff_flows
@@ -93,6 +94,7 @@ class Agent:
         self.wired: set[str] = set()
         self.bound_here: set[str] = set()
         self.add_extension(L2Forwarding())
+        self.add_extension(SecurityGroups())
 
     # -- lifecycle -----------------------------------------------------------------
 

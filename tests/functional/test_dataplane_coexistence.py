@@ -24,12 +24,12 @@ class IcmpBlock:
 
     port_id: str
     name: str = "test-icmp-block"
-    stages: tuple[str, ...] = ("ingress_filter",)
+    stages: tuple[str, ...] = ("ingress_qos",)
 
     def flows(self, owner: FlowOwner, view: HostView) -> Iterator[Flow]:
         ofport = view.local_ofports.get(self.port_id)
         if ofport:
-            yield owner.flow("ingress_filter", 100, f"reg7={ofport},icmp", "drop")
+            yield owner.flow("ingress_qos", 100, f"reg7={ofport},icmp", "drop")
 
 
 def owned_by(lines: list[str], owner: FlowOwner) -> set[str]:

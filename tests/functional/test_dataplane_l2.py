@@ -14,11 +14,15 @@ SUBNET = "192.168.10"
 
 
 def make_port(net: Network, host: str, index: int, admin_state_up: bool = True) -> Port:
-    """A port with a MAC unique across the test and an IP that may overlap across networks."""
+    """A port with a MAC unique across the test and an IP that may overlap across networks.
+
+    Port security is off: these tests are about forwarding, not filtering.
+    """
     tag = sum(map(ord, net.id)) % 256
     return Port(id=f"{net.id}-p{index}", network_id=net.id, host=host,
                 mac_address=f"fa:16:3e:{tag:02x}:00:{index:02x}",
-                fixed_ips=(f"{SUBNET}.{index}",), admin_state_up=admin_state_up)
+                fixed_ips=(f"{SUBNET}.{index}",), admin_state_up=admin_state_up,
+                port_security_enabled=False)
 
 
 def endpoints(bed: Testbed) -> dict[str, str]:

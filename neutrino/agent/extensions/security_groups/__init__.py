@@ -1,0 +1,173 @@
+"""Security groups on br-int: anti-spoofing, conntrack and rules, computed from desired state.
+
+Four stages, two per direction (egress = leaving a VM, ingress = delivered to
+one). ``*_filter`` holds the per-port base flows (``base.py``): anti-spoofing,
+what passes without rules (ARP, DHCP client, neighbour discovery), and IP
+packets sent on to conntrack, ``ct(table=<*_rules>, zone=reg6)``, for ports of
+stateful groups, or straight on for stateless ones. ``*_rules`` is where the
+packet re-enters after conntrack:
+
+* invalid: dropped; replies (``+est+rpl``) and related packets: accepted;
+* anything else (new connections, and the originating side of established
+  ones): accepted only by a rule of the port's groups, and committed to
+  conntrack when the port is stateful. Established connections are thus
+  checked against the rules as they are now: a rule added leaves them alone
+  (their entries stay, the bundle only adds flows), a rule removed stops the
+  connections it admitted at their next packet, with no conntrack deletion.
+
+The conntrack zone is the network register (the local network id): overlapping
+addresses of different networks stay apart, and when both VMs are on this host
+the one connection has one entry that both ends' rules look at.
+
+Remote-group rules are conjunctive matches: dimension 1 is the group's member
+addresses (shared by every port using the rule), dimension 2 the port and the
+rule's protocol and ports. A membership change rewrites only the member flows.
+
+Not filtered at all: ports with ``port_security_enabled`` false and Neutron's
+trusted ports (``device_owner`` starting with ``network:``, e.g. DHCP).
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from neutrino.agent.desired import Port, SecurityGroup
+from neutrino.agent.openflow.flows import Flow
+from neutrino.agent.openflow.manager import FlowOwner
+from neutrino.agent.openflow.pipeline import REG_DST_PORT, REG_NETWORK
+from neutrino.agent.topology import HostView
+
+from .base import egress_base, ingress_base
+from .rules import ETHERTYPES, CompiledRule, RuleError, compile_rule, member_match
+
+LOG = logging.getLogger(__name__)
+
+EGRESS, EGRESS_RULES = "egress_filter", "egress_rules"
+INGRESS, INGRESS_RULES = "ingress_filter", "ingress_rules"
+RULES_STAGE = {"egress": EGRESS_RULES, "ingress": INGRESS_RULES}
+
+PRIO_INVALID = 300
+PRIO_STATE = 250  # replies and related packets of tracked connections
+PRIO_RULE = 100  # one rule's match for one port
+PRIO_CONJ = 90  # remote-group conjunctions (all their clauses share one priority)
+PRIO_PORT_DROP = 1
+
+ZONE = REG_NETWORK.field.replace("[]", "[0..15]")
+TRUSTED_OWNER_PREFIX = "network:"
+_CONJ_SPACE = (1 << 32) - 1
+
+
+def is_filtered(port: Port) -> bool:
+    return port.port_security_enabled and not port.device_owner.startswith(TRUSTED_OWNER_PREFIX)
+
+
+def assign_conj_ids(keys: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+    """Conjunction ids derived from content: the same after a restart, stable as others come and go."""
+    taken: set[int] = set()
+    result = {}
+    for key in sorted(set(keys)):
+        candidate = zlib.crc32("|".join(key).encode()) % _CONJ_SPACE + 1
+        while candidate in taken:
+            candidate = candidate % _CONJ_SPACE + 1
+        taken.add(candidate)
+        result[key] = candidate
+    return result
+
+
+class SecurityGroups:
+    """The security group extension: both filter stages and both rules stages."""
+
+    name = "security_groups"
+    stages = (EGRESS, EGRESS_RULES, INGRESS, INGRESS_RULES)
+
+    def __init__(self) -> None:
+        self._warned: set[str] = set()
+
+    def flows(self, owner: FlowOwner, view: HostView) -> Iterator[Flow]:
+        groups = {g.id: g for g in view.desired.security_groups}
+        accept = {"egress": owner.goto(_after(owner, EGRESS_RULES)),
+                  "ingress": owner.goto(_after(owner, INGRESS_RULES))}
+        commit = {d: f"ct(commit,zone={ZONE}),{a}" for d, a in accept.items()}
+        for direction, stage in RULES_STAGE.items():
+            yield owner.flow(stage, PRIO_INVALID, "ct_state=+trk+inv", "drop")
+            yield owner.flow(stage, PRIO_STATE, "ct_state=+trk+est+rpl", accept[direction])
+            yield owner.flow(stage, PRIO_STATE, "ct_state=+trk+rel", accept[direction])
+
+        # (group, remote group, direction, ethertype) -> dimension-2 matches
+        conj_clauses: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for net_id in sorted(view.networks):
+            for port, ofport in view.local_ports(net_id):
+                if not is_filtered(port):
+                    continue
+                own = [groups[g] for g in port.security_groups if g in groups]
+                # A port's groups are all stateful or all stateless (the API refuses a mix).
+                stateful = not own or any(g.stateful for g in own)
+                selector = {"egress": f"in_port={ofport}", "ingress": f"{REG_DST_PORT.match}={ofport}"}
+                to_rules = {d: (f"ct(table={owner.table(s)},zone={ZONE})" if stateful
+                                else owner.goto(s)) for d, s in RULES_STAGE.items()}
+                verdict = {"egress": {"accept": accept["egress"], "rules": to_rules["egress"],
+                                      "drop": "drop"},
+                           "ingress": {"accept": accept["ingress"], "rules": to_rules["ingress"],
+                                       "drop": "drop"}}
+                for prio, match, what in egress_base(port, ofport):
+                    yield owner.flow(EGRESS, prio, match, verdict["egress"][what])
+                for prio, match, what in ingress_base(ofport, REG_DST_PORT.match):
+                    yield owner.flow(INGRESS, prio, match, verdict["ingress"][what])
+                seen: set[tuple[str, str]] = set()
+                for group, rule in self._rules(own):
+                    stage = RULES_STAGE[rule.direction]
+                    for match in rule.matches:
+                        flow_match = f"{selector[rule.direction]},{match}"
+                        if rule.remote_group_id:
+                            key = (group.id, rule.remote_group_id, rule.direction, rule.ethertype)
+                            conj_clauses[key].add(flow_match)
+                        elif (stage, flow_match) not in seen:
+                            seen.add((stage, flow_match))
+                            action = commit if stateful else accept
+                            yield owner.flow(stage, PRIO_RULE, flow_match, action[rule.direction])
+                for direction, stage in RULES_STAGE.items():
+                    yield owner.flow(stage, PRIO_PORT_DROP, selector[direction], "drop")
+        yield from _conjunctions(owner, view, conj_clauses, accept, commit)
+
+    def _rules(self, own: list[SecurityGroup]) -> Iterator[tuple[SecurityGroup, CompiledRule]]:
+        for group in own:
+            for rule in group.rules:
+                try:
+                    yield group, compile_rule(rule)
+                except RuleError as exc:
+                    if rule.id not in self._warned:
+                        self._warned.add(rule.id)
+                        LOG.warning("security group rule %s admits nothing: %s", rule.id, exc)
+
+
+def _conjunctions(owner: FlowOwner, view: HostView, clauses: dict[tuple[str, ...], set[str]],
+                  accept: dict[str, str], commit: dict[str, str]) -> Iterator[Flow]:
+    """Remote-group rules: member addresses x (port, protocol, ports), joined by conj_id."""
+    ids = assign_conj_ids(clauses)
+    members = view.desired.security_group_members
+    # A match in several conjunctions must be one flow listing all of them.
+    merged: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for key, conj in ids.items():
+        _, remote, direction, ethertype = key
+        stage = RULES_STAGE[direction]
+        for address in members.get(remote, ()):
+            match = member_match(address, ethertype, direction)
+            if match is not None:
+                merged[(stage, match)].add(f"conjunction({conj},1/2)")
+        for match in clauses[key]:
+            merged[(stage, match)].add(f"conjunction({conj},2/2)")
+        ip = ETHERTYPES[ethertype][0]
+        # Statefulness is the port's, visible here as whether conntrack saw the packet.
+        yield owner.flow(stage, PRIO_RULE, f"conj_id={conj},{ip},ct_state=+trk", commit[direction])
+        yield owner.flow(stage, PRIO_RULE, f"conj_id={conj},{ip},ct_state=-trk", accept[direction])
+    for (stage, match), actions in sorted(merged.items()):
+        yield owner.flow(stage, PRIO_CONJ, match, ",".join(sorted(actions)))
+
+
+def _after(owner: FlowOwner, stage: str) -> str:
+    """The stage following ``stage`` in the pipeline, by table order."""
+    table = owner.table(stage) + 1
+    return next(name for name, number in owner.tables.items() if number == table)

@@ -1,0 +1,114 @@
+"""The per-port flows ahead of the rules: anti-spoofing and what every VM needs.
+
+Returned as (priority, match, verdict) with verdict ``accept`` (skip the rules:
+ARP, DHCP client, neighbour discovery), ``rules`` (an IP packet with a
+legitimate source, on to conntrack and the rules) or ``drop``. The match
+names the port (``in_port`` for egress, the destination register for ingress).
+
+Egress, as Neutron's OVS firewall does it: a frame leaves a VM only with the
+port's MAC (or an allowed address pair's) as source; IPv4 and IPv6 sources
+must be a fixed IP or an allowed pair's address (CIDRs allowed), plus the
+MAC's EUI-64 link-local address; ARP sender MAC and IP likewise; neighbour
+advertisements only for an own target, with an own (or no) link-layer
+address; DHCP and DHCPv6 client traffic, DAD (from ``::``), router
+solicitations and MLD reports pass before any rule. A VM answering as a
+DHCP or DHCPv6 server or sending router advertisements is dropped. Anything
+else (other ethertypes, other sources) is dropped.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from neutrino.agent.desired import Port
+
+PRIO_BLOCK = 300  # a VM posing as DHCP server or router
+PRIO_ALLOW = 200  # ARP, DHCP client, ND, MLD: no rules needed
+PRIO_ND_DROP = 150  # neighbour discovery that did not match an allow: spoofed
+PRIO_IP = 100  # a legitimate source: on to the rules
+PRIO_PORT_DROP = 1  # everything else from or to a filtered port
+
+ICMPV6_RS, ICMPV6_RA, ICMPV6_NS, ICMPV6_NA = 133, 134, 135, 136
+MLD_TYPES = (130, 131, 132, 143)
+# What a VM must receive whatever its rules say: MLD, RA, NS, NA.
+ICMPV6_INGRESS_TYPES = (*MLD_TYPES, ICMPV6_RA, ICMPV6_NS, ICMPV6_NA)
+NO_LLADDR = "00:00:00:00:00:00"  # nd_sll/nd_tll when the option is absent
+
+
+def link_local(mac: str) -> str:
+    """The EUI-64 IPv6 link-local address a VM derives from its MAC."""
+    octets = [int(part, 16) for part in mac.split(":")]
+    octets[0] ^= 0x02
+    eui = octets[:3] + [0xFF, 0xFE] + octets[3:]
+    return str(ipaddress.IPv6Address(bytes([0xFE, 0x80] + [0] * 6 + eui)))
+
+
+def allowed_sources(port: Port) -> dict[str, tuple[list[str], list[str]]]:
+    """MAC -> (IPv4 sources, IPv6 sources) the port may send from; addresses or CIDRs."""
+    pairs = [(ip, port.mac_address) for ip in port.fixed_ips]
+    pairs += [(ip, mac.lower()) for ip, mac in port.allowed_address_pairs]
+    result: dict[str, tuple[list[str], list[str]]] = {}
+    for address, mac in pairs:
+        v4, v6 = result.setdefault(mac, ([], []))
+        network = ipaddress.ip_network(address, strict=False)
+        text = str(network.network_address) if network.num_addresses == 1 else str(network)
+        target = v4 if network.version == 4 else v6
+        if text not in target:
+            target.append(text)
+    for mac, (_, v6) in result.items():
+        lla = link_local(mac)
+        if lla not in v6:
+            v6.append(lla)
+    return result
+
+
+def egress_base(port: Port, ofport: int) -> Iterator[tuple[int, str, str]]:
+    """Anti-spoofing and base allows for frames the VM sends."""
+    on = f"in_port={ofport}"
+    yield PRIO_BLOCK, f"{on},udp,tp_src=67,tp_dst=68", "drop"
+    yield PRIO_BLOCK, f"{on},udp6,tp_src=547,tp_dst=546", "drop"
+    yield PRIO_BLOCK, f"{on},icmp6,icmpv6_type={ICMPV6_RA}", "drop"
+    for mac, (v4, v6) in sorted(allowed_sources(port).items()):
+        src = f"{on},dl_src={mac}"
+        # ARP: the sender must be who the frame says; 0.0.0.0 is an address probe.
+        for ip in ["0.0.0.0", *v4]:
+            yield PRIO_ALLOW, f"{src},arp,arp_sha={mac},arp_spa={ip}", "accept"
+        # DHCP client: before it has an address, and renewing from one.
+        for ip in ["0.0.0.0", *v4]:
+            yield PRIO_ALLOW, f"{src},udp,nw_src={ip},tp_src=68,tp_dst=67", "accept"
+        yield PRIO_ALLOW, f"{src},udp6,tp_src=546,tp_dst=547", "accept"
+        yield PRIO_ALLOW, f"{src},icmp6,icmpv6_type={ICMPV6_RS}", "accept"
+        for kind in MLD_TYPES:
+            yield PRIO_ALLOW, f"{src},icmp6,icmpv6_type={kind}", "accept"
+        # Neighbour solicitation from an own address or, for DAD, from ::.
+        for ip in ["::", *v6]:
+            for sll in (mac, NO_LLADDR):
+                yield (PRIO_ALLOW, f"{src},icmp6,ipv6_src={ip},icmpv6_type={ICMPV6_NS},nd_sll={sll}",
+                       "accept")
+        # Neighbour advertisement: only for own targets.
+        for ip in v6:
+            for tll in (mac, NO_LLADDR):
+                yield (PRIO_ALLOW, f"{src},icmp6,icmpv6_type={ICMPV6_NA},nd_target={ip},nd_tll={tll}",
+                       "accept")
+        for ip in v4:
+            yield PRIO_IP, f"{src},ip,nw_src={ip}", "rules"
+        for ip in v6:
+            yield PRIO_IP, f"{src},ipv6,ipv6_src={ip}", "rules"
+    # Otherwise an own IPv6 source would carry a forged NS/NA on to the rules.
+    yield PRIO_ND_DROP, f"{on},icmp6,icmpv6_type={ICMPV6_NS}", "drop"
+    yield PRIO_ND_DROP, f"{on},icmp6,icmpv6_type={ICMPV6_NA}", "drop"
+    yield PRIO_PORT_DROP, on, "drop"
+
+
+def ingress_base(ofport: int, reg: str) -> Iterator[tuple[int, str, str]]:
+    """What reaches a VM before its rules: ARP, DHCP answers, ND, RA, MLD."""
+    on = f"{reg}={ofport}"
+    yield PRIO_ALLOW, f"{on},arp", "accept"
+    yield PRIO_ALLOW, f"{on},udp,tp_src=67,tp_dst=68", "accept"
+    yield PRIO_ALLOW, f"{on},udp6,tp_src=547,tp_dst=546", "accept"
+    for kind in ICMPV6_INGRESS_TYPES:
+        yield PRIO_ALLOW, f"{on},icmp6,icmpv6_type={kind}", "accept"
+    yield PRIO_IP, f"{on},ip", "rules"
+    yield PRIO_IP, f"{on},ipv6", "rules"
+    yield PRIO_PORT_DROP, on, "drop"
