@@ -35,6 +35,7 @@ class Network:
     segmentation_id: int | None = None
     physical_network: str | None = None
     vlan_transparent: bool = False
+    mtu: int | None = None  # the API's ``mtu``; DHCP hands it to VMs (option 26)
 
     def __post_init__(self) -> None:
         if self.network_type not in NETWORK_TYPES:
@@ -178,6 +179,7 @@ def network_from_api(body: Mapping[str, Any]) -> Network:
         segmentation_id=int(seg_id) if seg_id is not None else None,
         physical_network=segment.get("provider:physical_network"),
         vlan_transparent=bool(body.get("vlan_transparent")),
+        mtu=int(body["mtu"]) if body.get("mtu") is not None else None,
     )
 
 
@@ -235,7 +237,7 @@ def network_to_api(net: Network) -> dict[str, Any]:
     return {"id": net.id, "provider:network_type": net.network_type,
             "provider:segmentation_id": net.segmentation_id,
             "provider:physical_network": net.physical_network,
-            "vlan_transparent": net.vlan_transparent}
+            "vlan_transparent": net.vlan_transparent, "mtu": net.mtu}
 
 
 def port_to_api(port: Port) -> dict[str, Any]:

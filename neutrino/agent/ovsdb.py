@@ -40,6 +40,7 @@ from ovsdbapp.schema.open_vswitch import impl_idl  # noqa: E402
 OWNER_KEY = "neutrino-owner"
 OWNER_VALUE = "agent"
 IFACE_ID_KEY = "iface-id"  # set by whoever plugs the VM (Nova's os-vif convention)
+DHCP_NETWORK_KEY = "neutrino-dhcp-network"  # on the agent's own DHCP ports
 
 
 @dataclass(frozen=True)
@@ -176,3 +177,19 @@ class Ovsdb:
         with self.api.transaction(check_error=True) as txn:
             for name in names:
                 txn.add(self.api.del_port(name, bridge=bridge, if_exists=True))
+
+    # -- DHCP ports ----------------------------------------------------------------
+
+    def add_dhcp_port(self, bridge: str, name: str, port_id: str, mac: str, network_id: str) -> None:
+        """Plug a DHCP port's veth end as Nova plugs a VM, so L2 sees it as any local port."""
+        external_ids = {IFACE_ID_KEY: port_id, "attached-mac": mac, "iface-status": "active",
+                        OWNER_KEY: OWNER_VALUE, DHCP_NETWORK_KEY: network_id}
+        with self.api.transaction(check_error=True) as txn:
+            txn.add(self.api.add_port(bridge, name, may_exist=True))
+            txn.add(self.api.db_set("Interface", name, ("external_ids", external_ids)))
+
+    @staticmethod
+    def dhcp_ports(interfaces: Iterable[Interface]) -> dict[str, str]:
+        """The agent's DHCP ports among a bridge's interfaces: interface name -> network id."""
+        return {i.name: i.external_ids[DHCP_NETWORK_KEY] for i in interfaces
+                if i.owned and DHCP_NETWORK_KEY in i.external_ids}

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from neutrino.agent.desired import DesiredState
 from neutrino.agent.extensions import AgentExtension
@@ -55,6 +55,12 @@ class AgentConfig:
     tunnel_ip: str | None = None
     datapath_type: str = "netdev"
     full_resync_interval: float = 60.0
+    # DHCP (neutrino.agent.dhcp): per-network files and pid under <state_path>/dhcp/.
+    state_path: str = "/var/lib/neutrino/agent"
+    ovs_netns: str | None = None  # namespace OVS runs in, if not the agent's own (testbeds)
+    dhcp_lease_duration: int = 86400  # seconds
+    dnsmasq_dns_servers: list[str] = field(default_factory=list)  # forwarders; none: no recursion
+    dnsmasq_user: str | None = None  # None: dnsmasq's compiled-in default (drops root)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AgentConfig:
@@ -78,11 +84,18 @@ class SyncResult:
     seconds: float
 
 
+class SyncHook(Protocol):
+    """A component converged with the desired state before flows are computed (DHCP)."""
+
+    def sync(self, desired: DesiredState, ovsdb: Ovsdb) -> None: ...
+
+
 class Agent:
     """Converges one host's Open vSwitch to a DesiredState."""
 
-    def __init__(self, config: AgentConfig) -> None:
+    def __init__(self, config: AgentConfig, dhcp: SyncHook | None = None) -> None:
         self.config = config
+        self.dhcp = dhcp
         self.manager = OpenFlowManager()
         self.switch = OpenFlowSwitch(f"unix:{config.rundir}/{config.integration_bridge}.mgmt")
         self._extensions: dict[str, tuple[AgentExtension, FlowOwner]] = {}
@@ -153,6 +166,10 @@ class Agent:
         assert self.ovsdb is not None, "start() first"
         if began - self._last_full > self.config.full_resync_interval:
             self._installed = None
+        if self.dhcp is not None:
+            # Before reading br-int's ports: the DHCP ports it plugs get their
+            # ofports now, so this sync's L2 flows already reach them.
+            self.dhcp.sync(desired, self.ovsdb)
         ifaces, tunnels, stale_tunnels = self._ensure_tunnels(desired)
         view = self._view(desired, ifaces, tunnels)
         flows = self.desired_flows(view)

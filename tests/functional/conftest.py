@@ -1,4 +1,5 @@
-"""Fixtures for data-plane tests: a private testbed per test, torn down even on failure."""
+"""Fixtures for data-plane tests: a private testbed per test, or a cloud (server, two
+hosts, their agents) per module; torn down even on failure."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.server import ServerProcess
+
+from .cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
 from .testbed import Testbed, TestbedError, preflight
 
 _PREFLIGHT: list[str] = []
@@ -36,3 +40,40 @@ def testbed(tmp_path: Path) -> Iterator[Testbed]:
         yield bed
     finally:
         bed.close()
+
+
+@pytest.fixture(scope="module")
+def cloud_server() -> Iterator[ServerProcess]:
+    """The module's API server: SQLite, agents declared dead after a few seconds."""
+    server = ServerProcess(extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def cloud(cloud_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    """Two hosts (host-a, host-b), each with its own Open vSwitch and `neutrino agent`
+    process, registered with the module's server; shared by a module's tests."""
+    _require_dataplane()
+    bed = Testbed(tmp_path_factory.mktemp("cloud"))
+    bridge: ApiBridge | None = None
+    sdk = connect_sdk(cloud_server.url)
+    try:
+        hosts = [bed.add_host("host-a"), bed.add_host("host-b")]
+        bridge = ApiBridge(cloud_server.port)
+        for host in hosts:
+            bridge.connect(host)
+        world = Cloud(cloud_server, bed, bridge, sdk, hosts)
+        for host in hosts:
+            world.start_agent(host)
+        for host in hosts:
+            world.agents[host.name].wait_synced()
+            world.wait_alive(host)
+        yield world
+    finally:
+        sdk.close()
+        bed.close()
+        if bridge is not None:
+            bridge.close()

@@ -25,7 +25,10 @@ from pathlib import Path
 
 from pyroute2 import IPRoute, netns
 
+from neutrino.agent.dhcp import Dhcp
 from neutrino.agent.reconciler import Agent, AgentConfig
+
+from .dhcpclient import Lease, run_dhclient
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 UNDERLAY_PREFIX = 24
@@ -73,9 +76,10 @@ class Vm:
     """A namespace with one interface, standing for a VM's NIC."""
 
     ns: str
-    ip: str
+    ip: str | None  # None: the VM has no address until it asks DHCP (``dhcp()``)
     mac: str
     tap: str  # the host-side veth end on br-int
+    workdir: Path | None = None  # the VM's own files (its DHCP client's lease, script)
 
     def ping(self, target: str, count: int = 3, interval: float = 0.2,
              deadline: float | None = None) -> tuple[int, int]:
@@ -98,6 +102,32 @@ class Vm:
         cmd = ["ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", "2", target]
         return subprocess.Popen(ns_exec(self.ns, cmd), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
+
+    # -- DHCP client (tests/functional/dhcpclient.py) ---------------------------------
+
+    def dhcp(self, timeout: int = 8) -> Lease | None:
+        """Run ISC dhclient once on eth0: the lease it got (and configured), or None."""
+        assert self.workdir is not None
+        lease = run_dhclient(self.ns, self.workdir, timeout=timeout)
+        if lease is not None and lease.address:
+            self.ip = lease.address
+        return lease
+
+    def dhcp6(self, stateless: bool = False, timeout: int = 8) -> Lease | None:
+        """dhclient -6 (``-S``: stateless, options only) on eth0, with IPv6 enabled on it."""
+        assert self.workdir is not None
+        enable_ipv6(self.ns, "eth0")
+        return run_dhclient(self.ns, self.workdir, v6=True, stateless=stateless, timeout=timeout)
+
+
+def enable_ipv6(ns: str, ifname: str) -> None:
+    """Undo the testbed's IPv6 silence on one VM interface, usable at once (no DAD)."""
+    for key, value in (("accept_dad", 0), ("accept_ra", 0), ("disable_ipv6", 0)):
+        run(ns_exec(ns, ["sysctl", "-q", "-w", f"net.ipv6.conf.{ifname}.{key}={value}"]))
+    with IPRoute(netns=ns, flags=0) as ipr:
+        idx = ipr.link_lookup(ifname=ifname)[0]
+        ipr.link("set", index=idx, state="down")
+        ipr.link("set", index=idx, state="up")  # regenerates the link-local address
 
 
 def rx_packets(vm: Vm) -> int:
@@ -249,6 +279,7 @@ class Testbed:
         self.namespaces: list[str] = []
         self.agents: list[Agent] = []
         self.processes: list[subprocess.Popen[str]] = []
+        self.dhcp_state_paths: list[Path] = []
         self.underlay = self._new_ns("u")
         with IPRoute(netns=self.underlay, flags=0) as ipr:
             ipr.link("add", ifname="br0", kind="bridge")
@@ -296,13 +327,13 @@ class Testbed:
         agent.start()
         return agent
 
-    def add_vm(self, host: OvsHost, port_id: str, mac: str, ip: str | None, prefixlen: int = 24,
+    def add_vm(self, host: OvsHost, port_id: str, mac: str, ip: str | None = None, prefixlen: int = 24,
                vm_uuid: str | None = None) -> Vm:
         """Plug a VM namespace into the host's br-int as Nova's os-vif does.
 
         The interface's external_ids name the port (``iface-id``), the MAC and the
         instance, with ``iface-status=active``. Without ``ip`` the VM's NIC has no
-        address: a DHCP client in the VM gets one.
+        address: it gets one from ``Vm.dhcp()``.
         """
         ns = self._new_ns("v")
         tap = f"tap{port_id[:11]}"
@@ -321,9 +352,43 @@ class Testbed:
                    "--", "set", "interface", tap, f"external_ids:iface-id={port_id}",
                    f"external_ids:attached-mac={mac}", "external_ids:iface-status=active",
                    f"external_ids:vm-uuid={vm_uuid or port_id}")
-        vm = Vm(ns=ns, ip=ip or "", mac=mac, tap=tap)
+        vm = Vm(ns=ns, ip=ip, mac=mac, tap=tap, workdir=self.workdir / "vms" / ns)
         host.vms.append(vm)
         return vm
+
+    # -- DHCP (neutrino.agent.dhcp) -----------------------------------------------------
+
+    def dhcp_agent_config(self, host: OvsHost) -> AgentConfig:
+        """The host's agent config with DHCP state in its workdir, OVS in its namespace."""
+        config = host.agent_config()
+        config.state_path = str(host.workdir / "agent-state")
+        config.ovs_netns = host.ns
+        # pytest's tmp_path is private to root: dnsmasq must not drop to nobody
+        # or it could not re-read its files on SIGHUP.
+        config.dnsmasq_user = "root"
+        return config
+
+    def start_dhcp_agent(self, host: OvsHost) -> Agent:
+        """An in-process agent serving DHCP for the networks the desired state gives it."""
+        config = self.dhcp_agent_config(host)
+        agent = Agent(config, dhcp=Dhcp(config))
+        self.agents.append(agent)
+        agent.start()
+        self.dhcp_state_paths.append(Path(config.state_path))
+        return agent
+
+    def stop_dhcp(self) -> None:
+        """Kill the dnsmasq processes and namespaces the DHCP agents left (they outlive agents)."""
+        for root in self.dhcp_state_paths:
+            for pidfile in (root / "dhcp").glob("*/pid"):
+                try:
+                    os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
+                except (ValueError, ProcessLookupError, FileNotFoundError):
+                    pass
+                try:
+                    netns.remove(f"qdhcp-{pidfile.parent.name}")
+                except OSError:
+                    pass
 
     def unplug_vm(self, host: OvsHost, vm: Vm) -> None:
         host.vsctl("--if-exists", "del-port", "br-int", vm.tap)
@@ -335,6 +400,7 @@ class Testbed:
                 proc.wait(timeout=10)
         for agent in self.agents:
             agent.stop()
+        self.stop_dhcp()
         for host in self.hosts:
             host.stop()
         for name in reversed(self.namespaces):

@@ -1,0 +1,130 @@
+"""A real DHCP client in a VM namespace: ISC dhclient, v4 and v6, with a recording script.
+
+The script plays the guest's dhclient-script: it configures what it got
+(address, default route, MTU) and writes dhclient's variables to a file, which
+``Lease`` parses. dhclient runs with its own config, lease and pid files per VM
+so nothing on the machine (``/etc/dhcp``, ``/var/lib/dhcp``) is read or touched.
+The client keeps its lease file between calls: a second call starts from the
+old lease (INIT-REBOOT), as a rebooted or renewing guest does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG = """\
+option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
+option ms-classless-static-routes code 249 = array of unsigned integer 8;
+request subnet-mask, broadcast-address, routers, domain-name, domain-name-servers, host-name,
+        interface-mtu, rfc3442-classless-static-routes, ms-classless-static-routes, ntp-servers,
+        dhcp6.name-servers, dhcp6.sntp-servers;
+timeout {timeout};
+retry 1;
+initial-interval 1;
+"""
+
+SCRIPT = """\
+#!/bin/sh
+case "$reason" in
+  PREINIT) ip link set dev "$interface" up ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    ip -4 addr flush dev "$interface"
+    ip addr add "$new_ip_address/$new_subnet_mask" dev "$interface"
+    [ -n "$new_interface_mtu" ] && ip link set dev "$interface" mtu "$new_interface_mtu"
+    for r in $new_routers; do ip route replace default via "$r" dev "$interface"; break; done
+    env > {out}.tmp && mv {out}.tmp {out} ;;
+  BOUND6|RENEW6|REBIND6|REBOOT6)
+    ip -6 addr add "$new_ip6_address/$new_ip6_prefixlen" dev "$interface" nodad 2>/dev/null
+    env > {out}.tmp && mv {out}.tmp {out} ;;
+  INFORM6)
+    env > {out}.tmp && mv {out}.tmp {out} ;;
+esac
+exit 0
+"""
+
+
+@dataclass
+class Lease:
+    """What the DHCP client received (the variables dhclient hands its script)."""
+
+    address: str | None
+    prefixlen: int | None
+    gateway: str | None
+    routes: list[tuple[str, str]] = field(default_factory=list)  # option 121
+    ms_routes: list[tuple[str, str]] = field(default_factory=list)  # option 249
+    dns: list[str] = field(default_factory=list)
+    mtu: int | None = None
+    hostname: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _classless(raw: str) -> list[tuple[str, str]]:
+    """Decode RFC 3442 (width, significant destination octets, router) as dhclient prints it."""
+    octets = [int(x) for x in re.split(r"[ ,]+", raw.strip()) if x]
+    routes = []
+    while octets:
+        width = octets.pop(0)
+        count = (width + 7) // 8
+        dest = octets[:count] + [0] * (4 - count)
+        router = octets[count:count + 4]
+        del octets[:count + 4]
+        routes.append((f"{'.'.join(map(str, dest))}/{width}", ".".join(map(str, router))))
+    return routes
+
+
+def parse(env_text: str) -> Lease:
+    env = dict(line.split("=", 1) for line in env_text.splitlines() if "=" in line)
+    if "new_ip6_address" in env or "new_dhcp6_name_servers" in env:
+        return Lease(address=env.get("new_ip6_address"),
+                     prefixlen=int(env["new_ip6_prefixlen"]) if env.get("new_ip6_prefixlen") else None,
+                     gateway=None, dns=env.get("new_dhcp6_name_servers", "").split(), env=env)
+    mask = env.get("new_subnet_mask")
+    return Lease(
+        address=env.get("new_ip_address"),
+        prefixlen=ipaddress.ip_network(f"0.0.0.0/{mask}").prefixlen if mask else None,
+        gateway=(env.get("new_routers") or "").split()[0] if env.get("new_routers") else None,
+        routes=_classless(env.get("new_rfc3442_classless_static_routes", "")),
+        ms_routes=_classless(env.get("new_ms_classless_static_routes", "")),
+        dns=env.get("new_domain_name_servers", "").split(),
+        mtu=int(env["new_interface_mtu"]) if env.get("new_interface_mtu") else None,
+        hostname=env.get("new_host_name"),
+        env=env,
+    )
+
+
+def run_dhclient(ns: str, workdir: Path, *, v6: bool = False, stateless: bool = False,
+                 timeout: int = 8) -> Lease | None:
+    """One DHCP exchange from ``eth0`` in ``ns``; None when no server answered with a lease."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    family = "6" if v6 else "4"
+    out = workdir / f"lease{family}.env"
+    out.unlink(missing_ok=True)
+    script = workdir / "dhclient-script"
+    script.write_text(SCRIPT.replace("{out}", str(out)))
+    script.chmod(0o755)
+    conf = workdir / "dhclient.conf"
+    conf.write_text(CONFIG.format(timeout=timeout))
+    pidfile = workdir / f"dhclient{family}.pid"
+    cmd = ["dhclient", "-1", "-v", f"-{family}", "-sf", str(script), "-cf", str(conf),
+           "-lf", str(workdir / f"dhclient{family}.leases"), "-pf", str(pidfile)]
+    if v6 and stateless:
+        cmd.append("-S")  # Information-Request: options only, no address
+    cmd.append("eth0")
+    done = subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True,
+                          timeout=timeout * 3 + 10, check=False)
+    # After binding dhclient stays in the background to renew: stop it, so the
+    # next call is a fresh exchange and nothing outlives the test.
+    try:
+        os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        pass
+    (workdir / f"dhclient{family}.log").write_text(done.stderr)
+    if done.returncode != 0 or not out.exists():
+        return None
+    return parse(out.read_text())
