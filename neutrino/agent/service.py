@@ -44,7 +44,20 @@ def agent_config(conf: Any) -> AgentConfig:
                        integration_bridge=a.integration_bridge,
                        bridge_mappings=dict(a.bridge_mappings), tunnel_ip=a.tunneling_ip,
                        datapath_type=a.datapath_type,
-                       full_resync_interval=a.full_resync_interval)
+                       full_resync_interval=a.full_resync_interval,
+                       state_path=a.state_path, dhcp_lease_duration=a.dhcp_lease_duration,
+                       dnsmasq_dns_servers=list(a.dnsmasq_dns_servers),
+                       dnsmasq_user=a.dnsmasq_user)
+
+
+def build_agent(conf: Any) -> Agent:
+    """The reconciler with the extensions [agent] asks for (DHCP when ``dhcp``)."""
+    config = agent_config(conf)
+    dhcp = None
+    if conf.agent.dhcp:
+        from neutrino.agent.dhcp import Dhcp
+        dhcp = Dhcp(config)
+    return Agent(config, dhcp=dhcp)
 
 
 class Mailbox:
@@ -146,9 +159,11 @@ class AgentService:
                  extensions: list[str] | None = None) -> None:
         self.conf = conf
         self.client = client
-        self.agent = agent or Agent(agent_config(conf))
-        self.extensions = extensions if extensions is not None else sorted(
-            name for name, _ in self.agent._owners() if name != "pipeline")
+        self.agent = agent or build_agent(conf)
+        names = [name for name, _ in self.agent._owners() if name != "pipeline"]
+        if self.agent.dhcp is not None:
+            names.append("dhcp")
+        self.extensions = extensions if extensions is not None else sorted(names)
         self.stop_event = threading.Event()
         self.mailbox = Mailbox()
         self.facts = HostFacts()

@@ -43,6 +43,14 @@ OPTS = [
     cfg.BoolOpt("dhcp", default=False,
                 help="Serve DHCP for networks the server schedules to this host (dnsmasq); "
                      "the agent then also registers a 'DHCP agent'."),
+    cfg.IntOpt("dhcp_lease_duration", default=86400, min=60,
+               help="Seconds a DHCP lease lasts (dnsmasq's lease time)."),
+    cfg.ListOpt("dnsmasq_dns_servers", default=[],
+                help="Upstream DNS servers dnsmasq forwards to; none: it answers only for "
+                     "the network's own names."),
+    cfg.StrOpt("dnsmasq_user",
+               help="User dnsmasq runs as; unset: dnsmasq's own default (it drops root). It "
+                    "must be able to read the files under state_path/dhcp."),
     cfg.StrOpt("availability_zone", default="nova",
                help="Availability zone reported with the DHCP agent record."),
     cfg.StrOpt("state_path", default="/var/lib/neutrino-agent",

@@ -94,6 +94,9 @@ def agent_conf(host: OvsHost, url: str, *, dhcp: bool = False, extra: str = "") 
         "datapath_type = netdev\n"
         f"report_interval = {REPORT_INTERVAL}\nwatch_timeout = 10\nmax_backoff = 0.5\n"
         f"dhcp = {str(dhcp).lower()}\n"
+        # pytest's tmp_path is private to root: dnsmasq must not drop to nobody, or it
+        # could not re-read its files on SIGHUP.
+        "dnsmasq_user = root\n"
         f"state_path = {host.workdir}/agent\nlog_file = {host.workdir}/agent.log\n" + extra)
     return path
 
@@ -107,6 +110,7 @@ def spawn_agent(bed: Testbed, host: OvsHost, url: str, **kwargs: Any) -> AgentPr
     proc = subprocess.Popen(ns_exec(host.ns, [NEUTRINO, "agent", "--config-file", str(conf)]),
                             stdout=out, stderr=out, text=True)
     bed.processes.append(proc)
+    bed.dhcp_state_paths.append(host.workdir / "agent")  # its dnsmasqs, killed by close()
     return AgentProcess(proc, status)
 
 
