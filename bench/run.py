@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark, each in a process of its own, then sum up.
 
-    python -m bench.run              # the API and the agent benchmarks
+    python -m bench.run              # the API, agent and end-to-end benchmarks
     python -m bench.run --only api   # just one of them
     python -m bench.run --summary    # print the table of the recorded results only
 
@@ -22,11 +22,11 @@ import sys
 from bench.api_bench import TARGET_MISSED
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-BENCHMARKS = ("api", "agent")
+BENCHMARKS = ("api", "agent", "e2e")
 
 
 def missing_prerequisite(name: str) -> str | None:
-    if name == "agent":
+    if name in ("agent", "e2e"):
         if os.geteuid() != 0:
             return "needs root (network namespaces, Open vSwitch)"
         if not shutil.which("ovs-vswitchd"):
@@ -129,13 +129,29 @@ def agent_rows(agent: dict) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def e2e_rows(e2e: dict) -> list[tuple[str, str, str, str]]:
+    flows, active, sync = e2e["api_to_flows"], e2e["plug_to_active"], e2e["full_sync_1000"]
+    return [
+        ("e2e: port create bound to a host -> its flows on a peer host's br-int "
+         f"({flows['samples']} creates)", f"median {flows['median_ms']:.0f} ms, "
+         f"p95 {flows['p95_ms']:.0f} ms", "", ""),
+        (f"e2e: VIF plugged -> port ACTIVE in the API ({active['samples']} ports)",
+         f"median {active['median_ms']:.0f} ms, p95 {active['p95_ms']:.0f} ms", "", ""),
+        (f"e2e: full sync of one host with {sync['bound_ports']:,} bound ports "
+         f"({sync['flows']:,} flows): state fetch + converge",
+         f"{sync['state_fetch_seconds']:.2f} + {sync['converge_seconds']:.2f} s", "", ""),
+    ]
+
+
 def summary() -> str:
     rows: list[tuple[str, str, str, str]] = []
-    api, agent = load("api"), load("agent")
+    api, agent, e2e = load("api"), load("agent"), load("e2e")
     if api:
         rows += api_rows(api)
     if agent:
         rows += agent_rows(agent)
+    if e2e:
+        rows += e2e_rows(e2e)
     lines = ["| figure | result | target | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if api:
