@@ -53,7 +53,8 @@ class _Server(BaseApplication):
             "bind": f"fd://{self.fd}",
             "when_ready": self.when_ready,
             "workers": conf.api_workers,
-            "threads": conf.api_threads,
+            # Long-poll watches of the agent feed hold a thread each: they get their own.
+            "threads": conf.api_threads + conf.agent_feed.watch_threads,
             "worker_class": "gthread",
             "accesslog": "-" if conf.debug else None,
             "graceful_timeout": 5,
