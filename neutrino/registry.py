@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 # The features every server runs, in order (later ones may extend earlier ones).
 FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.address_scopes", "neutrino.services.l3",
-                             "neutrino.services.port_forwarding", "neutrino.services.flavors")
+                             "neutrino.services.port_forwarding", "neutrino.services.flavors",
+                             "neutrino.services.agent_feed")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ class Feature:
     # Tables a feature outside the tree (e.g. a test's) creates at start-up when
     # missing; in-tree features add an Alembic migration instead.
     tables: tuple[Table, ...] = ()
+    # HTTP calls outside /v2.0 that the feature serves with Falcon resources of its own
+    # (the agent feed): ``routes(registry, policy)`` returns {path: resource}, called
+    # once per application; ``operations`` document them in /openapi.json.
+    routes: Callable[[Registry, Any], dict[str, Any]] | None = None
+    operations: tuple[Any, ...] = ()
 
     def rules(self) -> list[Any]:
         rules = self.policy_rules

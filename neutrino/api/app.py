@@ -43,8 +43,8 @@ class NulPathIsNotFound:
 
 
 class OpenApi:
-    def __init__(self, api: Api) -> None:
-        self.data = orjson.dumps(openapi.document(api))
+    def __init__(self, api: Api, operations: list | None = None) -> None:
+        self.data = orjson.dumps(openapi.document(api, operations or ()))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.content_type = falcon.MEDIA_JSON
@@ -65,7 +65,7 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
     app.add_route("/v2.0/extensions", discovery.Extensions(api))
     app.add_route("/v2.0/extensions/{alias}", discovery.ExtensionItem(api))
     # Served at /openapi.json (the .json suffix is stripped before routing).
-    app.add_route("/openapi", OpenApi(api))
+    app.add_route("/openapi", OpenApi(api, [op for f in registry.features for op in f.operations]))
     env = resources.Env(api, conf, Policy(conf, registry.policy_rules()))
     registry.start()
     check_owners(registry)
@@ -103,6 +103,10 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
         for action in spec.resource.member_actions:
             app.add_route(f"{member}/{action.name}",
                           resources.MemberAction(spec, plugin, env, authz, action, parent))
+    for feature in registry.features:
+        if feature.routes is not None:
+            for route, resource in feature.routes(registry, env.policy).items():
+                app.add_route(route, resource)
     if api.has("quotas"):
         quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(registry.quota_tables())), api,
                        env.policy)

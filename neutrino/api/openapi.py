@@ -9,6 +9,7 @@ follow a new resource's id.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from neutrino.definitions import Api
 from neutrino.definitions.base import Attribute, MemberAction, Operation, ResourceSpec
@@ -371,7 +372,9 @@ def _operation(op: Operation, links: dict | None = None) -> dict:
     out: dict = {"operationId": _operation_id(op),
                  "summary": op.summary,
                  "parameters": [_param(name, "path", {"type": "string", "minLength": 1}, True)
-                                for name in re.findall(r"{(\w+)}", op.path)],
+                                for name in re.findall(r"{(\w+)}", op.path)]
+                 + [_param(name, "query", schema, required, description=text)
+                    for name, schema, required, text in op.query],
                  "responses": _responses(str(op.status), op.response, links)}
     if op.request is not None:
         out["requestBody"] = _json_body(op.request)
@@ -386,13 +389,17 @@ def extension_paths(api: Api) -> dict:
     return paths
 
 
-def document(api: Api) -> dict:
+def document(api: Api, operations: Iterable[Operation] = ()) -> dict:
+    """The OpenAPI document of the API, plus ``operations`` features serve outside
+    /v2.0 (the agent feed)."""
     paths: dict = discovery_paths()
     schemas: dict = {"NeutronError": ERROR_SCHEMA}
     for path, spec in api.resources.items():
         paths.update(resource_paths(path, spec, api))
         schemas.update(resource_schemas(spec))
     paths.update(extension_paths(api))
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Neutrino Networking API", "version": "2.0",

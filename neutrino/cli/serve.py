@@ -56,7 +56,8 @@ class _Server(BaseApplication):
             "when_ready": self.when_ready,
             "on_exit": self.on_exit,
             "workers": conf.api_workers,
-            "threads": conf.api_threads,
+            # Long-poll watches of the agent feed hold a thread each: they get their own.
+            "threads": conf.api_threads + conf.agent_feed.watch_threads,
             "worker_class": "gthread",
             "accesslog": "-" if conf.debug else None,
             "graceful_timeout": 5,

@@ -1,6 +1,6 @@
 """Entry point for oslo-config-generator and `neutrino config sample`."""
 from neutrino import logs
-from neutrino.conf import agent, database, default, ml2, quotas
+from neutrino.conf import agent, database, default, journal, ml2, quotas
 
 
 def list_opts() -> list[tuple[str, list]]:
@@ -13,6 +13,8 @@ def list_opts() -> list[tuple[str, list]]:
         ("ml2_type_vxlan", ml2.VXLAN),
         ("ml2_type_geneve", ml2.GENEVE),
         ("quotas", quotas.OPTS),
+        ("journal", journal.JOURNAL),
+        ("agent_feed", journal.AGENT_FEED),
         ("agent", agent.OPTS),
         (agent.AUTH_GROUP, agent.auth_list_opts()),
     ]

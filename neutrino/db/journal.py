@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, insert, literal_column, select
+from sqlalchemy import Connection, func, insert, literal_column, select
+from sqlalchemy.sql import ColumnElement
 
 from neutrino.db.engine import utcnow
 from neutrino.db.models.journal import JournalEntry
@@ -112,3 +113,38 @@ def read_since(conn: Connection, cursor: Cursor, limit: int = 1000) -> tuple[lis
     # the next read looks at and above this xmin again.
     return _decoded([*late, *ahead]), Cursor(seq, xmin)
 
+
+
+def position(conn: Connection) -> Cursor:
+    """The cursor of a reader that has read every row finished by now: a later
+    ``read_since``/``read_matching`` from it returns exactly the rows still to come."""
+    if conn.dialect.name != "postgresql":
+        return Cursor(conn.scalar(select(func.max(_TABLE.c.seq))) or 0, 0)
+    xmin = conn.scalar(select(_XMIN))
+    return Cursor(conn.scalar(select(func.max(_TABLE.c.seq)).where(_TABLE.c.txid < xmin)) or 0, xmin)
+
+
+def read_matching(conn: Connection, cursor: Cursor, where: ColumnElement,
+                  limit: int = 1000) -> tuple[list[dict], Cursor, bool]:
+    """``read_since`` for a reader that wants only the rows ``where`` selects (an
+    indexed condition on the routing columns): the rows, the cursor past every
+    finished row (matching or not, so that a quiet reader's cursor still moves on),
+    and whether more matching rows may follow at once (``limit`` reached)."""
+    table = _TABLE
+    if conn.dialect.name != "postgresql":
+        top = conn.scalar(select(func.max(table.c.seq))) or 0
+        rows = conn.execute(select(table).where(table.c.seq > cursor.seq, table.c.seq <= top, where)
+                            .order_by(table.c.seq).limit(limit)).mappings().all()
+        full = len(rows) == limit
+        return _decoded(rows), Cursor(rows[-1]["seq"] if full else max(top, cursor.seq), 0), full
+    xmin = max(conn.scalar(select(_XMIN)), cursor.xmin)
+    finished = table.c.txid < xmin
+    late = conn.execute(select(table).where(
+        table.c.seq <= cursor.seq, table.c.txid >= cursor.xmin, finished, where)
+        .order_by(table.c.seq)).mappings().all()
+    top = conn.scalar(select(func.max(table.c.seq)).where(finished)) or 0
+    ahead = conn.execute(select(table).where(table.c.seq > cursor.seq, table.c.seq <= top, finished,
+                                             where).order_by(table.c.seq).limit(limit)).mappings().all()
+    full = len(ahead) == limit
+    seq = ahead[-1]["seq"] if full else max(top, cursor.seq)
+    return _decoded([*late, *ahead]), Cursor(seq, xmin), full

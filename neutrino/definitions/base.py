@@ -132,6 +132,8 @@ class Operation:
     status: int = 200
     response: dict | None = None  # JSON Schema of the success body
     request: dict | None = None  # JSON Schema of the request body
+    # Query parameters: (name, JSON Schema, required, description).
+    query: tuple[tuple[str, dict, bool, str], ...] = ()
 
 
 @dataclass(frozen=True)

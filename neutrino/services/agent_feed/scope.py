@@ -1,0 +1,158 @@
+"""A host's state document and its derived part (the "scope").
+
+The document (docs/agent-feed.md) holds the API bodies of the networks the host
+carries (a port of it is bound there, its DHCP port among them), every port and
+subnet of those networks, the security groups of its bound ports plus those their
+rules name as remote groups, the member addresses of those remote groups (ports on
+any host), the tunnel endpoints of alive Open vSwitch agents and the networks whose
+DHCP the host serves. Bodies come from the plugins' own rendering, as a GET by an
+admin shows them, in a fixed number of queries whatever the host's size.
+
+The scope is what a watch cannot learn from journal rows alone: which networks
+and groups are in the document, digests of the member lists, the tunnel endpoints
+and the DHCP networks. A cursor names the scope its document was built with (a
+digest, stored in ``feed_scopes``), and each watch answer brings the document
+from that scope to the current one.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select, union
+
+from neutrino.context import Context
+from neutrino.core.listing import ListQuery
+from neutrino.core.security_groups import BINDINGS
+from neutrino.db.models.port import AllowedAddressPair, IpAllocation, Port
+from neutrino.db.models.security_group import SecurityGroupRule
+
+PORTS = Port.__table__
+IPS = IpAllocation.__table__
+PAIRS = AllowedAddressPair.__table__
+RULES = SecurityGroupRule.__table__
+DHCP_OWNER = "network:dhcp"
+ADMIN = Context.admin()
+
+
+@dataclass(frozen=True)
+class Scope:
+    networks: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()  # in the document: used and remote ones
+    members: dict[str, str] = field(default_factory=dict)  # remote group -> digest of addresses
+    tunnel_endpoints: dict[str, str] = field(default_factory=dict)
+    dhcp_networks: frozenset[str] = frozenset()
+
+    def to_json(self) -> bytes:
+        return orjson.dumps({"networks": sorted(self.networks), "groups": sorted(self.groups),
+                             "members": self.members, "tunnel_endpoints": self.tunnel_endpoints,
+                             "dhcp_networks": sorted(self.dhcp_networks)},
+                            option=orjson.OPT_SORT_KEYS)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Scope:
+        data = orjson.loads(text)
+        return cls(frozenset(data["networks"]), frozenset(data["groups"]), data["members"],
+                   data["tunnel_endpoints"], frozenset(data["dhcp_networks"]))
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.to_json()).hexdigest()[:32]
+
+
+def _digest(addresses: Iterable[str]) -> str:
+    return hashlib.sha1("\n".join(addresses).encode()).hexdigest()[:16]
+
+
+def tunnel_endpoints(conn: Connection, registry: Any) -> dict[str, str]:
+    """host -> tunneling_ip of the alive Open vSwitch agents (the agents feature's
+    records; none while no feature serves /v2.0/agents)."""
+    if "agents" not in registry.plugin_classes:
+        return {}
+    plugin = registry.plugin("agents")
+    out = {}
+    for agent in plugin._list(conn, ADMIN, ListQuery(filters={"agent_type": ["Open vSwitch agent"]})):
+        ip = (agent.get("configurations") or {}).get("tunneling_ip")
+        if ip and agent.get("alive") and agent.get("admin_state_up", True):
+            out[agent["host"]] = ip
+    return dict(sorted(out.items()))
+
+
+def members(conn: Connection, groups: Iterable[str]) -> dict[str, list[str]]:
+    """group -> sorted addresses (fixed IPs and allowed address pairs) of its ports,
+    on any host."""
+    groups = sorted(groups)
+    out: dict[str, set[str]] = {g: set() for g in groups}
+    if not groups:
+        return {}
+    fixed = (select(BINDINGS.c.security_group_id, IPS.c.ip_address)
+             .join(IPS, IPS.c.port_id == BINDINGS.c.port_id)
+             .where(BINDINGS.c.security_group_id.in_(groups)))
+    pairs = (select(BINDINGS.c.security_group_id, PAIRS.c.ip_address)
+             .join(PAIRS, PAIRS.c.port_id == BINDINGS.c.port_id)
+             .where(BINDINGS.c.security_group_id.in_(groups)))
+    for group, address in conn.execute(union(fixed, pairs)).all():
+        out[group].add(address)
+    return {g: sorted(a) for g, a in out.items()}
+
+
+@dataclass
+class Derived:
+    """The scope with what its digests stand for (member address lists)."""
+
+    scope: Scope
+    member_lists: dict[str, list[str]]
+
+
+def derive(conn: Connection, registry: Any, host: str) -> Derived:
+    """The host's scope as the database holds it now (five small queries)."""
+    bound = conn.execute(select(PORTS.c.network_id, PORTS.c.device_owner)
+                         .where(PORTS.c.binding_host_id == host).distinct()).all()
+    networks = frozenset(n for n, _owner in bound)
+    dhcp = frozenset(n for n, owner in bound if owner == DHCP_OWNER)
+    used = set(conn.scalars(select(BINDINGS.c.security_group_id).distinct()
+                            .join(PORTS, PORTS.c.id == BINDINGS.c.port_id)
+                            .where(PORTS.c.binding_host_id == host)))
+    remote = set(conn.scalars(select(RULES.c.remote_group_id).distinct().where(
+        RULES.c.security_group_id.in_(used), RULES.c.remote_group_id.is_not(None)))) if used else set()
+    lists = members(conn, remote)
+    scope = Scope(networks, frozenset(used | remote), {g: _digest(a) for g, a in lists.items()},
+                  tunnel_endpoints(conn, registry), dhcp)
+    return Derived(scope, lists)
+
+
+def _by_network(conn: Connection, registry: Any, path: str, networks: list[str]) -> list[dict]:
+    if not networks:
+        return []
+    query = ListQuery(filters={"network_id": networks})
+    return registry.plugin(path)._list(conn, ADMIN, query)
+
+
+def bodies(conn: Connection, registry: Any, networks: Iterable[str],
+           groups: Iterable[str]) -> dict[str, list[dict]]:
+    """API bodies of these networks with all their subnets and ports, and of these
+    security groups (with their rules), each list sorted by id."""
+    networks, groups = sorted(networks), sorted(groups)
+    nets = registry.plugin("networks").load_ids(conn, networks) if networks else []
+    sgs = registry.plugin("security-groups").load_ids(conn, groups) if groups else []
+    key = _by_id
+    return {"networks": sorted(nets, key=key),
+            "subnets": sorted(_by_network(conn, registry, "subnets", networks), key=key),
+            "ports": sorted(_by_network(conn, registry, "ports", networks), key=key),
+            "security_groups": sorted(sgs, key=key)}
+
+
+def _by_id(item: dict) -> str:
+    return item["id"]
+
+
+def document(conn: Connection, registry: Any, derived: Derived) -> dict:
+    """The whole state document of a host whose scope is ``derived``."""
+    scope = derived.scope
+    return {**bodies(conn, registry, scope.networks, scope.groups),
+            "security_group_members": derived.member_lists,
+            "tunnel_endpoints": scope.tunnel_endpoints,
+            "dhcp_networks": sorted(scope.dhcp_networks)}
