@@ -110,40 +110,40 @@ class _Scheduler:
 
 
 class AgentNetworks(_Scheduler):
-    """/v2.0/agents/{agent_id}/dhcp-networks"""
+    """/v2.0/agents/{id}/dhcp-networks"""
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, agent_id: str) -> None:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
         ctx = self.authorize(req, "get_dhcp-networks")
-        networks = dhcp.networks_of_agent(self.registry, ctx, agent_id)
+        networks = dhcp.networks_of_agent(self.registry, ctx, id)
         spec = self.registry.spec("networks")
         _json(resp, {"networks": render.shape(spec, networks, None)})
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response, agent_id: str) -> None:
+    def on_post(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
         self.authorize(req, "create_dhcp-network")
         payload = body.read_json(req)
         if not isinstance(payload, dict) or "network_id" not in payload:
             raise exc.HTTPBadRequest("Invalid input for network_id: it is required.")
         network_id = _field(Uuid(), "network_id", payload["network_id"])
-        dhcp.add_network(self.registry, agent_id, network_id)
+        dhcp.add_network(self.registry, id, network_id)
         _json(resp, None, 201)
 
 
 class AgentNetwork(_Scheduler):
-    """/v2.0/agents/{agent_id}/dhcp-networks/{network_id}"""
+    """/v2.0/agents/{id}/dhcp-networks/{network_id}"""
 
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, agent_id: str,
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str,
                   network_id: str) -> None:
         self.authorize(req, "delete_dhcp-network")
-        dhcp.remove_network(self.registry, agent_id, network_id)
+        dhcp.remove_network(self.registry, id, network_id)
         resp.status = 204
 
 
 class NetworkAgents(_Scheduler):
-    """/v2.0/networks/{network_id}/dhcp-agents"""
+    """/v2.0/networks/{id}/dhcp-agents"""
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, network_id: str) -> None:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
         ctx = self.authorize(req, "get_dhcp-agents")
-        agents = dhcp.agents_of_network(self.registry, ctx, network_id)
+        agents = dhcp.agents_of_network(self.registry, ctx, id)
         _json(resp, {"agents": render.shape(self.registry.spec("agents"), agents, None)})
 
 
@@ -151,7 +151,7 @@ def install(app: falcon.App, registry: Any, policy: Policy) -> None:
     app.add_route("/feed/v1/agents", FeedAgents(registry))
     app.add_route("/feed/v1/hosts/{host}/devices", FeedDevices(registry))
     if registry.api.has("dhcp_agent_scheduler"):
-        app.add_route("/v2.0/agents/{agent_id}/dhcp-networks", AgentNetworks(registry, policy))
-        app.add_route("/v2.0/agents/{agent_id}/dhcp-networks/{network_id}",
+        app.add_route("/v2.0/agents/{id}/dhcp-networks", AgentNetworks(registry, policy))
+        app.add_route("/v2.0/agents/{id}/dhcp-networks/{network_id}",
                       AgentNetwork(registry, policy))
-        app.add_route("/v2.0/networks/{network_id}/dhcp-agents", NetworkAgents(registry, policy))
+        app.add_route("/v2.0/networks/{id}/dhcp-agents", NetworkAgents(registry, policy))

@@ -60,7 +60,7 @@ def register(registry: Any, report: dict) -> dict:
             conn.execute(insert(AGENTS).values(
                 id=agent_id, agent_type=report["agent_type"], host=report["host"],
                 admin_state_up=True, description="", created_at=stamp,
-                started_at=stamp, resources_synced=None, **values))
+                resources_synced=None, **{**values, "started_at": stamp}))
             item = plugin.load_ids(conn, [agent_id])[0]
             plugin.journal(conn, "create", [item])
             return item, True
