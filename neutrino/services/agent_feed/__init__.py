@@ -11,17 +11,17 @@ from neutrino.services.agent_feed import models  # noqa: F401  (its tables on Ba
 from neutrino.services.agent_feed.schemas import OPERATIONS
 
 
-def routes(registry: Any, policy: Any) -> dict[str, Any]:
+def install(app: Any, registry: Any, policy: Any) -> None:
     from neutrino.services.agent_feed.api import HostState, HostWatch
     from neutrino.services.agent_feed.prune import Pruner
     from neutrino.services.agent_feed.watch import Feed
 
     feed = Feed(registry)
     Pruner(registry.db, registry.conf).start()
-    return {"/feed/v1/hosts/{host}/state": HostState(feed, registry.conf),
-            "/feed/v1/hosts/{host}/watch": HostWatch(feed, registry.conf)}
+    app.add_route("/feed/v1/hosts/{host}/state", HostState(feed, registry.conf))
+    app.add_route("/feed/v1/hosts/{host}/watch", HostWatch(feed, registry.conf))
 
 
-FEATURE = Feature(name="agent_feed", routes=routes, operations=OPERATIONS)
+FEATURE = Feature(name="agent_feed", routes=(install,), operations=OPERATIONS)
 
 __all__ = ["FEATURE", "Operation"]
