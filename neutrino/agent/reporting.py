@@ -93,13 +93,13 @@ class Heartbeat(threading.Thread):
         self.failures = 0
         self.last_error = ""
         self.registered = threading.Event()  # the server has accepted one round
-        self._started: set[str] = set()  # agent types whose start_flag the server has seen
+        self._announced: set[str] = set()  # agent types whose start_flag the server has seen
 
     def beat(self) -> bool:
         ok = True
         for record in self.records():
             kind = record["agent_type"]
-            body = dict(record, start_flag=kind not in self._started)
+            body = dict(record, start_flag=kind not in self._announced)
             try:
                 self.client.register(body)
             except Exception as exc:  # a lost server: the next beat tries again
@@ -108,7 +108,7 @@ class Heartbeat(threading.Thread):
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 LOG.warning("heartbeat of %s failed: %s", kind, self.last_error)
                 continue
-            self._started.add(kind)
+            self._announced.add(kind)
             self.sent += 1
         if ok:
             self.registered.set()
