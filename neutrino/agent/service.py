@@ -106,6 +106,7 @@ class FeedFollower(threading.Thread):
         self.max_backoff = max_backoff
         self.on_event = on_event
         self.stats = FeedStats()
+        self._fetched_cursor: str | None = None
 
     def step(self) -> None:
         from neutrino.agent.feed import ResyncRequired
@@ -113,6 +114,7 @@ class FeedFollower(threading.Thread):
         try:
             if stats.cursor is None:
                 cursor, state = self.client.state()
+                self._fetched_cursor = cursor
                 stats.state_fetches += 1
                 LOG.info("full state fetched: %d networks, %d ports, cursor %s",
                          len(state.networks), len(state.ports), cursor)
@@ -126,7 +128,10 @@ class FeedFollower(threading.Thread):
         except ResyncRequired as exc:
             stats.resyncs += 1
             LOG.warning("the server asks for a resync (%s): fetching the full state", exc)
+            fresh = stats.cursor == self._fetched_cursor
             stats.cursor = None
+            if fresh:  # refused the cursor it just gave: do not hammer it
+                self.stop_event.wait(self.max_backoff)
             return
         stats.connected = True
         stats.cursor = cursor

@@ -15,6 +15,7 @@ change kinds docs/agent-feed.md lists.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import re
 import threading
 import time
@@ -110,7 +111,9 @@ class Feed:
 
     # ---- scopes ---------------------------------------------------------------------
     def _store_scope(self, host: str, scope: scopes.Scope) -> str:
-        digest = scope.digest
+        # The host is part of the key: two hosts carrying the same networks have equal
+        # scopes, and the row's host is what a watch checks its cursor against.
+        digest = hashlib.sha256(host.encode() + b"\0" + scope.to_json()).hexdigest()[:32]
         now = utcnow()
         with self.db.reader() as conn:
             found = conn.execute(select(SCOPES.c.used_at).where(SCOPES.c.digest == digest)).first()
