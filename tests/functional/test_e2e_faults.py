@@ -6,6 +6,7 @@ tell a resumed feed (same cursor, no new full state) from a resync.
 
 from __future__ import annotations
 
+import signal
 import time
 import uuid
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 from tests.support.waiting import wait_for
 
-from .cloud import Cloud
+from .cloud import AGENT_DOWN_TIME, Cloud
 from .testbed import Vm
 
 pytestmark = [pytest.mark.dataplane, pytest.mark.xdist_group("e2e-faults")]
@@ -129,3 +130,41 @@ def test_an_api_server_restart_keeps_forwarding_and_agents_resume_from_their_cur
     vm.ip = port.fixed_ips[0]["ip_address"]
     cloud.wait_status(port, "ACTIVE")
     assert vm_a.reaches(vm.ip, tries=30)
+
+
+def test_a_journal_pruned_under_a_disconnected_agent_makes_it_resync(cloud: Cloud, pair: dict) -> None:
+    """Last in the module: it turns the server's journal retention down (SIGHUP) and back."""
+    sdk = cloud.sdk
+    host_b = cloud.hosts[1]
+    vm_a: Vm = pair["a"][1]
+    port_b, vm_b = pair["b"]
+    closed = sdk.network.create_security_group(name=f"pruned-{uuid.uuid4().hex[:6]}")
+    sdk.network.update_port(port_b.id, security_group_ids=[closed.id])
+    assert wait_for(lambda: vm_a.ping(vm_b.ip, count=1)[1] == 0, 20)
+    before = feed_stats(cloud, "host-b")
+
+    cloud.bridge.disconnect(host_b)  # the agent runs on, but cannot reach the server
+    assert wait_for(lambda: not feed_stats(cloud, "host-b")["connected"], 20)
+    sdk.network.create_security_group_rule(security_group_id=closed.id, direction="ingress",
+                                           ethertype="IPv4", protocol="icmp")
+    server = cloud.server
+    original = open(server.conf_path).read()
+    server.write_conf(f"agent_down_time = {AGENT_DOWN_TIME}\n"
+                      "[journal]\nmax_rows = 1\nprune_interval = 0.2\n")
+    server.signal(signal.SIGHUP)
+    try:
+        # More changes, so the rows after host-b's cursor are gone for sure.
+        for n in range(3):
+            sdk.network.create_network(name=f"churn-{n}")
+        time.sleep(2)
+        cloud.bridge.connect(host_b)
+        assert wait_for(lambda: feed_stats(cloud, "host-b")["resyncs"] > before["resyncs"], 30)
+        assert wait_for(lambda: feed_stats(cloud, "host-b")["state_fetches"]
+                        > before["state_fetches"], 30)
+        # The full state it fetched carries the rule made while it was away.
+        assert vm_a.reaches(vm_b.ip, tries=20)
+    finally:
+        with open(server.conf_path, "w") as f:
+            f.write(original)
+        server.signal(signal.SIGHUP)
+        sdk.network.update_port(port_b.id, security_group_ids=[pair["group"].id])
