@@ -29,6 +29,7 @@ import openstack
 
 from tests.support.waiting import wait_for
 
+from .dhcpclient import Lease
 from .testbed import PHYS_BRIDGE, PHYSNET, AgentProcess, OvsHost, Testbed, TestbedError, Vm, ns_exec
 
 NEUTRINO = os.path.join(os.path.dirname(sys.executable), "neutrino")
@@ -107,8 +108,11 @@ def spawn_agent(bed: Testbed, host: OvsHost, url: str, **kwargs: Any) -> AgentPr
     status = host.workdir / "agent" / "status.json"
     status.unlink(missing_ok=True)
     out = (host.workdir / "agent.out").open("a")
-    proc = subprocess.Popen(ns_exec(host.ns, [NEUTRINO, "agent", "--config-file", str(conf)]),
-                            stdout=out, stderr=out, text=True)
+    # nsenter, not `ip netns exec`: that one also gives the process a mount namespace of
+    # its own, and the DHCP namespaces the agent mounts under /run/netns would vanish
+    # with it; on a real host the agent shares the host's mounts.
+    proc = subprocess.Popen(["nsenter", f"--net=/run/netns/{host.ns}", NEUTRINO, "agent",
+                             "--config-file", str(conf)], stdout=out, stderr=out, text=True)
     bed.processes.append(proc)
     bed.dhcp_state_paths.append(host.workdir / "agent")  # its dnsmasqs, killed by close()
     return AgentProcess(proc, status)
@@ -124,12 +128,15 @@ class Cloud:
     sdk: openstack.connection.Connection
     hosts: list[OvsHost]
     agents: dict[str, AgentProcess] = field(default_factory=dict)
+    leases: dict[str, Lease] = field(default_factory=dict)  # port id -> its VM's DHCP lease
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def start_agent(self, host: OvsHost, **kwargs: Any) -> AgentProcess:
+        """The host's agent; it serves DHCP too (the server picks one host per network)."""
+        kwargs.setdefault("dhcp", True)
         agent = spawn_agent(self.bed, host, self.url, **kwargs)
         self.agents[host.name] = agent
         return agent
@@ -145,15 +152,31 @@ class Cloud:
         assert wait_for(check, timeout), (host.name, self.agent_records().get(host.name))
         return self.agent_records()[host.name]
 
-    def boot(self, host: OvsHost, network: Any, *, ip: bool = True, **port_args: Any) -> tuple[Any, Vm]:
-        """What Nova does for one VM: a port bound to the host, then the VIF plugged."""
+    def boot(self, host: OvsHost, network: Any, *, dhcp: bool = True,
+             **port_args: Any) -> tuple[Any, Vm]:
+        """What Nova does for one VM: a port bound to the host, then the VIF plugged; then
+        what the guest does: a DHCP client configures its NIC (``dhcp=False``: the test
+        sets the port's first fixed IP itself, for networks without DHCP)."""
         device = str(uuid.uuid4())
         port = self.sdk.network.create_port(
             network_id=network.id, binding_host_id=host.name, device_owner="compute:nova",
             device_id=device, **port_args)
-        address = port.fixed_ips[0]["ip_address"] if ip else None
+        address = None if dhcp else port.fixed_ips[0]["ip_address"]
         vm = self.bed.add_vm(host, port.id, port.mac_address, address, vm_uuid=device)
+        if dhcp:
+            self.lease(vm, port)
         return port, vm
+
+    def lease(self, vm: Vm, port: Any, tries: int = 6) -> Lease:
+        """Run the VM's DHCP client until it has a lease (the DHCP port may still be coming)."""
+        self.wait_status(port, "ACTIVE")
+        lease = None
+        for _ in range(tries):
+            lease = vm.dhcp(timeout=5)
+            if lease is not None and lease.address:
+                self.leases[port.id] = lease
+                return lease
+        raise AssertionError(f"no DHCP lease for port {port.id} ({port.fixed_ips})")
 
     def wait_status(self, port: Any, status: str, timeout: float = 30) -> Any:
         def check() -> bool:

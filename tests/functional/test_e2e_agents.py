@@ -41,6 +41,10 @@ def test_both_agents_are_listed_alive_with_their_configuration(cloud: Cloud) -> 
         assert config["bridge_mappings"] == {"physnet1": "br-phys"}
         assert sorted(config["tunnel_types"]) == ["geneve", "vxlan"]
         assert config["integration_bridge"] == "br-int"
+    # [agent] dhcp = true: each host also registered a DHCP agent.
+    dhcp = {a.host: a for a in cloud.sdk.network.agents(agent_type="DHCP agent")}
+    assert sorted(dhcp) == ["host-a", "host-b"]
+    assert all(a.binary == "neutron-dhcp-agent" and a.is_alive for a in dhcp.values())
 
 
 def test_vms_on_two_hosts_ping_over_a_tenant_vxlan_network_and_ports_become_active(
@@ -48,13 +52,23 @@ def test_vms_on_two_hosts_ping_over_a_tenant_vxlan_network_and_ports_become_acti
     sdk = cloud.sdk
     net = sdk.network.create_network(name="e2e-tenant")
     assert net.provider_network_type == "vxlan"
-    sdk.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.20.1.0/24")
+    subnet = sdk.network.create_subnet(
+        network_id=net.id, ip_version=4, cidr="10.20.1.0/24", dns_nameservers=["10.20.1.53"],
+        host_routes=[{"destination": "192.168.50.0/24", "nexthop": "10.20.1.254"}])
     group = allow_ping(cloud)
     host_a, host_b = cloud.hosts
     port_a, vm_a = cloud.boot(host_a, net, security_group_ids=[group.id])
     port_b, vm_b = cloud.boot(host_b, net, security_group_ids=[group.id])
     assert port_a.binding_vif_type == "ovs"
     assert port_a.binding_host_id == "host-a"
+    # Each VM's DHCP client got what the API shows: its address, the gateway, routes, DNS.
+    for port in (port_a, port_b):
+        lease = cloud.leases[port.id]
+        assert lease.address == port.fixed_ips[0]["ip_address"]
+        assert lease.prefixlen == 24
+        assert lease.gateway == subnet.gateway_ip
+        assert ("192.168.50.0/24", "10.20.1.254") in lease.routes
+        assert lease.dns == ["10.20.1.53"]
 
     assert cloud.wait_status(port_a, "ACTIVE").status == "ACTIVE"
     assert cloud.wait_status(port_b, "ACTIVE").status == "ACTIVE"

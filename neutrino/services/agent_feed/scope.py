@@ -68,15 +68,17 @@ def _digest(addresses: Iterable[str]) -> str:
 
 
 def tunnel_endpoints(conn: Connection, registry: Any) -> dict[str, str]:
-    """host -> tunneling_ip of the alive Open vSwitch agents (the agents feature's
-    records; none while no feature serves /v2.0/agents)."""
+    """host -> tunneling_ip of the Open vSwitch agents (the agents feature's records;
+    none while no feature serves /v2.0/agents). Dead ones too: an agent that stops
+    heartbeating (restarted, cut off from the server) leaves its host forwarding, and
+    the other hosts must keep their tunnels to it."""
     if "agents" not in registry.plugin_classes:
         return {}
     plugin = registry.plugin("agents")
     out = {}
     for agent in plugin._list(conn, ADMIN, ListQuery(filters={"agent_type": ["Open vSwitch agent"]})):
         ip = (agent.get("configurations") or {}).get("tunneling_ip")
-        if ip and agent.get("alive") and agent.get("admin_state_up", True):
+        if ip and agent.get("admin_state_up", True):
             out[agent["host"]] = ip
     return dict(sorted(out.items()))
 
