@@ -138,9 +138,9 @@ def test_dhcp_ports_do_not_count_against_the_quota(admin, project, dhcp_agent, q
 
 
 def test_add_and_remove_a_network_by_hand(admin, project, dhcp_agent):
-    other = register_ok(admin, new_host(), DHCP, configurations={})
     n = net(project)
     subnet(project, n["id"], "10.28.0.0/24")
+    other = register_ok(admin, new_host(), DHCP, configurations={})
     path = f"/v2.0/agents/{other['id']}/dhcp-networks"
     r = admin.post(path, json={"network_id": n["id"]})
     assert r.status == 201, r
