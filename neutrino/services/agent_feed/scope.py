@@ -58,9 +58,9 @@ class Scope:
         return cls(frozenset(data["networks"]), frozenset(data["groups"]), data["members"],
                    data["tunnel_endpoints"], frozenset(data["dhcp_networks"]))
 
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.to_json()).hexdigest()[:32]
+    def digest(self, host: str) -> str:
+        """The scope's name for one host (the same scope of two hosts: two names)."""
+        return hashlib.sha256(host.encode() + b"\0" + self.to_json()).hexdigest()[:32]
 
 
 def _digest(addresses: Iterable[str]) -> str:

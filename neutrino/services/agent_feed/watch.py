@@ -110,7 +110,7 @@ class Feed:
 
     # ---- scopes ---------------------------------------------------------------------
     def _store_scope(self, host: str, scope: scopes.Scope) -> str:
-        digest = scope.digest
+        digest = scope.digest(host)
         now = utcnow()
         with self.db.reader() as conn:
             found = conn.execute(select(SCOPES.c.used_at).where(SCOPES.c.digest == digest)).first()
