@@ -104,12 +104,14 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
             app.add_route(f"{member}/{action.name}",
                           resources.MemberAction(spec, plugin, env, authz, action, parent))
     for feature in registry.features:
-        if feature.routes is not None:
-            for route, resource in feature.routes(registry, env.policy).items():
-                app.add_route(route, resource)
+        for install in feature.routes:
+            install(app, registry, env.policy)
     if api.has("quotas"):
         quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(registry.quota_tables())), api,
                        env.policy)
+    for feature in registry.features:
+        for start in feature.background:
+            start(registry)
     return identity.protect(app, conf)
 
 
