@@ -363,3 +363,109 @@ def test_client_watch_raises_resync_required_on_410(feed_server):
     client.state()
     with pytest.raises(ResyncRequired):
         client.watch("1." + str(uuid.uuid4()) + ".0.0." + "0" * 32, timeout=0)
+
+
+# ---- tunnel endpoints from agent records ------------------------------------------------------
+
+def _register(api: Client, host: str, ip: str) -> dict:
+    r = api.post("/feed/v1/agents", {"agent": {
+        "host": host, "agent_type": "Open vSwitch agent", "binary": "neutron-openvswitch-agent",
+        "topic": "N/A", "configurations": {"tunnel_types": ["vxlan"], "bridge_mappings": {},
+                                           "tunneling_ip": ip}}})
+    assert r.status == 200, r
+    return r.json["agent"]
+
+
+def test_state_and_watch_carry_the_tunnel_endpoints_of_alive_agents(feed_server, api):
+    host, peer = _host(), _host()
+    _register(api, host, "192.0.2.41")
+    client = FeedClient(feed_server.url, host)
+    cursor, state = client.state()
+    assert state.tunnel_endpoints[host] == "192.0.2.41"
+
+    _register(api, peer, "192.0.2.42")
+    cursor, state = client.watch(cursor, timeout=5)
+    assert state is not None and state.tunnel_endpoints[peer] == "192.0.2.42"
+    _register(api, peer, "192.0.2.43")  # moved
+    cursor, state = client.watch(cursor, timeout=5)
+    assert state is not None and state.tunnel_endpoints[peer] == "192.0.2.43"
+    _assert_kept_equals_fresh(feed_server, client)
+
+
+# ---- pruning -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pruning_server():
+    server = ServerProcess(extra_conf="[journal]\nmax_rows = 5\nprune_interval = 0.2\n").start()
+    yield server
+    server.stop()
+
+
+def test_cursor_behind_the_pruned_journal_answers_resync_required(pruning_server):
+    api = Client(pruning_server.url)
+    host = _host()
+    net = api.network(**{"provider:network_type": "vxlan"})
+    api.port(net["id"], **{"binding:host_id": host})
+    client = FeedClient(pruning_server.url, host)
+    cursor, _ = client.state()
+    for _ in range(10):
+        api.port(net["id"])
+    deadline = time.monotonic() + 10
+    while True:  # until the periodic pruning has passed the cursor
+        try:
+            client.watch(cursor, timeout=0)
+        except ResyncRequired as err:
+            assert "pruned" in str(err)
+            break
+        assert time.monotonic() < deadline, "the journal was never pruned"
+        time.sleep(0.2)
+    cursor, state = client.state()  # the way back: a full fetch
+    assert len(state.ports) == 11
+
+
+def test_waiting_watcher_whose_cursor_is_pruned_gets_resync_required(pruning_server):
+    api = Client(pruning_server.url)
+    host = _host()
+    client = FeedClient(pruning_server.url, host)
+    cursor, _ = client.state()
+    other = api.network(**{"provider:network_type": "vxlan"})
+
+    def churn() -> None:
+        time.sleep(0.3)
+        for _ in range(10):
+            api.port(other["id"])
+    writer = threading.Thread(target=churn)
+    writer.start()
+    with pytest.raises(ResyncRequired):
+        # Nothing concerns this host; the pruning passes its cursor while it waits.
+        client.watch(cursor, timeout=3)
+    writer.join()
+
+
+# ---- access -------------------------------------------------------------------------------
+
+def _external_address() -> str | None:
+    import socket
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent: it only picks a source address
+        address = probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") else address
+
+
+def test_noauth_feed_refuses_a_caller_on_a_non_loopback_address():
+    address = _external_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to call from")
+    server = ServerProcess(extra_conf="bind_host = 0.0.0.0\nnoauth_allow_remote = true\n").start()
+    try:
+        r = requests.get(f"http://{address}:{server.port}/feed/v1/hosts/h/state", timeout=30)
+        assert r.status_code == 403, r.text
+        assert r.json()["NeutronError"]["type"] == "FeedNotAuthorized"
+        assert requests.get(f"{server.url}/feed/v1/hosts/h/state", timeout=30).status_code == 200
+    finally:
+        server.stop()

@@ -153,19 +153,23 @@ class Feed:
         finally:
             self.slots.release()
 
-    def _check(self, conn: Connection, host: str, db_id: str, cursor: journal.Cursor,
-               digest: str) -> scopes.Scope:
-        state = _identity(conn)
-        if db_id != state.database_id:
+    def _scope(self, conn: Connection, host: str, db_id: str, digest: str) -> scopes.Scope:
+        if db_id != self.database_id(conn):
             raise ResyncRequired(reason="it was minted by another database")
-        if cursor.seq < state.pruned_seq or (state.pruned_txid and cursor.xmin
-                                             and cursor.xmin <= state.pruned_txid):
-            raise ResyncRequired(reason="the journal rows after it were pruned")
         row = conn.execute(select(SCOPES.c.body, SCOPES.c.host)
                            .where(SCOPES.c.digest == digest)).first()
         if row is None or row.host != host:
             raise ResyncRequired(reason="its document is unknown here (pruned, or another host's)")
         return scopes.Scope.from_json(row.body)
+
+    @staticmethod
+    def _check_not_pruned(conn: Connection, cursor: journal.Cursor) -> None:
+        # Asked after the rows were read: a pruning that committed before the read, or
+        # during it, shows here (on PostgreSQL each statement sees the latest commits).
+        state = _identity(conn)
+        if cursor.seq < state.pruned_seq or (state.pruned_txid and cursor.xmin
+                                             and cursor.xmin <= state.pruned_txid):
+            raise ResyncRequired(reason="the journal rows after it were pruned")
 
     def _watch(self, host: str, db_id: str, cursor: journal.Cursor, digest: str,
                timeout: float) -> dict:
@@ -175,11 +179,11 @@ class Feed:
             generation = self.poller.generation
             with self.db.reader() as conn:
                 if old is None:
-                    old = self._check(conn, host, db_id, cursor, digest)
-                else:  # pruning may have passed the cursor while the watch waited
-                    self._check(conn, host, db_id, cursor, digest)
-                rows, cursor, more = journal.read_matching(
+                    old = self._scope(conn, host, db_id, digest)
+                rows, after, more = journal.read_matching(
                     conn, cursor, _relevance(host, old.networks, old.groups))
+                self._check_not_pruned(conn, cursor)
+            cursor = after
             with self.db.reader() as conn:
                 # After the rows: the derived part is at least as new as they are.
                 new = scopes.derive(conn, self.registry, host)
