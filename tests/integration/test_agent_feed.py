@@ -329,6 +329,8 @@ def test_cursor_from_another_database_answers_resync_required(feed_server):
 
 @pytest.mark.parametrize(("query", "named"), [
     ({"cursor": "garbage"}, "cursor"), ({"cursor": ""}, "cursor"), ({}, "cursor"),
+    ({"cursor": "1." + "0" * 8 + "-0000-0000-0000-" + "0" * 12 + "." + "9" * 19 + ".0." + "0" * 32},
+     "cursor"),
     ({"cursor": "VALID", "timeout": "61"}, "timeout"), ({"cursor": "VALID", "timeout": "-1"}, "timeout"),
     ({"cursor": "VALID", "timeout": "soon"}, "timeout"), ({"cursor": "VALID", "timeout": "nan"}, "timeout"),
 ])

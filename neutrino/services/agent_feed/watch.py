@@ -34,7 +34,8 @@ from neutrino.services.agent_feed.poller import Poller
 JOURNAL = JournalEntry.__table__
 STATE = JournalState.__table__
 SCOPES = FeedScope.__table__
-_CURSOR = re.compile(r"1\.([0-9a-f-]{36})\.(\d{1,19})\.(\d{1,19})\.([0-9a-f]{32})")
+# 18 digits at most: every value fits the bigint columns it is compared with.
+_CURSOR = re.compile(r"1\.([0-9a-f-]{36})\.(\d{1,18})\.(\d{1,18})\.([0-9a-f]{32})")
 SG_TYPES = ("security_group", "security_group_rule")
 NETWORK_TYPES = ("network", "subnet", "port")
 # A stored scope's used_at is refreshed when older than this (seconds): pruning keeps
