@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark, each in a process of its own, then sum up.
 
-    python -m bench.run              # the API, agent and end-to-end benchmarks
+    python -m bench.run              # the API, agent, agent feed and end-to-end benchmarks
     python -m bench.run --only api   # just one of them
     python -m bench.run --summary    # print the table of the recorded results only
 
@@ -22,7 +22,7 @@ import sys
 from bench.api_bench import TARGET_MISSED
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-BENCHMARKS = ("api", "agent", "e2e")
+BENCHMARKS = ("api", "agent", "feed", "e2e")
 
 
 def missing_prerequisite(name: str) -> str | None:
@@ -129,6 +129,23 @@ def agent_rows(agent: dict) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def feed_rows(feed: dict) -> list[tuple[str, str, str, str]]:
+    state, watch = feed["state_1000_ports"], feed["watch"]
+    return [
+        ("feed: full state of a host with 1,000 bound ports (median of 5)",
+         f"{state['median_s'] * 1000:.0f} ms (server CPU {state['server_cpu_ms']} ms, "
+         f"{state['bytes'] / 1e6:.1f} MB)", state["target"], _verdict(state)),
+        (f"feed: {watch['watchers']} watchers, {watch['api_changes']} port creates: server CPU per "
+         "delivered change", f"{watch['server_cpu_ms_per_delivered_change']} ms "
+         f"({watch['deliveries_received']}/{watch['deliveries_expected']} delivered, "
+         f"{watch['deliveries_to_unconcerned_hosts']} to unconcerned hosts)", "", ""),
+        ("feed: API answer to watcher answer (median / p95)",
+         f"{watch['delay_median_ms']} / {watch['delay_p95_ms']} ms", "", ""),
+        (f"feed: server CPU while {watch['watchers']} watchers wait, nothing changes",
+         f"{watch['idle_server_cpu_percent']} %", "", ""),
+    ]
+
+
 def e2e_rows(e2e: dict) -> list[tuple[str, str, str, str]]:
     flows, active, sync = e2e["api_to_flows"], e2e["plug_to_active"], e2e["full_sync_1000"]
     return [
@@ -145,11 +162,13 @@ def e2e_rows(e2e: dict) -> list[tuple[str, str, str, str]]:
 
 def summary() -> str:
     rows: list[tuple[str, str, str, str]] = []
-    api, agent, e2e = load("api"), load("agent"), load("e2e")
+    api, agent, feed, e2e = load("api"), load("agent"), load("feed"), load("e2e")
     if api:
         rows += api_rows(api)
     if agent:
         rows += agent_rows(agent)
+    if feed:
+        rows += feed_rows(feed)
     if e2e:
         rows += e2e_rows(e2e)
     lines = ["| figure | result | target | |", "|---|---|---|---|"]

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.address_scopes", "neutrino.services.l3",
                              "neutrino.services.port_forwarding", "neutrino.services.flavors",
-                             "neutrino.services.agent_feed", "neutrino.services.agents")
+                             "neutrino.services.agents", "neutrino.services.agent_feed")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ class Feature:
     # Tables a feature outside the tree (e.g. a test's) creates at start-up when
     # missing; in-tree features add an Alembic migration instead.
     tables: tuple[Table, ...] = ()
-    # Operations of those routes, documented in /openapi.json.
+    # Calls outside /v2.0 that ``routes`` install (definitions.base.Operation values):
+    # /openapi.json documents them.
     operations: tuple[Any, ...] = ()
 
     def rules(self) -> list[Any]:

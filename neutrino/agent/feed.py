@@ -169,6 +169,8 @@ class FeedClient:
         self.session = session if session is not None else requests.Session()
         self.timeout = timeout
         self.document: Document | None = None
+        # The changes the last watch answer brought (for logs, tests and benchmarks).
+        self.last_changes: list[dict] = []
         self._host_path = f"{self.url}/feed/v1/hosts/{quote(host, safe='')}"
 
     # ---- HTTP ------------------------------------------------------------------------
@@ -210,7 +212,7 @@ class FeedClient:
         wait = max(0, min(int(timeout), 60))
         data = self._request("GET", f"{self._host_path}/watch", wait + self.timeout,
                              params={"cursor": cursor, "timeout": wait})
-        changes = data.get("changes") or []
+        changes = self.last_changes = data.get("changes") or []
         for change in changes:
             self.document.apply(change)
         return data["cursor"], (self.document.desired() if changes else None)

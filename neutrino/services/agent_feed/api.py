@@ -7,7 +7,7 @@ import falcon
 import orjson
 
 from neutrino import exceptions as exc
-from neutrino.services.agent_feed.access import check_agent_access
+from neutrino.services.agents.api import _Feed as AgentAccess
 from neutrino.services.agent_feed.watch import Feed
 
 MAX_TIMEOUT = 60
@@ -42,22 +42,26 @@ def _json(resp: falcon.Response, data: Any) -> None:
 class HostState:
     """GET /feed/v1/hosts/{host}/state"""
 
-    def __init__(self, feed: Feed, conf: Any) -> None:
-        self.feed, self.conf = feed, conf
+    def __init__(self, feed: Feed, registry: Any) -> None:
+        self.feed = feed
+        # The agents feature's check, shared by every /feed/v1 call.
+        self.access = AgentAccess(registry)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, host: str) -> None:
-        check_agent_access(req, self.conf)
+        self.access.authorize(req)
         _json(resp, self.feed.state(_host(host)))
 
 
 class HostWatch:
     """GET /feed/v1/hosts/{host}/watch?cursor=C&timeout=S"""
 
-    def __init__(self, feed: Feed, conf: Any) -> None:
-        self.feed, self.conf = feed, conf
+    def __init__(self, feed: Feed, registry: Any) -> None:
+        self.feed = feed
+        # The agents feature's check, shared by every /feed/v1 call.
+        self.access = AgentAccess(registry)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, host: str) -> None:
-        check_agent_access(req, self.conf)
+        self.access.authorize(req)
         host = _host(host)
         cursor = req.get_param("cursor")
         if not cursor:

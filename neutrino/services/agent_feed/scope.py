@@ -4,7 +4,7 @@ The document (docs/agent-feed.md) holds the API bodies of the networks the host
 carries (a port of it is bound there, its DHCP port among them), every port and
 subnet of those networks, the security groups of its bound ports plus those their
 rules name as remote groups, the member addresses of those remote groups (ports on
-any host), the tunnel endpoints of alive Open vSwitch agents and the networks whose
+any host), the tunnel endpoints of the Open vSwitch agents (dead ones too) and the networks whose
 DHCP the host serves. Bodies come from the plugins' own rendering, as a GET by an
 admin shows them, in a fixed number of queries whatever the host's size.
 
@@ -58,9 +58,9 @@ class Scope:
         return cls(frozenset(data["networks"]), frozenset(data["groups"]), data["members"],
                    data["tunnel_endpoints"], frozenset(data["dhcp_networks"]))
 
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.to_json()).hexdigest()[:32]
+    def digest(self, host: str) -> str:
+        """The scope's name for one host (the same scope of two hosts: two names)."""
+        return hashlib.sha256(host.encode() + b"\0" + self.to_json()).hexdigest()[:32]
 
 
 def _digest(addresses: Iterable[str]) -> str:

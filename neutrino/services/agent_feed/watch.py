@@ -15,7 +15,6 @@ change kinds docs/agent-feed.md lists.
 from __future__ import annotations
 
 import calendar
-import hashlib
 import re
 import threading
 import time
@@ -35,7 +34,8 @@ from neutrino.services.agent_feed.poller import Poller
 JOURNAL = JournalEntry.__table__
 STATE = JournalState.__table__
 SCOPES = FeedScope.__table__
-_CURSOR = re.compile(r"1\.([0-9a-f-]{36})\.(\d{1,19})\.(\d{1,19})\.([0-9a-f]{32})")
+# 18 digits at most: every value fits the bigint columns it is compared with.
+_CURSOR = re.compile(r"1\.([0-9a-f-]{36})\.(\d{1,18})\.(\d{1,18})\.([0-9a-f]{32})")
 SG_TYPES = ("security_group", "security_group_rule")
 NETWORK_TYPES = ("network", "subnet", "port")
 # A stored scope's used_at is refreshed when older than this (seconds): pruning keeps
@@ -111,9 +111,7 @@ class Feed:
 
     # ---- scopes ---------------------------------------------------------------------
     def _store_scope(self, host: str, scope: scopes.Scope) -> str:
-        # The host is part of the key: two hosts carrying the same networks have equal
-        # scopes, and the row's host is what a watch checks its cursor against.
-        digest = hashlib.sha256(host.encode() + b"\0" + scope.to_json()).hexdigest()[:32]
+        digest = scope.digest(host)
         now = utcnow()
         with self.db.reader() as conn:
             found = conn.execute(select(SCOPES.c.used_at).where(SCOPES.c.digest == digest)).first()
@@ -156,19 +154,23 @@ class Feed:
         finally:
             self.slots.release()
 
-    def _check(self, conn: Connection, host: str, db_id: str, cursor: journal.Cursor,
-               digest: str) -> scopes.Scope:
-        state = _identity(conn)
-        if db_id != state.database_id:
+    def _scope(self, conn: Connection, host: str, db_id: str, digest: str) -> scopes.Scope:
+        if db_id != self.database_id(conn):
             raise ResyncRequired(reason="it was minted by another database")
-        if cursor.seq < state.pruned_seq or (state.pruned_txid and cursor.xmin
-                                             and cursor.xmin <= state.pruned_txid):
-            raise ResyncRequired(reason="the journal rows after it were pruned")
         row = conn.execute(select(SCOPES.c.body, SCOPES.c.host)
                            .where(SCOPES.c.digest == digest)).first()
         if row is None or row.host != host:
             raise ResyncRequired(reason="its document is unknown here (pruned, or another host's)")
         return scopes.Scope.from_json(row.body)
+
+    @staticmethod
+    def _check_not_pruned(conn: Connection, cursor: journal.Cursor) -> None:
+        # Asked after the rows were read: a pruning that committed before the read, or
+        # during it, shows here (on PostgreSQL each statement sees the latest commits).
+        state = _identity(conn)
+        if cursor.seq < state.pruned_seq or (state.pruned_txid and cursor.xmin
+                                             and cursor.xmin <= state.pruned_txid):
+            raise ResyncRequired(reason="the journal rows after it were pruned")
 
     def _watch(self, host: str, db_id: str, cursor: journal.Cursor, digest: str,
                timeout: float) -> dict:
@@ -178,11 +180,11 @@ class Feed:
             generation = self.poller.generation
             with self.db.reader() as conn:
                 if old is None:
-                    old = self._check(conn, host, db_id, cursor, digest)
-                else:  # pruning may have passed the cursor while the watch waited
-                    self._check(conn, host, db_id, cursor, digest)
-                rows, cursor, more = journal.read_matching(
+                    old = self._scope(conn, host, db_id, digest)
+                rows, after, more = journal.read_matching(
                     conn, cursor, _relevance(host, old.networks, old.groups))
+                self._check_not_pruned(conn, cursor)
+            cursor = after
             with self.db.reader() as conn:
                 # After the rows: the derived part is at least as new as they are.
                 new = scopes.derive(conn, self.registry, host)

@@ -1,7 +1,7 @@
 """agent feed: the database's identity and pruning mark, and the hosts' scopes
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 02:10:00
 
 The identity is a random id written once, here (the first start of a server on
