@@ -254,16 +254,28 @@ def arp_reply(src_mac: str, dst_mac: str, sender_ip: str, target_ip: str, sha: s
 
 def delivered(bed: Bed, sender: Vm, receiver: Vm, frames: dict[str, bytes], marker: bytes) -> set[str]:
     """Names of the frames sent raw from ``sender`` that reached ``receiver``."""
+    return delivered_to(sender, [receiver], frames, marker)[0]
+
+
+def delivered_to(sender: Vm, receivers: list[Vm], frames: dict[str, bytes],
+                 marker: bytes) -> list[set[str]]:
+    """For each receiver, the names of the frames sent raw from ``sender`` that reached it."""
     script = str(HERE / "rawframes.py")
-    cap = subprocess.Popen(ns_exec(receiver.ns, [sys.executable, script, "capture", "eth0", "2",
-                                                 marker.hex()]), stdout=subprocess.PIPE, text=True)
-    assert cap.stdout is not None and cap.stdout.readline().strip() == "ready"
+    captures = []
+    for receiver in receivers:
+        cap = subprocess.Popen(ns_exec(receiver.ns, [sys.executable, script, "capture", "eth0", "2",
+                                                     marker.hex()]), stdout=subprocess.PIPE, text=True)
+        assert cap.stdout is not None and cap.stdout.readline().strip() == "ready"
+        captures.append(cap)
     for frame in frames.values():
         run(ns_exec(sender.ns, [sys.executable, script, "send", "eth0", frame.hex()]))
-    out, _ = cap.communicate(timeout=15)
-    got = {bytes.fromhex(line.split('"data": "')[1].split('"')[0]) for line in out.splitlines()
-           if '"data"' in line}
-    return {name for name, frame in frames.items() if any(frame[12:] in data for data in got)}
+    result = []
+    for cap in captures:
+        out, _ = cap.communicate(timeout=15)
+        got = {bytes.fromhex(line.split('"data": "')[1].split('"')[0]) for line in out.splitlines()
+               if '"data"' in line}
+        result.append({name for name, frame in frames.items() if any(frame[12:] in data for data in got)})
+    return result
 
 
 def test_spoofed_source_mac_ip_and_arp_are_dropped(bed: Bed) -> None:
@@ -291,6 +303,22 @@ def test_spoofed_source_mac_ip_and_arp_are_dropped(bed: Bed) -> None:
                                    a2.mac_address)
     got = delivered(bed, bed.vms["a2"], bed.vms["a1"], arp, bytes.fromhex("0806000108000604" "0002"))
     assert got == {"arp-genuine"}
+
+
+def test_broadcast_is_filtered_per_receiver_on_every_copy(bed: Bed) -> None:
+    # Flooding clones the frame to each local port's ingress filter, conntrack included.
+    sink = SecurityGroup("bcast", True, (*EGRESS_ANY, rule("udp-7777", "ingress", protocol="udp",
+                                                            low=7777, high=7777)))
+    bed.converge((sink, SecurityGroup("deaf", True, EGRESS_ANY)),
+                 {"a1": ("bcast",), "b1": ("bcast",), "a2": ("deaf",)})
+    marker = b"bcast-probe"
+    frame = udp_frame(bed.ports["a1"].mac_address, "ff:ff:ff:ff:ff:ff", ip4(bed, "a1"), f"{V4}.255",
+                      marker)
+    here, there = delivered_to(bed.vms["a1"], [bed.vms["a2"], bed.vms["b1"]], {"bcast": frame}, marker)
+    assert (here, there) == (set(), {"bcast"})
+    bed.converge((sink,), {"a1": ("bcast",), "b1": ("bcast",), "a2": ("bcast",)})
+    here, there = delivered_to(bed.vms["a1"], [bed.vms["a2"], bed.vms["b1"]], {"bcast": frame}, marker)
+    assert (here, there) == ({"bcast"}, {"bcast"})
 
 
 def test_port_security_off_lets_everything_through(bed: Bed) -> None:
