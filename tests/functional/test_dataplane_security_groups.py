@@ -8,8 +8,6 @@ conntrack entries of one test never answer for another.
 
 from __future__ import annotations
 
-import ipaddress
-import struct
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +20,10 @@ import pytest
 from neutrino.agent.desired import DesiredState, Network, Port, SecurityGroup, SecurityGroupRule
 from neutrino.agent.reconciler import Agent
 
+from neutrino.agent.extensions.security_groups.base import link_local
+
 from .conftest import _require_dataplane
+from .packets import arp_reply, neighbour_advert, router_advert, udp_frame
 from .testbed import OvsHost, Testbed, Vm, ns_exec, run
 
 pytestmark = pytest.mark.dataplane
@@ -229,29 +230,6 @@ def test_allowed_address_pair_is_a_legitimate_source(bed: Bed) -> None:
             run(ns_exec(b1.ns, ["ip", "addr", "del", f"{address}/24", "dev", "eth0"]), check=False)
 
 
-def _checksum(data: bytes) -> int:
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    total = (total >> 16) + (total & 0xFFFF)
-    return ~(total + (total >> 16)) & 0xFFFF
-
-
-def udp_frame(src_mac: str, dst_mac: str, src_ip: str, dst_ip: str, payload: bytes) -> bytes:
-    udp = struct.pack("!HHHH", 40000, 7777, 8 + len(payload), 0) + payload
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
-                         ipaddress.IPv4Address(src_ip).packed, ipaddress.IPv4Address(dst_ip).packed)
-    header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
-    macs = bytes.fromhex(dst_mac.replace(":", "")) + bytes.fromhex(src_mac.replace(":", ""))
-    return macs + b"\x08\x00" + header + udp
-
-
-def arp_reply(src_mac: str, dst_mac: str, sender_ip: str, target_ip: str, sha: str) -> bytes:
-    body = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 2, bytes.fromhex(sha.replace(":", "")),
-                       ipaddress.IPv4Address(sender_ip).packed, bytes.fromhex(dst_mac.replace(":", "")),
-                       ipaddress.IPv4Address(target_ip).packed)
-    macs = bytes.fromhex(dst_mac.replace(":", "")) + bytes.fromhex(src_mac.replace(":", ""))
-    return macs + b"\x08\x06" + body
-
-
 def delivered(bed: Bed, sender: Vm, receiver: Vm, frames: dict[str, bytes], marker: bytes) -> set[str]:
     """Names of the frames sent raw from ``sender`` that reached ``receiver``."""
     return delivered_to(sender, [receiver], frames, marker)[0]
@@ -303,6 +281,43 @@ def test_spoofed_source_mac_ip_and_arp_are_dropped(bed: Bed) -> None:
                                    a2.mac_address)
     got = delivered(bed, bed.vms["a2"], bed.vms["a1"], arp, bytes.fromhex("0806000108000604" "0002"))
     assert got == {"arp-genuine"}
+
+
+def test_vm_cannot_pose_as_dhcp_server_router_or_neighbour(bed: Bed) -> None:
+    sink = SecurityGroup("sink", True, (*EGRESS_ANY, rule("udp-in", "ingress", protocol="udp")))
+    bed.converge((sink,), {"a1": ("sink",), "a2": ("sink",)})
+    a1, a2 = bed.ports["a1"], bed.ports["a2"]
+    lla = link_local(a2.mac_address)
+    frames = {
+        # A VM with no address yet asks for one: broadcast from 0.0.0.0, client port to server port.
+        "dhcp-discover": udp_frame(a2.mac_address, "ff:ff:ff:ff:ff:ff", "0.0.0.0", "255.255.255.255",
+                                   b"discover", sport=68, dport=67),
+        "dhcp-offer": udp_frame(a2.mac_address, a1.mac_address, ip4(bed, "a2"), ip4(bed, "a1"),
+                                b"offer", sport=67, dport=68),
+        "na-own": neighbour_advert(a2.mac_address, a1.mac_address, lla, ip6(bed, "a1"), ip6(bed, "a2")),
+        "na-forged": neighbour_advert(a2.mac_address, a1.mac_address, lla, ip6(bed, "a1"),
+                                      ip6(bed, "b1")),
+        "ra": router_advert(a2.mac_address, a1.mac_address, lla, "ff02::1"),
+    }
+    got = delivered(bed, bed.vms["a2"], bed.vms["a1"], frames,
+                    bytes.fromhex(a2.mac_address.replace(":", "")))
+    assert got == {"dhcp-discover", "na-own"}
+
+
+def test_a_restarted_agent_finds_every_filter_flow_in_place(bed: Bed) -> None:
+    group = SecurityGroup("rs", True, (*EGRESS_ANY, rule("rs-web", "ingress", protocol="tcp", low=80,
+                                                          high=89),
+                                       rule("rs-peers", "ingress", group="rs")))
+    desired = bed.converge((group,), {"a1": ("rs",), "a2": ("rs",), "b1": ("rs",)})
+    host = bed.hosts["host-a"]
+    before = set(host.dump_flows())
+    fresh = Agent(host.agent_config())
+    bed.testbed.agents.append(fresh)
+    fresh.start()
+    result = fresh.sync(desired)
+    assert (result.added, result.deleted, result.observed) == (0, 0, True)
+    assert set(host.dump_flows()) == before
+    assert pings(bed.vms["a1"], ip4(bed, "b1"))
 
 
 def test_broadcast_is_filtered_per_receiver_on_every_copy(bed: Bed) -> None:
