@@ -71,6 +71,19 @@ def ns_exec(ns: str, cmd: list[str]) -> list[str]:
     return ["ip", "netns", "exec", ns, *cmd]
 
 
+# A veth leaves TCP/UDP checksums to "hardware" that never fills them in; OVS's
+# userspace conntrack checks them and would call every such packet invalid. A
+# real NIC (or the kernel datapath) does not have this problem.
+_CSUM_OFF = """
+from pyroute2.ethtool import Ethtool
+tool = Ethtool()
+features = tool.get_features("eth0")
+for name in ("tx-checksum-ip-generic", "tx-checksum-sctp"):
+    features.features[name].enable = False
+tool.set_features("eth0", features)
+"""
+
+
 @dataclass
 class Vm:
     """A namespace with one interface, standing for a VM's NIC."""
@@ -346,6 +359,7 @@ class Testbed:
             if ip is not None:
                 ipr.addr("add", index=idx, address=ip, prefixlen=prefixlen)
             ipr.link("set", index=idx, state="up")
+        run(ns_exec(ns, [sys.executable, "-c", _CSUM_OFF]))
         host.vsctl("--may-exist", "add-br", "br-int", "--", "set", "bridge", "br-int",
                    "datapath_type=netdev", "fail_mode=secure",
                    "--", "add-port", "br-int", tap,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from functools import lru_cache
 
 from neutrino.agent.desired import Port
 
@@ -34,6 +35,14 @@ MLD_TYPES = (130, 131, 132, 143)
 # What a VM must receive whatever its rules say: MLD, RA, NS, NA.
 ICMPV6_INGRESS_TYPES = (*MLD_TYPES, ICMPV6_RA, ICMPV6_NS, ICMPV6_NA)
 NO_LLADDR = "00:00:00:00:00:00"  # nd_sll/nd_tll when the option is absent
+
+
+@lru_cache(maxsize=65536)
+def _source(address: str) -> tuple[int, str]:
+    """(IP version, canonical text: an address, or a CIDR when it is a prefix)."""
+    network = ipaddress.ip_network(address, strict=False)
+    text = str(network.network_address) if network.num_addresses == 1 else str(network)
+    return network.version, text
 
 
 def link_local(mac: str) -> str:
@@ -51,9 +60,8 @@ def allowed_sources(port: Port) -> dict[str, tuple[list[str], list[str]]]:
     result: dict[str, tuple[list[str], list[str]]] = {}
     for address, mac in pairs:
         v4, v6 = result.setdefault(mac, ([], []))
-        network = ipaddress.ip_network(address, strict=False)
-        text = str(network.network_address) if network.num_addresses == 1 else str(network)
-        target = v4 if network.version == 4 else v6
+        version, text = _source(address)
+        target = v4 if version == 4 else v6
         if text not in target:
             target.append(text)
     for mac, (_, v6) in result.items():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 from neutrino.agent.desired import SecurityGroupRule
 
@@ -109,6 +110,8 @@ class CompiledRule:
     remote_group_id: str | None = None
 
 
+# Rules and members repeat across every port of a group: parse each once.
+@lru_cache(maxsize=65536)
 def compile_rule(rule: SecurityGroupRule) -> CompiledRule:
     """Translate one API rule; raises RuleError for what cannot be expressed."""
     if rule.direction not in DIRECTIONS:
@@ -142,6 +145,7 @@ def compile_rule(rule: SecurityGroupRule) -> CompiledRule:
     return CompiledRule(rule.direction, rule.ethertype, matches, rule.remote_group_id or None)
 
 
+@lru_cache(maxsize=262144)
 def member_match(address: str, ethertype: str, direction: str) -> str | None:
     """The remote-address match for one remote-group member (None: other IP version)."""
     try:
