@@ -196,3 +196,42 @@ def test_agent_restart_adopts_dnsmasq_and_leases_continue(scene: Scene, testbed:
     assert scene.host_a.dump_flows() == flows
     assert scene.vms[1].dhcp().address == "10.20.0.12"
     assert scene.vms[0].dhcp().address == "10.20.0.11"
+
+
+def _with_ipv6(scene: Scene, mode: str, dns: tuple[str, ...] = ()) -> Subnet:
+    """Add an IPv6 subnet of the given DHCPv6 mode; the DHCP port and VM ports get addresses."""
+    prefix = "2001:db8:20" if mode == "dhcpv6-stateful" else "2001:db8:21"
+    v6 = Subnet(str(uuid.uuid4()), scene.net.id, 6, f"{prefix}::/64", gateway_ip=f"{prefix}::1",
+                dns_nameservers=dns, ipv6_address_mode=mode, ipv6_ra_mode=mode)
+    scene.subnets = (*scene.subnets, v6)
+
+    def add(port: Port, ip: str) -> Port:
+        return replace(port, fixed_ips=(*port.fixed_ips, ip),
+                       allocations=(*port.allocations, (v6.id, ip)))
+
+    scene.dhcp_port = add(scene.dhcp_port, f"{prefix}::2")
+    scene.vm_ports = [add(p, f"{prefix}::{11 + i}") for i, p in enumerate(scene.vm_ports)]
+    return v6
+
+
+def test_dhcpv6_stateful_gives_each_vm_its_port_address(scene: Scene) -> None:
+    _with_ipv6(scene, "dhcpv6-stateful", dns=("2001:db8:20::53",))
+    scene.converge()
+    assert scene.agent_a.dhcp.last[scene.net.id].action == "restarted"
+    for vm, expected in zip(scene.vms, ("2001:db8:20::11", "2001:db8:20::12"), strict=True):
+        lease = vm.dhcp6()
+        assert lease is not None
+        assert lease.address == expected
+        assert lease.dns == ["2001:db8:20::53"]
+    # IPv4 is still served beside it.
+    assert scene.vms[1].dhcp().address == "10.20.0.12"
+
+
+def test_dhcpv6_stateless_gives_options_and_no_address(scene: Scene) -> None:
+    _with_ipv6(scene, "dhcpv6-stateless")
+    scene.converge()
+    assert "2001:db8:21::" not in scene.paths.hosts.read_text()  # SLAAC: the VM makes its own
+    lease = scene.vms[1].dhcp6(stateless=True)
+    assert lease is not None
+    assert lease.address is None
+    assert lease.dns == ["2001:db8:21::2"]  # none configured: the DHCP port itself

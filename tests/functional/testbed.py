@@ -28,6 +28,7 @@ from pyroute2 import IPRoute, netns
 
 import neutrino
 from neutrino.agent.dhcp import Dhcp
+from neutrino.agent.dhcp.namespace import in_namespace, no_tx_checksum
 from neutrino.agent.reconciler import Agent, AgentConfig
 
 from .dhcpclient import Lease, run_dhclient
@@ -123,9 +124,15 @@ class Vm:
 
 
 def enable_ipv6(ns: str, ifname: str) -> None:
-    """Undo the testbed's IPv6 silence on one VM interface, usable at once (no DAD)."""
+    """Undo the testbed's IPv6 silence on one VM interface, usable at once (no DAD).
+
+    Also turns tx checksum offload off: dhclient -6 sends through a UDP socket,
+    and a veth leaves the checksum to "hardware", which the userspace datapath
+    does not fill in (a real VM's NIC would); dnsmasq would drop the Solicit.
+    """
     for key, value in (("accept_dad", 0), ("accept_ra", 0), ("disable_ipv6", 0)):
         run(ns_exec(ns, ["sysctl", "-q", "-w", f"net.ipv6.conf.{ifname}.{key}={value}"]))
+    in_namespace(ns, lambda: no_tx_checksum(ifname))
     with IPRoute(netns=ns, flags=0) as ipr:
         idx = ipr.link_lookup(ifname=ifname)[0]
         ipr.link("set", index=idx, state="down")
