@@ -135,11 +135,18 @@ def test_unknown_mac_gets_no_lease(scene: Scene, testbed: Testbed) -> None:
 
 
 def test_extra_dhcp_opts_reach_only_their_port(scene: Scene) -> None:
-    tuned = replace(scene.vm_ports[1], extra_dhcp_opts=(("ntp-server", "10.20.0.123", 4),))
+    tuned = replace(scene.vm_ports[1], extra_dhcp_opts=(("ntp-server", "10.20.0.123", 4),
+                                                         ("dns-server", "10.9.9.9", 4),
+                                                         ("26", "1400", 4)))
     scene.vm_ports[1] = tuned
     scene.converge()
-    assert scene.vms[1].dhcp().env.get("new_ntp_servers") == "10.20.0.123"
-    assert "new_ntp_servers" not in scene.vms[0].dhcp().env
+    lease = scene.vms[1].dhcp()
+    assert lease.env.get("new_ntp_servers") == "10.20.0.123"
+    # A port's option wins over its subnet's (by name and by number).
+    assert (lease.dns, lease.mtu) == (["10.9.9.9"], 1400)
+    other = scene.vms[0].dhcp()
+    assert "new_ntp_servers" not in other.env
+    assert (other.dns, other.mtu) == (["10.20.0.53", "10.20.0.54"], 1450)
 
 
 def test_second_subnet_added_restarts_dnsmasq_and_serves_both(scene: Scene, testbed: Testbed) -> None:
