@@ -242,3 +242,20 @@ def test_dhcpv6_stateless_gives_options_and_no_address(scene: Scene) -> None:
     assert lease is not None
     assert lease.address is None
     assert lease.dns == ["2001:db8:21::2"]  # none configured: the DHCP port itself
+
+
+def test_network_dropped_while_the_agent_was_down_is_torn_down_by_the_next(scene: Scene,
+                                                                         testbed: Testbed) -> None:
+    pid = scene.pid()
+    scene.agent_a.stop()
+    scene.served = ()
+    config = testbed.dhcp_agent_config(scene.host_a)
+    scene.agent_a = Agent(config, dhcp=Dhcp(config))
+    testbed.agents.append(scene.agent_a)
+    scene.agent_a.start()
+    scene.converge()
+    assert f"qdhcp-{scene.net.id}" not in netns.listnetns()
+    assert scene.dhcp_port.id not in scene.host_a.vsctl("--columns=external_ids", "list",
+                                                        "Interface")
+    assert not Path(f"/proc/{pid}").exists() or dnsmasq.running(scene.paths) is None
+    assert not scene.paths.root.exists()

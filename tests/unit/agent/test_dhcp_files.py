@@ -62,7 +62,7 @@ def test_stateless_and_slaac_subnets_lease_no_address():
 
 
 def test_subnet_options_router_routes_dns_and_mtu():
-    lines = opts_file(plan_of(VM)).splitlines()
+    lines = opts_file(plan_of(VM, subnets=(V4, V6))).splitlines()
     assert lines == [
         "tag:subnet-s4,option:dns-server,10.0.0.2",
         "tag:subnet-s4,option:classless-static-route,192.168.0.0/24,10.0.0.254,0.0.0.0/0,10.0.0.1",
@@ -92,9 +92,11 @@ def test_default_host_route_is_the_router_and_zero_dns_means_none():
 
 def test_other_ipv4_subnets_of_the_network_are_on_link_routes():
     second = Subnet("s5", "n1", 4, "10.5.0.0/24", gateway_ip="10.5.0.1")
-    lines = opts_file(plan_of(VM, subnets=(V4, second))).splitlines()
-    assert ("tag:subnet-s5,option:classless-static-route,10.0.0.0/24,0.0.0.0,0.0.0.0/0,10.5.0.1"
-            in lines)
+    lines = opts_file(plan_of(VM, subnets=(V4, second, OFF))).splitlines()
+    # Served or not, the network's other subnets are on the same link.
+    assert ("tag:subnet-s5,option:classless-static-route,10.0.0.0/24,0.0.0.0,10.9.0.0/24,0.0.0.0,"
+            "0.0.0.0/0,10.5.0.1" in lines)
+    assert not [line for line in lines if "subnet-soff" in line]
 
 
 def test_extra_dhcp_opts_by_name_by_number_and_for_ipv6_unsafe_ones_dropped():
