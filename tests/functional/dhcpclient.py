@@ -18,6 +18,12 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyroute2 import IPRoute, netns
+
+from neutrino.agent.dhcp import dnsmasq
+from neutrino.agent.dhcp.namespace import in_namespace, no_tx_checksum
+from neutrino.agent.dhcp.plan import Paths
+
 CONFIG = """\
 option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
 option ms-classless-static-routes code 249 = array of unsigned integer 8;
@@ -128,3 +134,35 @@ def run_dhclient(ns: str, workdir: Path, *, v6: bool = False, stateless: bool = 
     if done.returncode != 0 or not out.exists():
         return None
     return parse(out.read_text())
+
+
+def enable_ipv6(ns: str, ifname: str) -> None:
+    """Undo the testbed's IPv6 silence on one VM interface, usable at once (no DAD).
+
+    Also turns tx checksum offload off: dhclient -6 sends through a UDP socket,
+    and a veth leaves the checksum to "hardware", which the userspace datapath
+    does not fill in (a real VM's NIC would); dnsmasq would drop the Solicit.
+    """
+    for key, value in (("accept_dad", 0), ("accept_ra", 0), ("disable_ipv6", 0)):
+        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w",
+                        f"net.ipv6.conf.{ifname}.{key}={value}"], check=True, capture_output=True)
+    in_namespace(ns, lambda: no_tx_checksum(ifname))
+    with IPRoute(netns=ns, flags=0) as ipr:
+        idx = ipr.link_lookup(ifname=ifname)[0]
+        ipr.link("set", index=idx, state="down")
+        ipr.link("set", index=idx, state="up")  # regenerates the link-local address
+
+
+def kill_dnsmasq(state_path: Path) -> None:
+    """SIGKILL every dnsmasq an agent with this state path started, and remove its namespace."""
+    for root in (state_path / "dhcp").glob("*/"):
+        found = dnsmasq.running(Paths(root))  # checks it is ours: pids get reused
+        if found:
+            try:
+                os.kill(found[0], signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            netns.remove(f"qdhcp-{root.name}")
+        except OSError:
+            pass

@@ -18,7 +18,7 @@ from neutrino.agent.dhcp import Dhcp, dnsmasq
 from neutrino.agent.dhcp.plan import Paths
 from neutrino.agent.reconciler import Agent
 
-from .testbed import OvsHost, Testbed
+from .testbed import Testbed
 
 pytestmark = pytest.mark.dataplane
 
@@ -95,3 +95,167 @@ def test_vms_on_both_hosts_get_their_port_address_gateway_routes_dns_and_mtu(sce
         assert lease.hostname == "host-" + port.fixed_ips[0].replace(".", "-")
     # The addresses are usable: the VMs reach each other across the tunnel.
     assert scene.vms[0].reaches("10.20.0.12")
+
+
+def test_port_whose_ip_changes_gets_the_new_one_by_sighup_without_restart(scene: Scene) -> None:
+    vm = scene.vms[1]
+    assert vm.dhcp().address == "10.20.0.12"
+    pid = scene.pid()
+    scene.converge()
+    assert scene.agent_a.dhcp.last[scene.net.id].action == "none"  # nothing changed, no signal
+
+    moved = replace(scene.vm_ports[1], fixed_ips=("10.20.0.99",),
+                    allocations=((scene.subnet.id, "10.20.0.99"),))
+    scene.vm_ports[1] = moved
+    scene.converge()
+    assert scene.agent_a.dhcp.last[scene.net.id].action == "reloaded"
+    assert "10.20.0.99" in scene.paths.hosts.read_text()
+    # The client asks for its old address first (it has a lease): NAK, then the new one.
+    assert vm.dhcp().address == "10.20.0.99"
+    assert scene.pid() == pid
+    assert scene.vms[0].dhcp() is not None
+    assert scene.vms[0].reaches("10.20.0.99")
+
+
+def test_unknown_mac_gets_no_lease(scene: Scene, testbed: Testbed) -> None:
+    # Plugged on a port of the network with an address, but its NIC's MAC is not
+    # the port's: the frames reach dnsmasq, whose hosts file does not know it.
+    port = _port(scene.net, "host-b", 8, ((scene.subnet.id, "10.20.0.50"),))
+    # A port of the network with no address in a DHCP subnet gets nothing either.
+    bare = _port(scene.net, "host-b", 9, ())
+    scene.extra_ports += [port, bare]
+    stranger = testbed.add_vm(scene.host_b, port.id, "fa:16:3e:ee:ee:ee")
+    vm = testbed.add_vm(scene.host_b, bare.id, bare.mac_address)
+    scene.converge()
+    assert port.mac_address in scene.paths.hosts.read_text()
+    assert "fa:16:3e:ee:ee:ee" not in scene.paths.hosts.read_text()
+    assert stranger.dhcp(timeout=4) is None
+    assert vm.dhcp(timeout=4) is None
+    assert scene.vms[1].dhcp() is not None  # while known ones are served
+
+
+def test_extra_dhcp_opts_reach_only_their_port(scene: Scene) -> None:
+    tuned = replace(scene.vm_ports[1], extra_dhcp_opts=(("ntp-server", "10.20.0.123", 4),
+                                                         ("dns-server", "10.9.9.9", 4),
+                                                         ("26", "1400", 4)))
+    scene.vm_ports[1] = tuned
+    scene.converge()
+    lease = scene.vms[1].dhcp()
+    assert lease.env.get("new_ntp_servers") == "10.20.0.123"
+    # A port's option wins over its subnet's (by name and by number).
+    assert (lease.dns, lease.mtu) == (["10.9.9.9"], 1400)
+    other = scene.vms[0].dhcp()
+    assert "new_ntp_servers" not in other.env
+    assert (other.dns, other.mtu) == (["10.20.0.53", "10.20.0.54"], 1450)
+
+
+def test_second_subnet_added_restarts_dnsmasq_and_serves_both(scene: Scene, testbed: Testbed) -> None:
+    assert scene.vms[0].dhcp().address == "10.20.0.11"
+    pid = scene.pid()
+    second = Subnet(str(uuid.uuid4()), scene.net.id, 4, "10.30.0.0/24", gateway_ip="10.30.0.1")
+    scene.subnets = (scene.subnet, second)
+    scene.dhcp_port = replace(scene.dhcp_port, fixed_ips=("10.20.0.2", "10.30.0.2"),
+                              allocations=((scene.subnet.id, "10.20.0.2"), (second.id, "10.30.0.2")))
+    newcomer = _port(scene.net, "host-b", 4, ((second.id, "10.30.0.40"),))
+    scene.vm_ports.append(newcomer)
+    vm = testbed.add_vm(scene.host_b, newcomer.id, newcomer.mac_address)
+    scene.converge()
+    assert scene.agent_a.dhcp.last[scene.net.id].action == "restarted"
+    assert scene.pid() != pid
+    lease = vm.dhcp()
+    assert (lease.address, lease.gateway) == ("10.30.0.40", "10.30.0.1")
+    # No host routes on the second subnet, but the first is on the same link.
+    assert lease.routes == [("10.20.0.0/24", "0.0.0.0"), ("0.0.0.0/0", "10.30.0.1")]
+    # No dns_nameservers: the DHCP port's own address in that subnet.
+    assert lease.dns == ["10.30.0.2"]
+    # The first subnet's clients keep being served.
+    assert scene.vms[0].dhcp().address == "10.20.0.11"
+
+
+def test_network_no_longer_served_loses_namespace_port_and_process(scene: Scene) -> None:
+    pid = scene.pid()
+    namespace = f"qdhcp-{scene.net.id}"
+    assert namespace in netns.listnetns()
+    assert scene.dhcp_port.id in scene.host_a.vsctl("--columns=external_ids", "list", "Interface")
+    scene.served = ()
+    scene.converge()
+    assert namespace not in netns.listnetns()
+    assert scene.dhcp_port.id not in scene.host_a.vsctl("--columns=external_ids", "list",
+                                                        "Interface")
+    assert not Path(f"/proc/{pid}").exists() or dnsmasq.running(scene.paths) is None
+    assert not scene.paths.root.exists()
+    assert scene.vms[0].dhcp(timeout=4) is None
+
+
+def test_agent_restart_adopts_dnsmasq_and_leases_continue(scene: Scene, testbed: Testbed) -> None:
+    assert scene.vms[1].dhcp().address == "10.20.0.12"
+    pid = scene.pid()
+    flows = scene.host_a.dump_flows()
+    scene.agent_a.stop()
+    # A new process: nothing in memory, only what is on disk, in OVSDB and in /proc.
+    config = testbed.dhcp_agent_config(scene.host_a)
+    scene.agent_a = Agent(config, dhcp=Dhcp(config))
+    testbed.agents.append(scene.agent_a)
+    scene.agent_a.start()
+    scene.converge()
+    assert scene.agent_a.dhcp.last[scene.net.id].action == "none"
+    assert scene.pid() == pid
+    assert scene.host_a.dump_flows() == flows
+    assert scene.vms[1].dhcp().address == "10.20.0.12"
+    assert scene.vms[0].dhcp().address == "10.20.0.11"
+
+
+def _with_ipv6(scene: Scene, mode: str, dns: tuple[str, ...] = ()) -> Subnet:
+    """Add an IPv6 subnet of the given DHCPv6 mode; the DHCP port and VM ports get addresses."""
+    prefix = "2001:db8:20" if mode == "dhcpv6-stateful" else "2001:db8:21"
+    v6 = Subnet(str(uuid.uuid4()), scene.net.id, 6, f"{prefix}::/64", gateway_ip=f"{prefix}::1",
+                dns_nameservers=dns, ipv6_address_mode=mode, ipv6_ra_mode=mode)
+    scene.subnets = (*scene.subnets, v6)
+
+    def add(port: Port, ip: str) -> Port:
+        return replace(port, fixed_ips=(*port.fixed_ips, ip),
+                       allocations=(*port.allocations, (v6.id, ip)))
+
+    scene.dhcp_port = add(scene.dhcp_port, f"{prefix}::2")
+    scene.vm_ports = [add(p, f"{prefix}::{11 + i}") for i, p in enumerate(scene.vm_ports)]
+    return v6
+
+
+def test_dhcpv6_stateful_gives_each_vm_its_port_address(scene: Scene) -> None:
+    _with_ipv6(scene, "dhcpv6-stateful", dns=("2001:db8:20::53",))
+    scene.converge()
+    assert scene.agent_a.dhcp.last[scene.net.id].action == "restarted"
+    for vm, expected in zip(scene.vms, ("2001:db8:20::11", "2001:db8:20::12"), strict=True):
+        lease = vm.dhcp6()
+        assert lease is not None
+        assert lease.address == expected
+        assert lease.dns == ["2001:db8:20::53"]
+    # IPv4 is still served beside it.
+    assert scene.vms[1].dhcp().address == "10.20.0.12"
+
+
+def test_dhcpv6_stateless_gives_options_and_no_address(scene: Scene) -> None:
+    _with_ipv6(scene, "dhcpv6-stateless")
+    scene.converge()
+    assert "2001:db8:21::" not in scene.paths.hosts.read_text()  # SLAAC: the VM makes its own
+    lease = scene.vms[1].dhcp6(stateless=True)
+    assert lease is not None
+    assert lease.address is None
+    assert lease.dns == ["2001:db8:21::2"]  # none configured: the DHCP port itself
+
+
+def test_network_dropped_while_the_agent_was_down_is_torn_down_by_the_next(scene: Scene,
+                                                                         testbed: Testbed) -> None:
+    pid = scene.pid()
+    scene.agent_a.stop()
+    scene.served = ()
+    config = testbed.dhcp_agent_config(scene.host_a)
+    scene.agent_a = Agent(config, dhcp=Dhcp(config))
+    testbed.agents.append(scene.agent_a)
+    scene.agent_a.start()
+    scene.converge()
+    assert f"qdhcp-{scene.net.id}" not in netns.listnetns()
+    assert scene.dhcp_port.id not in scene.host_a.vsctl("--columns=external_ids", "list",
+                                                        "Interface")
+    assert not Path(f"/proc/{pid}").exists() or dnsmasq.running(scene.paths) is None
+    assert not scene.paths.root.exists()

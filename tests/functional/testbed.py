@@ -28,7 +28,7 @@ from pyroute2 import IPRoute, netns
 from neutrino.agent.dhcp import Dhcp
 from neutrino.agent.reconciler import Agent, AgentConfig
 
-from .dhcpclient import Lease, run_dhclient
+from .dhcpclient import Lease, enable_ipv6, kill_dnsmasq, run_dhclient
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 UNDERLAY_PREFIX = 24
@@ -131,16 +131,6 @@ class Vm:
         assert self.workdir is not None
         enable_ipv6(self.ns, "eth0")
         return run_dhclient(self.ns, self.workdir, v6=True, stateless=stateless, timeout=timeout)
-
-
-def enable_ipv6(ns: str, ifname: str) -> None:
-    """Undo the testbed's IPv6 silence on one VM interface, usable at once (no DAD)."""
-    for key, value in (("accept_dad", 0), ("accept_ra", 0), ("disable_ipv6", 0)):
-        run(ns_exec(ns, ["sysctl", "-q", "-w", f"net.ipv6.conf.{ifname}.{key}={value}"]))
-    with IPRoute(netns=ns, flags=0) as ipr:
-        idx = ipr.link_lookup(ifname=ifname)[0]
-        ipr.link("set", index=idx, state="down")
-        ipr.link("set", index=idx, state="up")  # regenerates the link-local address
 
 
 def rx_packets(vm: Vm) -> int:
@@ -394,15 +384,7 @@ class Testbed:
     def stop_dhcp(self) -> None:
         """Kill the dnsmasq processes and namespaces the DHCP agents left (they outlive agents)."""
         for root in self.dhcp_state_paths:
-            for pidfile in (root / "dhcp").glob("*/pid"):
-                try:
-                    os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
-                except (ValueError, ProcessLookupError, FileNotFoundError):
-                    pass
-                try:
-                    netns.remove(f"qdhcp-{pidfile.parent.name}")
-                except OSError:
-                    pass
+            kill_dnsmasq(root)
 
     def unplug_vm(self, host: OvsHost, vm: Vm) -> None:
         host.vsctl("--if-exists", "del-port", "br-int", vm.tap)

@@ -79,7 +79,7 @@ def _ipv6_settings(device: str | None, ipv6: bool) -> None:
         _sysctl(f"ipv6/conf/{conf}/accept_dad", 0)
 
 
-def _no_tx_checksum(device: str) -> None:
+def no_tx_checksum(device: str) -> None:
     """Have the kernel fill in checksums the veth would leave to "hardware".
 
     With tx checksum offload, dnsmasq's UDP replies cross the veth with only a
@@ -125,7 +125,7 @@ def ensure(spec: InterfaceSpec, host_netns: str | None = None) -> None:
         tap = host.link_lookup(ifname=spec.tap)[0]
         host.link("set", index=tap, state="up", **({"mtu": spec.mtu} if spec.mtu else {}))
     in_namespace(spec.namespace, lambda: (_ipv6_settings(spec.device, spec.ipv6),
-                                          _no_tx_checksum(spec.device)))
+                                          no_tx_checksum(spec.device)))
     with IPRoute(netns=spec.namespace, flags=0) as ns:
         index = ns.link_lookup(ifname=spec.device)[0]
         link = ns.get_links(index)[0]

@@ -138,14 +138,14 @@ def hosts_file(plan: DhcpPlan) -> str:
     address-less line, only to set their tag.
     """
     lines = []
-    for port, subnet, ip in _leases(plan):
+    leases = _leases(plan)
+    for port, subnet, ip in leases:
         address = f"[{ip}]" if subnet.ip_version == 6 else ip
         lines.append(f"{port.mac_address},{hostname(port, ip)},{address}{_tag(port, subnet.ip_version)}")
-    stateless = any(v6_mode(s) == "stateless" for s in plan.subnets)
-    if stateless:
-        for port in plan.ports:
-            if _tag(port, 6) and not any(s.ip_version == 6 and p is port for p, s, _ in _leases(plan)):
-                lines.append(f"{port.mac_address}{_tag(port, 6)}")
+    if any(v6_mode(s) == "stateless" for s in plan.subnets):
+        with_v6 = {port.id for port, subnet, _ in leases if subnet.ip_version == 6}
+        lines.extend(f"{port.mac_address}{_tag(port, 6)}" for port in plan.ports
+                     if _tag(port, 6) and port.id not in with_v6)
     return "".join(line + "\n" for line in lines)
 
 
@@ -176,7 +176,7 @@ def _classless_routes(plan: DhcpPlan, subnet: Subnet) -> tuple[list[str], str | 
         else:
             routes.append(f"{destination},{nexthop}")
     # The network's other IPv4 subnets are on the same link: reach them directly.
-    on_link = [f"{s.cidr},0.0.0.0" for s in plan.subnets
+    on_link = [f"{s.cidr},0.0.0.0" for s in plan.all_subnets
                if s.ip_version == 4 and s.id != subnet.id]
     routes = on_link + routes
     # RFC 3442: a client given option 121 ignores the router option, so the

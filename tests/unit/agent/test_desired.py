@@ -49,3 +49,10 @@ def test_unbound_ports_are_kept_but_not_forwarded_to():
     view = HostView(host="hostA", desired=desired, networks=local_networks(desired, "hostA"),
                     network_ids={"n1": 1})
     assert [p.id for p in view.ports("n1")] == ["p1"]
+
+
+def test_network_mtu_comes_from_the_api_body_and_may_be_absent():
+    assert state().networks[0].mtu == 1450
+    bare = DesiredState.from_api([{k: v for k, v in NET.items() if k != "mtu"}], [])
+    assert bare.networks[0].mtu is None
+    assert DesiredState.from_json(to_json(bare)) == bare
