@@ -4,7 +4,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 PYTHON ?= python3
 # Installed once; re-run when the dependency list changes. RUN_STAMP: what serving needs
-# (`make run`); VENV_STAMP: that plus every extra the tests use (`make test`), so a
+# and the local agent (`make run`); VENV_STAMP: that plus every extra the tests use (`make test`), so a
 # `make run` after `make test` installs nothing.
 RUN_STAMP  := $(VENV)/.installed-run
 VENV_STAMP := $(VENV)/.installed
@@ -20,7 +20,7 @@ TEMPEST_STAMP := $(TEMPEST_VENV)/.installed
 venv: $(VENV_STAMP)
 $(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e .
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[agent]'
 	touch $@
 $(VENV_STAMP): $(RUN_STAMP)
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
@@ -47,9 +47,11 @@ $(DEBS_STAMP): tools/debian-packages.txt
 	fi
 	touch $@
 
-# SQLite in .neutrino/neutrino.db, no authentication, http://127.0.0.1:9696.
+# SQLite in .neutrino/neutrino.db, no authentication, http://127.0.0.1:9696, and this
+# host's agent (Open vSwitch started if it is not running; the server runs without it
+# and says why when that cannot be done here).
 run: $(RUN_STAMP)
-	$(BIN)/neutrino serve
+	$(BIN)/neutrino serve --with-agent
 
 test: $(VENV_STAMP) $(TEMPEST_STAMP) debs
 	$(BIN)/ruff check neutrino tests bench

@@ -223,6 +223,8 @@ class AgentService:
                     self._after_sync(desired, result)
                 self.reporter.flush()
             except Exception:  # OVS restarting: observe afresh next round
+                if self.stop_event.is_set():  # a signal also hit our ovs-ofctl child
+                    break
                 LOG.exception("reconciliation failed; retrying")
                 agent.invalidate()
                 self.stop_event.wait(interval)
