@@ -19,6 +19,8 @@ from neutrino.logs import setup_logging
 
 LOG = logging.getLogger("neutrino.agent")
 OVS_CTL = "/usr/share/openvswitch/scripts/ovs-ctl"
+# Where ovs-ctl's ovsdb-server listens: only this one can be started here.
+SYSTEM_OVSDB = "/var/run/openvswitch/db.sock"
 
 
 class NotStarted(Exception):
@@ -35,7 +37,7 @@ def ensure_ovs(conf: Any, start: bool) -> str:
     path = ovsdb_socket(conf)
     if path is None or os.path.exists(path):
         return "running"
-    if not start:
+    if not start or os.path.realpath(path) != os.path.realpath(SYSTEM_OVSDB):
         raise NotStarted(f"Open vSwitch is not running (no {path}); start it "
                          f"(systemctl start openvswitch-switch, or {OVS_CTL} start)")
     if not os.path.exists(OVS_CTL) or shutil.which("ovs-vswitchd") is None:
