@@ -4,11 +4,13 @@ hosts, their agents) per module; torn down even on failure."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.requirements import unavailable
 from tests.support.server import ServerProcess
 
 from .cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
@@ -57,6 +59,10 @@ def cloud(cloud_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory)
     """Two hosts (host-a, host-b), each with its own Open vSwitch and `neutrino agent`
     process, registered with the module's server; shared by a module's tests."""
     _require_dataplane()
+    missing = [tool for tool in ("socat", "nsenter", "dhclient") if shutil.which(tool) is None]
+    if missing:
+        unavailable(f"the end-to-end testbed needs {', '.join(missing)} "
+                    "(Debian: socat, util-linux, isc-dhcp-client)")
     bed = Testbed(tmp_path_factory.mktemp("cloud"))
     bridge: ApiBridge | None = None
     sdk = connect_sdk(cloud_server.url)
