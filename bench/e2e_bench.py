@@ -88,7 +88,9 @@ def plug_all(host: OvsHost, port_ids: list[str]) -> None:
         name = f"t{port_id.replace('-', '')[:13]}"
         args += ["--", "--may-exist", "add-port", "br-int", name, "--", "set", "interface",
                  name, "type=internal", f"external_ids:iface-id={port_id}"]
-    host.vsctl(*args)
+    # --no-wait: ovs-vswitchd takes its time creating 1,000 ports; the caller waits for
+    # their ofports instead of ovs-vsctl's own timeout.
+    host.vsctl("--no-wait", *args)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -171,6 +173,12 @@ def full_sync(api: Api, bed: Testbed, server: ServerProcess) -> dict[str, Any]:
     bed.agents.append(agent)
     agent.start()  # br-int exists: plug the VIFs into it
     plug_all(host, [p.id for p in local])
+    wanted = {p.id for p in local}
+
+    def plugged() -> bool:
+        assert agent.ovsdb is not None
+        return wanted <= {i.iface_id for i in agent.ovsdb.interfaces("br-int") if i.ofport > 0}
+    wait(plugged, timeout=600, poll=0.5)
     converge = agent.sync(desired)
     return {"full_sync_1000": {
         "networks": NETWORKS, "bound_ports": len(local), "flows": converge.flows,
