@@ -109,14 +109,15 @@ def egress_base(port: Port, ofport: int) -> Iterator[tuple[int, str, str]]:
     yield PRIO_PORT_DROP, on, "drop"
 
 
+# What reaches any VM before its rules: ARP, DHCP answers, ND, RA, MLD. Global
+# flows: for an unfiltered port they lead where its (absent) filter would.
+INGRESS_ALLOWS = ("arp", "udp,tp_src=67,tp_dst=68", "udp6,tp_src=547,tp_dst=546",
+                  *(f"icmp6,icmpv6_type={kind}" for kind in ICMPV6_INGRESS_TYPES))
+
+
 def ingress_base(ofport: int, reg: str) -> Iterator[tuple[int, str, str]]:
-    """What reaches a VM before its rules: ARP, DHCP answers, ND, RA, MLD."""
+    """Per filtered port: IP on to the rules, the rest dropped (after INGRESS_ALLOWS)."""
     on = f"{reg}={ofport}"
-    yield PRIO_ALLOW, f"{on},arp", "accept"
-    yield PRIO_ALLOW, f"{on},udp,tp_src=67,tp_dst=68", "accept"
-    yield PRIO_ALLOW, f"{on},udp6,tp_src=547,tp_dst=546", "accept"
-    for kind in ICMPV6_INGRESS_TYPES:
-        yield PRIO_ALLOW, f"{on},icmp6,icmpv6_type={kind}", "accept"
     yield PRIO_IP, f"{on},ip", "rules"
     yield PRIO_IP, f"{on},ipv6", "rules"
     yield PRIO_PORT_DROP, on, "drop"
