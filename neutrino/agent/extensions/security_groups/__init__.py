@@ -1,10 +1,11 @@
 """Security groups on br-int: anti-spoofing, conntrack and rules, computed from desired state.
 
 Four stages, two per direction (egress = leaving a VM, ingress = delivered to
-one). ``*_filter`` holds the per-port base flows (``base.py``): anti-spoofing,
-what passes without rules (ARP, DHCP client, neighbour discovery), and IP
-packets sent on to conntrack, ``ct(table=<*_rules>, zone=reg6)``, for ports of
-stateful groups, or straight on for stateless ones. ``*_rules`` is where the
+one). ``*_filter`` holds the base flows (``base.py``; per port, except the
+ingress allows every port shares): anti-spoofing, what passes without rules
+(ARP, DHCP, neighbour discovery), and IP packets sent on to conntrack,
+``ct(table=<*_rules>, zone=reg6)``, for ports of stateful groups, or straight
+on for stateless ones. ``*_rules`` is where the
 packet re-enters after conntrack:
 
 * invalid: dropped; replies (``+est+rpl``) and related packets: accepted;
