@@ -5,8 +5,8 @@ one). ``*_filter`` holds the base flows (``base.py``; per port, except the
 ingress allows every port shares): anti-spoofing, what passes without rules
 (ARP, DHCP, neighbour discovery), and IP packets sent on to conntrack,
 ``ct(table=<*_rules>, zone=reg6)``, for ports of stateful groups, or straight
-on for stateless ones. ``*_rules`` is where the
-packet re-enters after conntrack:
+on for stateless ones. ``*_rules`` is where the packet re-enters after
+conntrack:
 
 * invalid: dropped; replies (``+est+rpl``) and related packets: accepted;
 * anything else (new connections, and the originating side of established
