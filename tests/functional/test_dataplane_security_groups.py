@@ -50,6 +50,17 @@ def test_default_group_allows_egress_and_ingress_only_from_members(bed: Bed) -> 
     assert not pings(a1, ip4(bed, "a2"), count=1), "the receiving end's rules apply on one host too"
 
 
+def test_two_local_members_share_one_conntrack_entry_per_connection(bed: Bed) -> None:
+    bed.converge((default_group(),), {"a1": ("default",), "a2": ("default",)})
+    a1, a2 = bed.vms["a1"], bed.vms["a2"]
+    with listening(a1, "tcp", 7300):
+        assert connects(a2, "tcp", ip4(bed, "a1"), 7300)
+    assert pings(a1, ip6(bed, "a2"))
+    # The sender's egress commits, the receiver's ingress finds the same entry (zone = network).
+    entries = [line for line in conntrack(bed.hosts["host-a"]).splitlines() if "dport=7300" in line]
+    assert len(entries) == 1
+
+
 def test_rule_opening_one_tcp_port(bed: Bed) -> None:
     web = SecurityGroup("web", True, (*EGRESS_ANY, rule("http", "ingress", protocol="tcp", low=8080,
                                                          high=8080)))

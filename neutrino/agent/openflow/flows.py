@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 OWNER_BITS = 16
 FINGERPRINT_BITS = 64 - OWNER_BITS
@@ -45,7 +46,7 @@ class Flow:
         """What OpenFlow considers the same flow: adding a second one replaces the first."""
         return (self.table, self.priority, self.match)
 
-    @property
+    @cached_property  # computed once: every sync indexes and diffs flows by cookie
     def cookie(self) -> int:
         text = f"{self.table}|{self.priority}|{self.match}|{self.actions}".encode()
         digest = hashlib.blake2b(text, digest_size=FINGERPRINT_BITS // 8).digest()

@@ -57,7 +57,9 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
           "identify the source (VM port, tunnel, physical network); set the network register"),
     Stage("egress_filter", Miss.NEXT,
           "security groups for traffic leaving a VM: anti-spoofing, base allows, into conntrack"),
-    # Conntrack re-entry: ct(table=...) recirculates the packet here with its state.
+    # Security groups need two tables per direction: ct(table=...) recirculates the
+    # packet into a given table with its conntrack state, and that table (*_rules)
+    # must differ from the one that sent it there (*_filter), or it would loop.
     Stage("egress_rules", Miss.NEXT, "conntrack state, then the port's egress rules"),
     Stage("egress_qos", Miss.NEXT, "rate limits and marking of traffic leaving a VM"),
     Stage("egress_deflection", Miss.DROP,

@@ -1,11 +1,12 @@
 """Security groups on br-int: anti-spoofing, conntrack and rules, computed from desired state.
 
 Four stages, two per direction (egress = leaving a VM, ingress = delivered to
-one). ``*_filter`` holds the per-port base flows (``base.py``): anti-spoofing,
-what passes without rules (ARP, DHCP client, neighbour discovery), and IP
-packets sent on to conntrack, ``ct(table=<*_rules>, zone=reg6)``, for ports of
-stateful groups, or straight on for stateless ones. ``*_rules`` is where the
-packet re-enters after conntrack:
+one). ``*_filter`` holds the base flows (``base.py``; per port, except the
+ingress allows every port shares): anti-spoofing, what passes without rules
+(ARP, DHCP, neighbour discovery), and IP packets sent on to conntrack,
+``ct(table=<*_rules>, zone=reg6)``, for ports of stateful groups, or straight
+on for stateless ones. ``*_rules`` is where the packet re-enters after
+conntrack:
 
 * invalid: dropped; replies (``+est+rpl``) and related packets: accepted;
 * anything else (new connections, and the originating side of established
@@ -40,7 +41,7 @@ from neutrino.agent.openflow.manager import FlowOwner
 from neutrino.agent.openflow.pipeline import REG_DST_PORT, REG_NETWORK
 from neutrino.agent.topology import HostView
 
-from .base import egress_base, ingress_base
+from .base import INGRESS_ALLOWS, PRIO_ALLOW, egress_base, ingress_base
 from .rules import ETHERTYPES, CompiledRule, RuleError, compile_rule, member_match
 
 LOG = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ def assign_conj_ids(keys: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], in
     return result
 
 
+# What one port contributes: its flows, and its clauses of remote-group conjunctions.
+PortFlows = tuple[tuple[Flow, ...], tuple[tuple[tuple[str, ...], str], ...]]
+
+
 class SecurityGroups:
     """The security group extension: both filter stages and both rules stages."""
 
@@ -85,6 +90,10 @@ class SecurityGroups:
 
     def __init__(self) -> None:
         self._warned: set[str] = set()
+        # A port's flows depend only on the port, its ofport and its groups: computed
+        # once, reused by every sync until one of those changes (the agent recomputes
+        # everything each time; this keeps that cheap with thousands of ports).
+        self._memo: dict[tuple[object, ...], PortFlows] = {}
 
     def flows(self, owner: FlowOwner, view: HostView) -> Iterator[Flow]:
         groups = {g.id: g for g in view.desired.security_groups}
@@ -95,44 +104,60 @@ class SecurityGroups:
             yield owner.flow(stage, PRIO_INVALID, "ct_state=+trk+inv", "drop")
             yield owner.flow(stage, PRIO_STATE, "ct_state=+trk+est+rpl", accept[direction])
             yield owner.flow(stage, PRIO_STATE, "ct_state=+trk+rel", accept[direction])
+        for match in INGRESS_ALLOWS:
+            yield owner.flow(INGRESS, PRIO_ALLOW, match, accept["ingress"])
 
         # (group, remote group, direction, ethertype) -> dimension-2 matches
         conj_clauses: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        memo: dict[tuple[object, ...], PortFlows] = {}
         for net_id in sorted(view.networks):
             for port, ofport in view.local_ports(net_id):
                 if not is_filtered(port):
                     continue
-                own = [groups[g] for g in port.security_groups if g in groups]
-                # A port's groups are all stateful or all stateless (the API refuses a mix).
-                stateful = not own or any(g.stateful for g in own)
-                selector = {"egress": f"in_port={ofport}", "ingress": f"{REG_DST_PORT.match}={ofport}"}
-                to_rules = {d: (f"ct(table={owner.table(s)},zone={ZONE})" if stateful
-                                else owner.goto(s)) for d, s in RULES_STAGE.items()}
-                verdict = {"egress": {"accept": accept["egress"], "rules": to_rules["egress"],
-                                      "drop": "drop"},
-                           "ingress": {"accept": accept["ingress"], "rules": to_rules["ingress"],
-                                       "drop": "drop"}}
-                for prio, match, what in egress_base(port, ofport):
-                    yield owner.flow(EGRESS, prio, match, verdict["egress"][what])
-                for prio, match, what in ingress_base(ofport, REG_DST_PORT.match):
-                    yield owner.flow(INGRESS, prio, match, verdict["ingress"][what])
-                seen: set[tuple[str, str]] = set()
-                for group, rule in self._rules(own):
-                    stage = RULES_STAGE[rule.direction]
-                    for match in rule.matches:
-                        flow_match = f"{selector[rule.direction]},{match}"
-                        if rule.remote_group_id:
-                            key = (group.id, rule.remote_group_id, rule.direction, rule.ethertype)
-                            conj_clauses[key].add(flow_match)
-                        elif (stage, flow_match) not in seen:
-                            seen.add((stage, flow_match))
-                            action = commit if stateful else accept
-                            yield owner.flow(stage, PRIO_RULE, flow_match, action[rule.direction])
-                for direction, stage in RULES_STAGE.items():
-                    yield owner.flow(stage, PRIO_PORT_DROP, selector[direction], "drop")
+                own = tuple(groups[g] for g in port.security_groups if g in groups)
+                key = (owner.cookie, port, ofport, own)
+                entry = self._memo.get(key) or self._port_flows(owner, port, ofport, own)
+                memo[key] = entry
+                yield from entry[0]
+                for conj_key, match in entry[1]:
+                    conj_clauses[conj_key].add(match)
+        self._memo = memo
         yield from _conjunctions(owner, view, conj_clauses, accept, commit)
 
-    def _rules(self, own: list[SecurityGroup]) -> Iterator[tuple[SecurityGroup, CompiledRule]]:
+    def _port_flows(self, owner: FlowOwner, port: Port, ofport: int,
+                    own: tuple[SecurityGroup, ...]) -> PortFlows:
+        accept = {"egress": owner.goto(_after(owner, EGRESS_RULES)),
+                  "ingress": owner.goto(_after(owner, INGRESS_RULES))}
+        # A port's groups are all stateful or all stateless (the API refuses a mix).
+        stateful = not own or any(g.stateful for g in own)
+        action = ({d: f"ct(commit,zone={ZONE}),{a}" for d, a in accept.items()} if stateful
+                  else accept)
+        selector = {"egress": f"in_port={ofport}", "ingress": f"{REG_DST_PORT.match}={ofport}"}
+        verdict = {d: {"accept": accept[d], "drop": "drop",
+                       "rules": (f"ct(table={owner.table(s)},zone={ZONE})" if stateful
+                                 else owner.goto(s))}
+                   for d, s in RULES_STAGE.items()}
+        flows = [owner.flow(EGRESS, prio, match, verdict["egress"][what])
+                 for prio, match, what in egress_base(port, ofport)]
+        flows += [owner.flow(INGRESS, prio, match, verdict["ingress"][what])
+                  for prio, match, what in ingress_base(ofport, REG_DST_PORT.match)]
+        clauses: dict[tuple[tuple[str, ...], str], None] = {}
+        seen: set[tuple[str, str]] = set()
+        for group, rule in self._rules(own):
+            stage = RULES_STAGE[rule.direction]
+            for match in rule.matches:
+                flow_match = f"{selector[rule.direction]},{match}"
+                if rule.remote_group_id:
+                    key = (group.id, rule.remote_group_id, rule.direction, rule.ethertype)
+                    clauses[(key, flow_match)] = None
+                elif (stage, flow_match) not in seen:
+                    seen.add((stage, flow_match))
+                    flows.append(owner.flow(stage, PRIO_RULE, flow_match, action[rule.direction]))
+        for direction, stage in RULES_STAGE.items():
+            flows.append(owner.flow(stage, PRIO_PORT_DROP, selector[direction], "drop"))
+        return tuple(flows), tuple(clauses)
+
+    def _rules(self, own: Iterable[SecurityGroup]) -> Iterator[tuple[SecurityGroup, CompiledRule]]:
         for group in own:
             for rule in group.rules:
                 try:

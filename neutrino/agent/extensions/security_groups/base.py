@@ -48,6 +48,8 @@ def _source(address: str) -> tuple[int, str]:
 def link_local(mac: str) -> str:
     """The EUI-64 IPv6 link-local address a VM derives from its MAC."""
     octets = [int(part, 16) for part in mac.split(":")]
+    if len(octets) != 6:
+        raise ValueError(f"not a MAC address: {mac!r}")
     octets[0] ^= 0x02
     eui = octets[:3] + [0xFF, 0xFE] + octets[3:]
     return str(ipaddress.IPv6Address(bytes([0xFE, 0x80] + [0] * 6 + eui)))
@@ -59,8 +61,12 @@ def allowed_sources(port: Port) -> dict[str, tuple[list[str], list[str]]]:
     pairs += [(ip, mac.lower()) for ip, mac in port.allowed_address_pairs]
     result: dict[str, tuple[list[str], list[str]]] = {}
     for address, mac in pairs:
+        try:
+            version, text = _source(address)
+            link_local(mac)
+        except ValueError:  # the API validates both; a bad one must not stop the others
+            continue
         v4, v6 = result.setdefault(mac, ([], []))
-        version, text = _source(address)
         target = v4 if version == 4 else v6
         if text not in target:
             target.append(text)
@@ -109,14 +115,15 @@ def egress_base(port: Port, ofport: int) -> Iterator[tuple[int, str, str]]:
     yield PRIO_PORT_DROP, on, "drop"
 
 
+# What reaches any VM before its rules: ARP, DHCP answers, ND, RA, MLD. Global
+# flows: for an unfiltered port they lead where its (absent) filter would.
+INGRESS_ALLOWS = ("arp", "udp,tp_src=67,tp_dst=68", "udp6,tp_src=547,tp_dst=546",
+                  *(f"icmp6,icmpv6_type={kind}" for kind in ICMPV6_INGRESS_TYPES))
+
+
 def ingress_base(ofport: int, reg: str) -> Iterator[tuple[int, str, str]]:
-    """What reaches a VM before its rules: ARP, DHCP answers, ND, RA, MLD."""
+    """Per filtered port: IP on to the rules, the rest dropped (after INGRESS_ALLOWS)."""
     on = f"{reg}={ofport}"
-    yield PRIO_ALLOW, f"{on},arp", "accept"
-    yield PRIO_ALLOW, f"{on},udp,tp_src=67,tp_dst=68", "accept"
-    yield PRIO_ALLOW, f"{on},udp6,tp_src=547,tp_dst=546", "accept"
-    for kind in ICMPV6_INGRESS_TYPES:
-        yield PRIO_ALLOW, f"{on},icmp6,icmpv6_type={kind}", "accept"
     yield PRIO_IP, f"{on},ip", "rules"
     yield PRIO_IP, f"{on},ipv6", "rules"
     yield PRIO_PORT_DROP, on, "drop"

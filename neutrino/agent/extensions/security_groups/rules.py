@@ -86,7 +86,10 @@ def _tp_dst(value: int, mask: int) -> str:
 
 def remote_match(prefix: str, ethertype: str, direction: str) -> str:
     """The match on the other end's address ("" for a prefix that is everything)."""
-    network = ipaddress.ip_network(prefix, strict=False)
+    try:
+        network = ipaddress.ip_network(prefix, strict=False)
+    except ValueError as exc:
+        raise RuleError(f"remote_ip_prefix {prefix!r}: {exc}") from None
     version = ETHERTYPES[ethertype][1]
     if network.version != version:
         raise RuleError(f"remote_ip_prefix {prefix} is not {ethertype}")
@@ -124,7 +127,12 @@ def compile_rule(rule: SecurityGroupRule) -> CompiledRule:
     if proto is not None:
         base += f",nw_proto={proto}"
     l4: list[str] = [""]
-    if proto in (PROTO_ICMP, PROTO_ICMPV6) and low is not None:
+    if proto in (PROTO_ICMP, PROTO_ICMPV6) and (low is not None or high is not None):
+        # A bad match would make the switch refuse the whole bundle, not just this rule.
+        if low is None:
+            raise RuleError("ICMP code without a type")
+        if (proto == PROTO_ICMPV6) != (rule.ethertype == "IPv6"):
+            raise RuleError(f"ICMP type of protocol {proto} on an {rule.ethertype} rule")
         prefix = "icmp" if proto == PROTO_ICMP else "icmpv6"
         if not 0 <= low <= 255 or (high is not None and not 0 <= high <= 255):
             raise RuleError(f"ICMP type/code {low}/{high} outside 0..255")
