@@ -113,7 +113,8 @@ class Dhcp:
                               (paths.addn_hosts, addn_hosts_file(plan))):
             changed = dnsmasq.write_if_changed(path, content) or changed
         args = dnsmasq_args(plan, paths, lease_seconds=cfg.dhcp_lease_duration,
-                            dns_servers=tuple(cfg.dnsmasq_dns_servers), user=cfg.dnsmasq_user)
+                            dns_servers=tuple(cfg.dnsmasq_dns_servers), user=cfg.dnsmasq_user,
+                            log_dhcp=cfg.dnsmasq_log_dhcp)
         found = dnsmasq.running(paths)
         if found is None:
             pid = dnsmasq.start(plan.namespace, args)
