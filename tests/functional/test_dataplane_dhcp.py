@@ -277,3 +277,12 @@ def test_network_dropped_while_the_agent_was_down_is_torn_down_by_the_next(scene
                                                         "Interface")
     assert not Path(f"/proc/{pid}").exists() or dnsmasq.running(scene.paths) is None
     assert not scene.paths.root.exists()
+
+
+def test_dhcp_disabled_on_the_last_subnet_stops_serving(scene: Scene) -> None:
+    assert scene.vms[0].dhcp() is not None
+    scene.subnets = (replace(scene.subnet, enable_dhcp=False),)
+    scene.converge()
+    assert f"qdhcp-{scene.net.id}" not in netns.listnetns()
+    assert dnsmasq.running(scene.paths) is None
+    assert scene.vms[1].dhcp(timeout=4) is None

@@ -73,6 +73,9 @@ class Dhcp:
                 LOG.warning("network %s: no DHCP port bound to %s, not serving it",
                             net_id, self.config.host)
                 continue
+            if not plan.subnets:
+                LOG.info("network %s: no subnet with DHCP enabled, not serving it", net_id)
+                continue
             wanted[net_id] = plan
         for net_id in sorted(self._known(plugged) - set(wanted)):
             try:
