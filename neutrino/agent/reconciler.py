@@ -61,6 +61,7 @@ class AgentConfig:
     dhcp_lease_duration: int = 86400  # seconds
     dnsmasq_dns_servers: list[str] = field(default_factory=list)  # forwarders; none: no recursion
     dnsmasq_user: str | None = None  # None: dnsmasq's compiled-in default (drops root)
+    dnsmasq_log_dhcp: bool = False  # log every DHCP exchange to <state_path>/dhcp/<net>/log
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AgentConfig:

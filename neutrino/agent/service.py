@@ -47,7 +47,7 @@ def agent_config(conf: Any) -> AgentConfig:
                        full_resync_interval=a.full_resync_interval,
                        state_path=a.state_path, dhcp_lease_duration=a.dhcp_lease_duration,
                        dnsmasq_dns_servers=list(a.dnsmasq_dns_servers),
-                       dnsmasq_user=a.dnsmasq_user)
+                       dnsmasq_user=a.dnsmasq_user, dnsmasq_log_dhcp=a.dnsmasq_log_dhcp)
 
 
 def build_agent(conf: Any) -> Agent:

@@ -51,6 +51,9 @@ OPTS = [
     cfg.StrOpt("dnsmasq_user",
                help="User dnsmasq runs as; unset: dnsmasq's own default (it drops root). It "
                     "must be able to read the files under state_path/dhcp."),
+    cfg.BoolOpt("dnsmasq_log_dhcp", default=False,
+                help="Log every DHCP exchange (dnsmasq --log-dhcp) in "
+                     "state_path/dhcp/<network id>/log."),
     cfg.StrOpt("availability_zone", default="nova",
                help="Availability zone reported with the DHCP agent record."),
     cfg.StrOpt("state_path", default="/var/lib/neutrino-agent",

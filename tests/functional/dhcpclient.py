@@ -14,7 +14,9 @@ import ipaddress
 import os
 import re
 import signal
+import socket
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from pyroute2 import IPRoute, netns
 from neutrino.agent.dhcp import dnsmasq
 from neutrino.agent.dhcp.namespace import in_namespace, no_tx_checksum
 from neutrino.agent.dhcp.plan import Paths
+
+IFA_F_TENTATIVE = 0x40
 
 CONFIG = """\
 option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
@@ -106,8 +110,14 @@ def parse(env_text: str) -> Lease:
 
 def run_dhclient(ns: str, workdir: Path, *, v6: bool = False, stateless: bool = False,
                  timeout: int = 8) -> Lease | None:
-    """One DHCP exchange from ``eth0`` in ``ns``; None when no server answered with a lease."""
+    """One DHCP exchange from ``eth0`` in ``ns``; None when no server answered with a lease.
+
+    The VM's tx checksum offload goes off first, as for a real guest's NIC: UDP
+    it sends through sockets (DNS, dhclient -6) would otherwise leave the veth
+    with a partial checksum, which the userspace datapath never completes.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
+    in_namespace(ns, lambda: no_tx_checksum("eth0"))
     family = "6" if v6 else "4"
     out = workdir / f"lease{family}.env"
     out.unlink(missing_ok=True)
@@ -137,20 +147,23 @@ def run_dhclient(ns: str, workdir: Path, *, v6: bool = False, stateless: bool = 
 
 
 def enable_ipv6(ns: str, ifname: str) -> None:
-    """Undo the testbed's IPv6 silence on one VM interface, usable at once (no DAD).
-
-    Also turns tx checksum offload off: dhclient -6 sends through a UDP socket,
-    and a veth leaves the checksum to "hardware", which the userspace datapath
-    does not fill in (a real VM's NIC would); dnsmasq would drop the Solicit.
-    """
+    """Undo the testbed's IPv6 silence on one VM interface, usable at once (no DAD)."""
     for key, value in (("accept_dad", 0), ("accept_ra", 0), ("disable_ipv6", 0)):
         subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w",
                         f"net.ipv6.conf.{ifname}.{key}={value}"], check=True, capture_output=True)
-    in_namespace(ns, lambda: no_tx_checksum(ifname))
     with IPRoute(netns=ns, flags=0) as ipr:
         idx = ipr.link_lookup(ifname=ifname)[0]
         ipr.link("set", index=idx, state="down")
         ipr.link("set", index=idx, state="up")  # regenerates the link-local address
+        # dhclient -6 gives up at once without a usable link-local address.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if any(a.get("IFA_ADDRESS", "").startswith("fe80:")
+                   and not (a.get("IFA_FLAGS") or a["flags"]) & IFA_F_TENTATIVE
+                   for a in ipr.get_addr(index=idx, family=socket.AF_INET6)):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{ns}: no link-local address on {ifname}")
 
 
 def kill_dnsmasq(state_path: Path) -> None:

@@ -18,7 +18,7 @@ from neutrino.agent.dhcp import Dhcp, dnsmasq
 from neutrino.agent.dhcp.plan import Paths
 from neutrino.agent.reconciler import Agent
 
-from .testbed import Testbed
+from .testbed import Testbed, Vm, ns_exec, run
 
 pytestmark = pytest.mark.dataplane
 
@@ -34,12 +34,13 @@ def _port(net: Network, host: str, index: int, allocations: tuple[tuple[str, str
 class Scene:
     """host-a serves DHCP and has a VM; host-b has a VM; one VXLAN network, MTU 1450."""
 
-    def __init__(self, bed: Testbed) -> None:
+    def __init__(self, bed: Testbed, network_type: str = "vxlan") -> None:
         self.bed = bed
         self.host_a, self.host_b = bed.add_host("host-a"), bed.add_host("host-b")
         self.agent_a = bed.start_dhcp_agent(self.host_a)
         self.agent_b = bed.start_agent(self.host_b)
-        self.net = Network(str(uuid.uuid4()), "vxlan", 4242, mtu=1450)
+        self.net = (Network(str(uuid.uuid4()), "vxlan", 4242, mtu=1450) if network_type == "vxlan"
+                    else Network(str(uuid.uuid4()), "vlan", 342, "physnet1", mtu=1450))
         self.subnet = Subnet(str(uuid.uuid4()), self.net.id, 4, "10.20.0.0/24",
                              gateway_ip="10.20.0.1", dns_nameservers=("10.20.0.53", "10.20.0.54"),
                              host_routes=(("192.168.77.0/24", "10.20.0.254"),))
@@ -68,6 +69,12 @@ class Scene:
         self.agent_a.sync(desired)
         self.agent_b.sync(desired)
 
+    def logs(self, vm: Vm) -> str:
+        """dnsmasq's log and the VM's dhclient output, for a failing assertion."""
+        assert vm.workdir is not None
+        clients = [p.read_text() for p in sorted(vm.workdir.glob("dhclient*.log"))]
+        return "\n".join([self.paths.log.read_text() if self.paths.log.exists() else "", *clients])
+
     def pid(self) -> int:
         found = dnsmasq.running(self.paths)
         assert found is not None, "dnsmasq is not running"
@@ -95,6 +102,13 @@ def test_vms_on_both_hosts_get_their_port_address_gateway_routes_dns_and_mtu(sce
         assert lease.hostname == "host-" + port.fixed_ips[0].replace(".", "-")
     # The addresses are usable: the VMs reach each other across the tunnel.
     assert scene.vms[0].reaches("10.20.0.12")
+
+
+def test_dhcp_on_a_vlan_provider_network_reaches_the_other_host(testbed: Testbed) -> None:
+    scene = Scene(testbed, "vlan")
+    scene.converge()
+    lease = scene.vms[1].dhcp()
+    assert (lease.address, lease.gateway, lease.mtu) == ("10.20.0.12", "10.20.0.1", 1450)
 
 
 def test_port_whose_ip_changes_gets_the_new_one_by_sighup_without_restart(scene: Scene) -> None:
@@ -166,8 +180,12 @@ def test_second_subnet_added_restarts_dnsmasq_and_serves_both(scene: Scene, test
     assert (lease.address, lease.gateway) == ("10.30.0.40", "10.30.0.1")
     # No host routes on the second subnet, but the first is on the same link.
     assert lease.routes == [("10.20.0.0/24", "0.0.0.0"), ("0.0.0.0/0", "10.30.0.1")]
-    # No dns_nameservers: the DHCP port's own address in that subnet.
+    # No dns_nameservers: the DHCP port's own address in that subnet, where
+    # dnsmasq answers the network's names.
     assert lease.dns == ["10.30.0.2"]
+    answer = run(ns_exec(vm.ns, ["busybox", "nslookup", "host-10-20-0-12", "10.30.0.2"]),
+                 check=False).stdout
+    assert "10.20.0.12" in answer
     # The first subnet's clients keep being served.
     assert scene.vms[0].dhcp().address == "10.20.0.11"
 
@@ -227,7 +245,7 @@ def test_dhcpv6_stateful_gives_each_vm_its_port_address(scene: Scene) -> None:
     assert scene.agent_a.dhcp.last[scene.net.id].action == "restarted"
     for vm, expected in zip(scene.vms, ("2001:db8:20::11", "2001:db8:20::12"), strict=True):
         lease = vm.dhcp6()
-        assert lease is not None
+        assert lease is not None, scene.logs(vm)
         assert lease.address == expected
         assert lease.dns == ["2001:db8:20::53"]
     # IPv4 is still served beside it.
@@ -239,7 +257,7 @@ def test_dhcpv6_stateless_gives_options_and_no_address(scene: Scene) -> None:
     scene.converge()
     assert "2001:db8:21::" not in scene.paths.hosts.read_text()  # SLAAC: the VM makes its own
     lease = scene.vms[1].dhcp6(stateless=True)
-    assert lease is not None
+    assert lease is not None, scene.logs(scene.vms[1])
     assert lease.address is None
     assert lease.dns == ["2001:db8:21::2"]  # none configured: the DHCP port itself
 
@@ -259,3 +277,12 @@ def test_network_dropped_while_the_agent_was_down_is_torn_down_by_the_next(scene
                                                         "Interface")
     assert not Path(f"/proc/{pid}").exists() or dnsmasq.running(scene.paths) is None
     assert not scene.paths.root.exists()
+
+
+def test_dhcp_disabled_on_the_last_subnet_stops_serving(scene: Scene) -> None:
+    assert scene.vms[0].dhcp() is not None
+    scene.subnets = (replace(scene.subnet, enable_dhcp=False),)
+    scene.converge()
+    assert f"qdhcp-{scene.net.id}" not in netns.listnetns()
+    assert dnsmasq.running(scene.paths) is None
+    assert scene.vms[1].dhcp(timeout=4) is None

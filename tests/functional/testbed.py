@@ -371,6 +371,7 @@ class Testbed:
         # pytest's tmp_path is private to root: dnsmasq must not drop to nobody
         # or it could not re-read its files on SIGHUP.
         config.dnsmasq_user = "root"
+        config.dnsmasq_log_dhcp = True  # a failing test's dnsmasq log says what it saw
         return config
 
     def start_dhcp_agent(self, host: OvsHost) -> Agent:

@@ -61,19 +61,26 @@ class Dhcp:
         # (and once after start, since a new process knows nothing).
         self._applied: dict[str, InterfaceSpec] = {}
         self.last: dict[str, NetworkStatus] = {}
+        self._skipped: dict[str, str] = {}
 
     def sync(self, desired: DesiredState, ovsdb: Ovsdb) -> None:
         """Converge every served network; one network's failure does not stop the others."""
         bridge = self.config.integration_bridge
         plugged = ovsdb.dhcp_ports(ovsdb.interfaces(bridge))
         wanted: dict[str, DhcpPlan] = {}
+        skipped: dict[str, str] = {}
         for net_id in desired.dhcp_networks:
             plan = plan_network(desired, net_id, self.config.host)
             if plan is None:
-                LOG.warning("network %s: no DHCP port bound to %s, not serving it",
-                            net_id, self.config.host)
-                continue
-            wanted[net_id] = plan
+                skipped[net_id] = f"no DHCP port bound to {self.config.host}"
+            elif not plan.subnets:
+                skipped[net_id] = "no subnet with DHCP enabled"
+            else:
+                wanted[net_id] = plan
+        for net_id, why in skipped.items():
+            if self._skipped.get(net_id) != why:  # once, not at every sync
+                LOG.warning("network %s: %s, not serving it", net_id, why)
+        self._skipped = skipped
         for net_id in sorted(self._known(plugged) - set(wanted)):
             try:
                 self.teardown(net_id, ovsdb, plugged)
@@ -113,7 +120,8 @@ class Dhcp:
                               (paths.addn_hosts, addn_hosts_file(plan))):
             changed = dnsmasq.write_if_changed(path, content) or changed
         args = dnsmasq_args(plan, paths, lease_seconds=cfg.dhcp_lease_duration,
-                            dns_servers=tuple(cfg.dnsmasq_dns_servers), user=cfg.dnsmasq_user)
+                            dns_servers=tuple(cfg.dnsmasq_dns_servers), user=cfg.dnsmasq_user,
+                            log_dhcp=cfg.dnsmasq_log_dhcp)
         found = dnsmasq.running(paths)
         if found is None:
             pid = dnsmasq.start(plan.namespace, args)

@@ -9,6 +9,7 @@ served while the agent is down.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -21,6 +22,7 @@ from pyroute2 import netns
 from neutrino.agent.dhcp.plan import Paths
 
 LOG = logging.getLogger(__name__)
+CLONE_NEWNET = 0x40000000
 
 
 class DnsmasqError(RuntimeError):
@@ -71,13 +73,24 @@ def start(namespace: str, args: list[str], timeout: float = 10.0) -> int:
     paths_pid = next(a.split("=", 1)[1] for a in args if a.startswith("--pid-file="))
     Path(paths_pid).unlink(missing_ok=True)
 
-    def enter() -> None:  # in the child, before exec: only the child changes namespace
-        netns.setns(namespace, flags=0)
+    # The namespace is opened here and entered in the child with one libc
+    # call: between fork and exec only async-signal-safe work is allowed (the
+    # agent has threads), so no Python-level netns helper runs there.
+    fd = os.open(os.path.join(netns.NETNS_RUN_DIR, namespace), os.O_RDONLY | os.O_CLOEXEC)
+    libc_setns = ctypes.CDLL(None, use_errno=True).setns
 
-    # dnsmasq forks into the background once its sockets are bound and reports
-    # startup errors through its exit status, so wait() means "serving or failed".
-    done = subprocess.run(args, preexec_fn=enter, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    def enter() -> None:
+        if libc_setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns into {namespace} failed")
+
+    try:
+        # dnsmasq forks into the background once its sockets are bound and
+        # reports startup errors through its exit status, so returning means
+        # "serving or failed".
+        done = subprocess.run(args, preexec_fn=enter, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+    finally:
+        os.close(fd)
     if done.returncode != 0:
         raise DnsmasqError(f"dnsmasq in {namespace} exited with {done.returncode}: "
                            f"{done.stderr.strip()}")

@@ -264,7 +264,7 @@ def _range(subnet: Subnet, lease_seconds: int) -> str:
 
 def dnsmasq_args(plan: DhcpPlan, paths: Paths, *, lease_seconds: int = 86400,
                  dns_servers: tuple[str, ...] = (), user: str | None = None,
-                 binary: str = "dnsmasq") -> list[str]:
+                 log_dhcp: bool = False, binary: str = "dnsmasq") -> list[str]:
     """dnsmasq's command line: what may only change by a restart (ranges, interface, files).
 
     Everything that changes with ports (hosts, options) is in the files, re-read
@@ -286,6 +286,8 @@ def dnsmasq_args(plan: DhcpPlan, paths: Paths, *, lease_seconds: int = 86400,
     ]
     if user:
         args.append(f"--user={user}")
+    if log_dhcp:
+        args.append("--log-dhcp")
     size = 0
     for subnet in plan.subnets:
         args.append(_range(subnet, lease_seconds))

@@ -42,6 +42,11 @@ def test_hosts_file_lists_each_dhcp_address_with_mac_and_name_and_skips_the_rest
         "fa:16:3e:00:00:05,host-2001-db8--5,[2001:db8::5]\n")
 
 
+def test_unbound_ports_are_leased_too_and_the_dhcp_port_is_not():
+    unbound = Port("vm2", "n1", "fa:16:3e:00:00:06", "", allocations=(("s4", "10.0.0.6"),))
+    assert hosts_file(plan_of(unbound, subnets=(V4,))) == "fa:16:3e:00:00:06,host-10-0-0-6,10.0.0.6\n"
+
+
 def test_dns_name_names_the_host_and_extra_options_tag_it():
     vm = replace(VM, dns_name="web1", extra_dhcp_opts=(("bootfile-name", "pxelinux.0", 4),))
     assert hosts_file(plan_of(vm)).splitlines() == [
