@@ -157,6 +157,17 @@ class Agent:
         canary = self.manager.canary_flow()
         return canary.cookie in self.switch.installed(table=canary.table)
 
+    @property
+    def observed(self) -> bool:
+        """Whether a sync has dumped the flows since start (or since ``invalidate``)."""
+        return self._installed is not None
+
+    def full_resync_due(self) -> bool:
+        return time.monotonic() - self._last_full > self.config.full_resync_interval
+
+    def extension_names(self) -> list[str]:
+        return sorted(self._extensions)
+
     def invalidate(self) -> None:
         """Forget what we believe is installed; the next sync dumps the flows."""
         self._installed = None

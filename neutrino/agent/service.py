@@ -165,7 +165,7 @@ class AgentService:
         self.conf = conf
         self.client = client
         self.agent = agent or build_agent(conf)
-        names = [name for name, _ in self.agent._owners() if name != "pipeline"]
+        names = self.agent.extension_names()
         if self.agent.dhcp is not None:
             names.append("dhcp")
         self.extensions = extensions if extensions is not None else sorted(names)
@@ -211,12 +211,11 @@ class AgentService:
                 fresh = self.mailbox.take(timeout=interval)
                 due = fresh is not None and fresh != desired
                 desired = fresh or desired
-                if desired is not None and agent._installed is not None and not agent.canary_present():
+                if desired is not None and agent.observed and not agent.canary_present():
                     LOG.warning("canary flow missing: OVS lost its flows, resyncing")
                     agent.invalidate()
                 seqno = agent.ovsdb_changes()
-                due = due or seqno != seen_seqno or agent._installed is None
-                due = due or time.monotonic() - agent._last_full > agent.config.full_resync_interval
+                due = due or seqno != seen_seqno or not agent.observed or agent.full_resync_due()
                 if desired is not None and due:
                     result = agent.sync(desired)
                     seen_seqno = seqno
