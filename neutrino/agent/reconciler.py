@@ -158,8 +158,9 @@ class Agent:
         return canary.cookie in self.switch.installed(table=canary.table)
 
     @property
-    def observed(self) -> bool:
-        """Whether a sync has dumped the flows since start (or since ``invalidate``)."""
+    def knows_installed(self) -> bool:
+        """Whether it knows what is installed (a sync dumped the flows since start or
+        ``invalidate``); if not, the next sync dumps them."""
         return self._installed is not None
 
     def full_resync_due(self) -> bool:

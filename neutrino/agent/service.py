@@ -211,11 +211,11 @@ class AgentService:
                 fresh = self.mailbox.take(timeout=interval)
                 due = fresh is not None and fresh != desired
                 desired = fresh or desired
-                if desired is not None and agent.observed and not agent.canary_present():
+                if desired is not None and agent.knows_installed and not agent.canary_present():
                     LOG.warning("canary flow missing: OVS lost its flows, resyncing")
                     agent.invalidate()
                 seqno = agent.ovsdb_changes()
-                due = due or seqno != seen_seqno or not agent.observed or agent.full_resync_due()
+                due = due or seqno != seen_seqno or not agent.knows_installed or agent.full_resync_due()
                 if desired is not None and due:
                     result = agent.sync(desired)
                     seen_seqno = seqno
