@@ -53,6 +53,13 @@ def read_until(proc: subprocess.Popen, needle: str, timeout: float = 30) -> str:
     raise AssertionError(f"{needle!r} not printed; got:\n{''.join(seen)}")
 
 
+def answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
 def stop(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     try:
@@ -73,9 +80,10 @@ def test_serve_with_agent_runs_the_local_agent_which_registers(testbed: Testbed)
         assert "agent: starting this host's agent" in out
         assert "neutrino agent: host all-in-one" in out.splitlines()[-1]
         url = f"http://127.0.0.1:{port}"
+        assert wait_for(lambda: answers(f"{url}/v2.0/agents"), 60)
         assert wait_for(lambda: any(a["host"] == "all-in-one" and a["alive"] for a in
-                                    requests.get(f"{url}/v2.0/agents", timeout=5).json()["agents"]),
-                        20)
+                                    requests.get(f"{url}/v2.0/agents", timeout=10).json()["agents"]),
+                        30)
         types = {a["agent_type"] for a in requests.get(f"{url}/v2.0/agents", timeout=5).json()["agents"]}
         assert types == {"Open vSwitch agent", "DHCP agent"}  # all-in-one serves DHCP
     finally:
@@ -88,6 +96,7 @@ def test_serve_with_agent_still_serves_and_says_why_the_agent_did_not_start(tmp_
         line = read_until(proc, "neutrino agent:").splitlines()[-1]
         assert "not started: Open vSwitch is not running" in line
         assert f"{tmp_path}/no-ovs/db.sock" in line
-        assert requests.get(f"http://127.0.0.1:{port}/v2.0/networks", timeout=5).status_code == 200
+        # The agent's line can come before the worker has loaded: the API answers soon after.
+        assert wait_for(lambda: answers(f"http://127.0.0.1:{port}/v2.0/networks"), 60)
     finally:
         stop(proc)
