@@ -136,6 +136,12 @@ def test_update_admin_state_and_description(admin):
     assert (again["admin_state_up"], again["description"]) == (False, "maintenance")
 
 
+def test_description_may_be_cleared_with_null(admin):
+    agent = register_ok(admin, new_host())
+    r = admin.put(f"/v2.0/agents/{agent['id']}", json={"agent": {"description": None}})
+    assert r.status == 200 and r.json["agent"]["description"] is None, r
+
+
 @pytest.mark.parametrize("change", [
     {"host": "elsewhere"}, {"agent_type": "x"}, {"alive": False}, {"configurations": {}},
     {"admin_state_up": "maybe"}, {"description": "x" * 256}, {"topic": "t"}])

@@ -77,11 +77,15 @@ def on_create(registry: Any):
 def remember_binding(registry: Any):
     """Before an update: what the binding was, for the precommit step to compare."""
     def callback(resource, event, trigger, payload) -> None:
-        body = payload.request_body
-        if body and any(k in body for k in REQUESTED) and payload.connection is not None:
-            port = payload.states[0]
-            payload.connection.info.setdefault(_BEFORE, {})[port["id"]] = tuple(
-                port.get(k) for k in REQUESTED)
+        conn, body = payload.connection, payload.request_body
+        if conn is None:
+            return
+        port = payload.states[0]
+        remembered = conn.info.setdefault(_BEFORE, {})
+        if body and any(k in body for k in REQUESTED):
+            remembered[port["id"]] = tuple(port.get(k) for k in REQUESTED)
+        else:  # nothing left over from an update of this port that failed on this connection
+            remembered.pop(port["id"], None)
     return callback
 
 

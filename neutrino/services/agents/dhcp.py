@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from neutrino import exceptions as exc
+from neutrino.callbacks import Event
 from neutrino.context import Context
 from neutrino.core.listing import ListQuery
 from neutrino.db.models.network import Network
@@ -146,11 +147,18 @@ def _safely(registry: Any, network_id: str) -> None:
 
 
 def on_subnet_change(registry: Any):
-    """After a subnet is created, updated or deleted: schedule its network again."""
+    """After a DHCP-enabled subnet is created or deleted, or a subnet's enable_dhcp is
+    set: schedule its network again. Other subnet changes cost nothing here."""
     def callback(resource, event, trigger, payload) -> None:
         subnet = payload.latest_state
-        if subnet and subnet.get("network_id"):
-            _safely(registry, subnet["network_id"])
+        if not subnet or not subnet.get("network_id"):
+            return
+        if event == Event.AFTER_UPDATE:
+            if "enable_dhcp" not in (payload.request_body or {}):
+                return
+        elif not subnet.get("enable_dhcp"):
+            return
+        _safely(registry, subnet["network_id"])
     return callback
 
 

@@ -27,7 +27,7 @@ class Agent(Base):
     topic: Mapped[str] = mapped_column(String(255))
     host: Mapped[str] = mapped_column(String(255), index=True)
     admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
-    description: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True, default="")
     availability_zone: Mapped[str | None] = mapped_column(String(255), nullable=True)
     configurations: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[str] = mapped_column(String(20))

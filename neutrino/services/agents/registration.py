@@ -71,7 +71,10 @@ def register(registry: Any, report: dict) -> dict:
              else getattr(row, key)) != report.get(key) for key in REPORTED)
         conn.execute(update(AGENTS).where(AGENTS.c.id == row.id).values(**values))
         item = plugin.load_ids(conn, [row.id])[0]
-        if changed or report.get("start_flag"):
+        # A restart (start_flag) counts as a change: started_at moved, and what the agent
+        # could not serve before it restarted is worth another try.
+        changed = changed or bool(report.get("start_flag"))
+        if changed:
             plugin.journal(conn, "update", [item])
         return item, changed
 

@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column('topic', sa.String(length=255), nullable=False),
         sa.Column('host', sa.String(length=255), nullable=False),
         sa.Column('admin_state_up', sa.Boolean(), nullable=False),
-        sa.Column('description', sa.String(length=255), nullable=False),
+        sa.Column('description', sa.String(length=255), nullable=True),
         sa.Column('availability_zone', sa.String(length=255), nullable=True),
         sa.Column('configurations', sa.Text(), nullable=False),
         sa.Column('created_at', sa.String(length=20), nullable=False),
