@@ -24,6 +24,7 @@ from neutrino.db.models.journal import JournalEntry
 LOG = logging.getLogger(__name__)
 JOURNAL = JournalEntry.__table__
 KEPT_BATCHES = 256  # a waiter further behind than this just reads again
+IDLE_AFTER = 10.0  # seconds without a waiting watch before the poller stops reading
 
 Predicate = Callable[[dict], bool]
 
@@ -34,7 +35,8 @@ class Poller:
         self.interval = interval
         self.cond = threading.Condition()
         self.generation = 0
-        self.batches: deque[tuple[int, list[dict]]] = deque(maxlen=KEPT_BATCHES)
+        # (generation, rows); rows None: "anything may have changed" (see _poll_once).
+        self.batches: deque[tuple[int, list[dict] | None]] = deque(maxlen=KEPT_BATCHES)
         self.waiters = 0
         self.cursor: journal.Cursor | None = None
         self._thread: threading.Thread | None = None
@@ -54,7 +56,7 @@ class Poller:
                     if self.batches and self.batches[0][0] > seen + 1:
                         return True  # fell behind the kept batches: read again to be sure
                     for gen, rows in self.batches:
-                        if gen > seen and any(relevant(row) for row in rows):
+                        if gen > seen and (rows is None or any(relevant(row) for row in rows)):
                             return True
                     seen = self.generation
                     left = deadline - time.monotonic()
@@ -72,12 +74,20 @@ class Poller:
 
     # ---- polling (its own thread) ---------------------------------------------------
     def _run(self) -> None:
+        idle_since: float | None = None
         while True:
             with self.cond:
-                while self.waiters == 0:
-                    # Idle: the next watch starts from the journal's end, not from here.
+                if self.waiters:
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > IDLE_AFTER:
+                    # Idle: stop reading. Not at once, as a watch's next request comes
+                    # right after its answer: each restart wakes every waiter once.
                     self.cursor = None
-                    self.cond.wait()
+                    while self.waiters == 0:
+                        self.cond.wait()
+                    idle_since = None
             try:
                 self._poll_once()
             except Exception:  # a lost database connection: try again next interval
@@ -86,18 +96,22 @@ class Poller:
             time.sleep(self.interval())
 
     def _poll_once(self) -> None:
+        rows: list[dict] | None
         with self.db.reader() as conn:
             if self.cursor is None:
+                # (Re)starting: what committed between a waiter's own read and this
+                # position was never seen here, so every waiter reads once more.
                 self.cursor = journal.position(conn)
-                return
-            rows, self.cursor = journal.read_since(conn, self.cursor)
-            if rows:
+                rows = None
+            else:
+                rows, self.cursor = journal.read_since(conn, self.cursor)
+                if not rows:
+                    return
                 _note_previous_groups(conn, rows)
-        if rows:
-            with self.cond:
-                self.generation += 1
-                self.batches.append((self.generation, rows))
-                self.cond.notify_all()
+        with self.cond:
+            self.generation += 1
+            self.batches.append((self.generation, rows))
+            self.cond.notify_all()
 
 
 def _groups(body: dict | None) -> frozenset[str]:

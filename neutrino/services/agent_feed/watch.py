@@ -118,6 +118,8 @@ class Feed:
         if found is not None and _age(found.used_at) < TOUCH_AFTER:
             return digest
 
+        # Two workers storing the same digest at once: the loser's insert fails on the
+        # primary key and db.write runs it again, which then finds the row.
         def write(conn: Connection) -> None:
             if conn.execute(select(SCOPES.c.digest).where(SCOPES.c.digest == digest)
                             .with_for_update()).first() is None:
@@ -125,11 +127,7 @@ class Feed:
                                                    body=scope.to_json().decode()))
             else:
                 conn.execute(update(SCOPES).where(SCOPES.c.digest == digest).values(used_at=now))
-        try:
-            self.db.write(write)
-        except Exception as err:  # another worker stored the same digest first
-            if "unique" not in str(err).lower() and "duplicate" not in str(err).lower():
-                raise
+        self.db.write(write)
         return digest
 
     # ---- the state ------------------------------------------------------------------
