@@ -73,8 +73,10 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
                           getattr(registry.plugin(path), "not_found", None)
                           or _not_found(spec.name))
               for path, spec in api.resources.items()}
-    for path, spec in api.resources.items():
-        plugin, authz = registry.plugin(path), authzs[path]
+    for key, spec in api.resources.items():
+        # ``key`` names the resource (a sub-resource's is qualified by its parent's path);
+        # ``path`` is its URL's last segment.
+        plugin, authz, path = registry.plugin(key), authzs[key], spec.resource.url_path
         _check_rules(env.policy, spec)
         parent = None
         if spec.resource.parent is None:

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 class AttributeExtender:
     """Base class; override what the attributes need."""
 
-    # The collection (plural body key: "ports") whose attributes this stores.
+    # The collection (plural body key: "ports"; "<parent path>/<collection>" for a
+    # sub-resource) whose attributes this stores.
     collection: ClassVar[str]
     # The attributes it owns (stores and renders); POST/PUT values of these are
     # handed to it, never to the resource's plugin.

@@ -8,7 +8,8 @@ FEATURE = Feature(
     extensions=tuple(definitions.EXTENSIONS),
     plugins={definitions.SERVICE_PROVIDER: plugin.ServiceProviderPlugin,
              definitions.FLAVOR: plugin.FlavorPlugin,
-             definitions.SERVICE_PROFILE: plugin.ServiceProfilePlugin},
+             definitions.SERVICE_PROFILE: plugin.ServiceProfilePlugin,
+             definitions.FLAVOR_SERVICE_PROFILE: plugin.FlavorProfilesPlugin},
     extenders=(plugin.RouterFlavor,),
     policy_rules=tuple(policy.RULES),
 )

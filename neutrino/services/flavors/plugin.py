@@ -157,6 +157,78 @@ class ServiceProfilePlugin(_Global):
         super().remove(conn, ctx, original)
 
 
+class FlavorProfilesPlugin:
+    """/v2.0/flavors/{id}/service_profiles: a flavor's profile associations. A change
+    is a change of the flavor (its ``service_profiles``): the flavor's update events
+    and journal row, written by the flavors plugin."""
+
+    def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
+        self.db = db
+        self.flavors: FlavorPlugin = registry.plugin("flavors")
+
+    @staticmethod
+    def not_found(id: str, **_: Any) -> exc.NeutronException:
+        return exc.ServiceProfileNotFound(id=id)
+
+    @staticmethod
+    def owned_attributes() -> frozenset[str]:
+        return frozenset({"id", "flavor_id"})
+
+    @staticmethod
+    def _bound(conn: Connection, flavor_id: str, profile_id: str) -> bool:
+        return conn.execute(select(BINDINGS.c.flavor_id).where(
+            BINDINGS.c.flavor_id == flavor_id,
+            BINDINGS.c.service_profile_id == profile_id)).first() is not None
+
+    def get(self, ctx: Context, id: str, fields: list[str] | None = None,
+            parent_id: str | None = None) -> dict:
+        with self.db.reader() as conn:
+            if parent_id is None or not self._bound(conn, parent_id, id):
+                raise exc.FlavorServiceProfileBindingNotFound(sp_id=id, fl_id=parent_id)
+        return {"id": id, "flavor_id": parent_id}
+
+    def list(self, ctx: Context, query: ListQuery) -> list[dict]:
+        stmt = select(BINDINGS.c.service_profile_id, BINDINGS.c.flavor_id)
+        for key, column in (("flavor_id", BINDINGS.c.flavor_id),
+                            ("id", BINDINGS.c.service_profile_id)):
+            if key in query.filters:
+                stmt = stmt.where(column.in_(query.filters[key]))
+        with self.db.reader() as conn:
+            items = [{"id": pid, "flavor_id": fid} for pid, fid in conn.execute(stmt)]
+        return page_in_memory(items, query, "id")
+
+    def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
+        def txn(conn: Connection) -> list[dict]:
+            for body in bodies:
+                flavor_id, profile_id = body["flavor_id"], body["id"]
+                if not conn.execute(select(PROFILES.c.id).where(PROFILES.c.id == profile_id)).first():
+                    raise exc.ServiceProfileNotFound(id=profile_id)
+                if self._bound(conn, flavor_id, profile_id):
+                    raise exc.FlavorServiceProfileBindingExists(sp_id=profile_id, fl_id=flavor_id)
+                conn.execute(insert(BINDINGS).values(flavor_id=flavor_id,
+                                                     service_profile_id=profile_id))
+            self.flavors.touch(conn, ctx, sorted({b["flavor_id"] for b in bodies}))
+            return [{"id": b["id"], "flavor_id": b["flavor_id"]} for b in bodies]
+        return self.flavors.write(txn)
+
+    @staticmethod
+    def update(*_args: Any, **_kwargs: Any) -> dict:
+        raise exc.BadRequest(resource="service_profile",
+                             msg="A flavor's service profile association cannot be updated")
+
+    def delete(self, ctx: Context, id: str, if_revision: int | None = None,
+               authorize: Any = None, parent_id: str | None = None) -> None:
+        def txn(conn: Connection) -> None:
+            if parent_id is None or not self._bound(conn, parent_id, id):
+                raise exc.FlavorServiceProfileBindingNotFound(sp_id=id, fl_id=parent_id)
+            if authorize:
+                authorize(conn, {"id": id, "flavor_id": parent_id})
+            conn.execute(delete(BINDINGS).where(BINDINGS.c.flavor_id == parent_id,
+                                                BINDINGS.c.service_profile_id == id))
+            self.flavors.touch(conn, ctx, [parent_id])
+        self.flavors.write(txn)
+
+
 def provider_of(conn: Connection, flavor_id: str) -> str:
     """The provider a router of this flavor gets; refuses a flavor routers cannot use."""
     flavor = conn.execute(select(FLAVORS).where(FLAVORS.c.id == flavor_id)).first()

@@ -23,6 +23,7 @@ from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core.extenders import AttributeExtender
 from neutrino.core.resource import ResourcePlugin
+from tests.features.throwaway.definitions import NOTE
 
 METADATA = MetaData()
 NOTES = Table(
@@ -109,7 +110,7 @@ class PortColour(AttributeExtender):
 
 def delete_notes_with_network(registry):
     """A subscription: a network's notes go with it (journaled and announced as deletes)."""
-    notes = registry.plugin("notes")
+    notes = registry.plugin(NOTE)
 
     def callback(resource, event, trigger, payload) -> None:
         conn = payload.connection
