@@ -16,20 +16,17 @@ from neutrino.context import Context
 from neutrino.core.extenders import AttributeExtender
 from neutrino.core.listing import ListQuery, page_in_memory
 from neutrino.core.resource import ResourcePlugin
+from neutrino.services.flavors import providers
 from neutrino.services.flavors.models import Flavor, FlavorServiceProfile, ServiceProfile
+from neutrino.services.flavors.providers import L3, flavor_provider
 from neutrino.services.l3.models import Router
 
 FLAVORS = Flavor.__table__
 PROFILES = ServiceProfile.__table__
 BINDINGS = FlavorServiceProfile.__table__
 ROUTERS = Router.__table__
-L3 = "L3_ROUTER_NAT"
-_DRIVERS = "neutron.services.l3_router.service_providers."
 # Provider name -> the driver path a service profile names it by (Neutron's).
-PROVIDERS = {"single_node": _DRIVERS + "single_node.SingleNodeDriver",
-             "ha": _DRIVERS + "l3_ha.HaDriver",
-             "dvr": _DRIVERS + "dvr.DvrDriver",
-             "dvrha": _DRIVERS + "dvrha.DvrHaDriver"}
+PROVIDERS = {p.name: p.driver for p in providers.PROVIDERS}
 # The service types of the loaded service plugins (as Neutron: L3 and the flavors one).
 SERVICE_TYPES = (L3, "FLAVORS")
 
@@ -229,24 +226,6 @@ class FlavorProfilesPlugin:
         self.flavors.write(txn)
 
 
-def provider_of(conn: Connection, flavor_id: str) -> str:
-    """The provider a router of this flavor gets; refuses a flavor routers cannot use."""
-    flavor = conn.execute(select(FLAVORS).where(FLAVORS.c.id == flavor_id)).first()
-    if flavor is None:
-        raise exc.FlavorNotFound(id=flavor_id)
-    if flavor.service_type != L3:
-        raise exc.InvalidFlavorServiceType(service_type=flavor.service_type)
-    if not flavor.enabled:
-        raise exc.FlavorDisabled()
-    drivers = [d for d, enabled in conn.execute(
-        select(PROFILES.c.driver, PROFILES.c.enabled).join(
-            BINDINGS, BINDINGS.c.service_profile_id == PROFILES.c.id)
-        .where(BINDINGS.c.flavor_id == flavor_id).order_by(PROFILES.c.id)) if enabled]
-    if not drivers:
-        raise exc.FlavorDisabled("Flavor is not enabled: it has no enabled service profile.")
-    return next(name for name, path in PROVIDERS.items() if path == drivers[0])
-
-
 class RouterFlavor(AttributeExtender):
     """A router's ``flavor_id`` (l3-flavors): chosen at create, stored on the router;
     its provider decides ``ha`` and ``distributed``."""
@@ -267,7 +246,7 @@ class RouterFlavor(AttributeExtender):
             item["flavor_id"] = flavor_id
             if flavor_id is None:
                 continue
-            provider = provider_of(conn, flavor_id)
+            provider = flavor_provider(conn, flavor_id)
             ha, distributed = provider in ("ha", "dvrha"), provider in ("dvr", "dvrha")
             for flag, value in (("ha", ha), ("distributed", distributed)):
                 if body.get(flag) is not None and body[flag] != value:
