@@ -124,6 +124,13 @@ def check_owners(registry: Registry) -> None:
             if (attr.post or attr.put) and name not in owned:
                 problems.append(f"{spec.collection}.{name} ({'POST' if attr.post else 'PUT'}) "
                                 "has no owner that stores it")
+        sort_keys = getattr(plugin, "sort_keys", {})
+        for extender in getattr(plugin, "extenders", ()):
+            for name in extender.attributes:
+                attr = spec.attributes.get(name)
+                if attr is not None and attr.sort and name not in sort_keys:
+                    problems.append(f"{spec.collection}.{name} is sortable but its extender "
+                                    f"{type(extender).__name__} gives no sort key")
         for action in spec.resource.member_actions:
             if action.name in ("tags",) or not callable(getattr(plugin, action.name, None)):
                 problems.append(f"member action {spec.collection}/{action.name} has no plugin "

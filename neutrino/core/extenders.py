@@ -60,6 +60,14 @@ class AttributeExtender:
         the statement selecting the resource's table (``self.table``)."""
         return {}
 
+    def sort_keys(self) -> dict[str, Any]:
+        """Sort keys on its attributes declared ``sort=True``: name -> an SQL expression
+        of the resource's row (``self.table``; e.g. a correlated scalar subquery giving
+        the attribute's default where nothing is stored). Lists order, and paginate
+        with a marker, by it as by a column; the server refuses to start when a
+        sortable attribute has none."""
+        return {}
+
     # ---- writing (inside the resource's transaction) ----------------------------------
     def prepare(self, conn: Connection, ctx: Context, body: dict) -> dict:
         """The validated POST body of one new resource, completed before the resource's

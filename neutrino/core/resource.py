@@ -116,8 +116,11 @@ class ResourcePlugin:
             "not-tags-any": lambda s, v: s.where(not_(self._has_any_tag(v))),
             "changed_since": lambda s, v: s.where(self.table.c.updated_at >= max(v)),
         })
+        # Sort keys of attributes extenders store (the plugin's own are its columns).
+        self.sort_keys: dict[str, Any] = {}
         for extender in self.extenders:
             self.filters.update(extender.filters())
+            self.sort_keys.update(extender.sort_keys())
 
     # ---- attributes stored in columns ---------------------------------------------------
     def _column_map(self) -> dict[str, str]:
@@ -201,6 +204,8 @@ class ResourcePlugin:
 
     # ---- reading --------------------------------------------------------------
     def sortable_column(self, name: str):
+        if name in self.sort_keys:
+            return self.sort_keys[name]
         return self.table.c[self.column_names.get(name, name)]
 
     def base_query(self, ctx: Context) -> Select:

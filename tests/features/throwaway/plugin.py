@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     delete,
     exists,
+    func,
     insert,
     select,
     update,
@@ -88,6 +89,11 @@ class PortColour(AttributeExtender):
                 coloured = coloured | ~exists().where(COLOURS.c.port_id == ports.c.id)
             return stmt.where(coloured)
         return {"colour": by_colour}
+
+    def sort_keys(self) -> dict:
+        # The port's colour, "none" where it has no row.
+        stored = select(COLOURS.c.colour).where(COLOURS.c.port_id == self.table.c.id)
+        return {"colour": func.coalesce(stored.scalar_subquery(), "none")}
 
     def create(self, conn: Connection, ctx: Context, items: list[dict],
                bodies: list[dict]) -> None:
