@@ -65,7 +65,12 @@ class RouterProvider:
         router, conn = payload.desired_state, payload.connection
         if provider_of_router(conn, router["id"]) is not None:
             return
-        flavored = flavor_provider(conn, router.get("flavor_id"))
+        try:
+            flavored = flavor_provider(conn, router.get("flavor_id"))
+        except exc.NeutronException:
+            # Refusing the flavor is the create's business (RouterFlavor); a router whose
+            # flavor was disabled since keeps being updatable.
+            return
         if (flavored or self.name) != self.name or not self.supports(router["ha"],
                                                                      router["distributed"]):
             return
