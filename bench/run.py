@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark, each in a process of its own, then sum up.
 
-    python -m bench.run              # the API, agent, agent feed and end-to-end benchmarks
+    python -m bench.run              # the API, L3, agent, agent feed and end-to-end benchmarks
     python -m bench.run --only api   # just one of them
     python -m bench.run --summary    # print the table of the recorded results only
 
@@ -22,7 +22,7 @@ import sys
 from bench.api_bench import TARGET_MISSED
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-BENCHMARKS = ("api", "agent", "feed", "e2e")
+BENCHMARKS = ("api", "l3", "agent", "feed", "e2e")
 
 
 def missing_prerequisite(name: str) -> str | None:
@@ -158,13 +158,31 @@ def e2e_rows(e2e: dict) -> list[tuple[str, str, str, str]]:
          f"({sync['flows']:,} flows): state fetch + converge",
          f"{sync['state_fetch_seconds']:.2f} + {sync['converge_seconds']:.2f} s", "", ""),
     ]
+def l3_rows(l3: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for key, label in (("router_create", "router create (with a gateway)"),
+                       ("add_interface", "add a router interface (one router, by subnet)"),
+                       ("floatingip_create", "floating IP create"),
+                       ("floatingip_associate", "floating IP associate (to a port)"),
+                       ("port_forwarding_create", "port forwarding create (one floating IP)")):
+        figure = l3[key]
+        rows.append((f"L3: {label}, 1 client, sequential", f"{figure['per_second']:.0f} /s "
+                     f"(server CPU {figure['server_cpu_ms_per_operation']} ms each)", "", ""))
+    listed = l3["list_1000_floatingips"]
+    rows.append(("L3: list of 1,000 floating IPs (median of 5)",
+                 f"{listed['median_s'] * 1000:.1f} ms (server CPU {listed['server_cpu_ms']} ms)",
+                 "", ""))
+    return rows
 
 
 def summary() -> str:
     rows: list[tuple[str, str, str, str]] = []
-    api, agent, feed, e2e = load("api"), load("agent"), load("feed"), load("e2e")
+    api, l3, agent = load("api"), load("l3"), load("agent")
+    feed, e2e = load("feed"), load("e2e")
     if api:
         rows += api_rows(api)
+    if l3:
+        rows += l3_rows(l3)
     if agent:
         rows += agent_rows(agent)
     if feed:

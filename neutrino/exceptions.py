@@ -551,6 +551,18 @@ class ServiceProfileNotFound(NotFound):
     message = "Service Profile {id} could not be found."
 
 
+class IPAddressChangeNotAllowed(BadRequest):
+    message = "IP updates for port {port_id} are not allowed"
+
+
+class FlavorServiceProfileBindingExists(Conflict):
+    message = "Service Profile {sp_id} is already associated with flavor {fl_id}."
+
+
+class FlavorServiceProfileBindingNotFound(NotFound):
+    message = "Service Profile {sp_id} is not associated with flavor {fl_id}."
+
+
 class ServiceProfileDriverNotFound(NotFound):
     message = "Service Profile driver {driver} could not be found."
 

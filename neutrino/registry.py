@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from neutrino.callbacks import Event, Registry as CallbackRegistry, get_registry
 from neutrino.callbacks.registry import PRIORITY_DEFAULT
+from neutrino.definitions.base import extends_key
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -150,8 +151,10 @@ class Registry:
         self._subscribed = False
 
     # ---- plugins -----------------------------------------------------------------
-    def plugin(self, path: str) -> Any:
-        """The one plugin serving /v2.0/<path>, made on first use."""
+    def plugin(self, path: Any) -> Any:
+        """The one plugin serving /v2.0/<path> (a resource key, or its Resource
+        declaration), made on first use."""
+        path = _path(path)
         found = self._plugins.get(path)
         if found is None:
             cls = self.plugin_classes.get(path)
@@ -184,7 +187,8 @@ class Registry:
     def extenders(self, path: str, plugin: Any) -> list[Any]:
         """Attribute extenders of a collection, made for its plugin."""
         spec = self.api.resources[path]
-        return [cls(self, spec, plugin) for cls in self.extender_classes.get(spec.collection, [])
+        return [cls(self, spec, plugin)
+                for cls in self.extender_classes.get(extends_key(spec.resource), [])
                 if cls.enabled(self.api)]
 
     def quota_resource_of(self, path: str) -> str | None:
@@ -226,8 +230,8 @@ class Registry:
 
 
 def _path(key: Any) -> str:
-    """A collection path from a Resource declaration or the path itself."""
-    return key if isinstance(key, str) else key.url_path
+    """A resource key (``Resource.key``) from a Resource declaration or the key itself."""
+    return key if isinstance(key, str) else key.key
 
 
 _DEFAULT: dict[int, Registry] = {}

@@ -73,8 +73,10 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
                           getattr(registry.plugin(path), "not_found", None)
                           or _not_found(spec.name))
               for path, spec in api.resources.items()}
-    for path, spec in api.resources.items():
-        plugin, authz = registry.plugin(path), authzs[path]
+    for key, spec in api.resources.items():
+        # ``key`` names the resource (a sub-resource's is qualified by its parent's path);
+        # ``path`` is its URL's last segment.
+        plugin, authz, path = registry.plugin(key), authzs[key], spec.resource.url_path
         _check_rules(env.policy, spec)
         parent = None
         if spec.resource.parent is None:
@@ -128,6 +130,13 @@ def check_owners(registry: Registry) -> None:
             if (attr.post or attr.put) and name not in owned:
                 problems.append(f"{spec.collection}.{name} ({'POST' if attr.post else 'PUT'}) "
                                 "has no owner that stores it")
+        sort_keys = getattr(plugin, "sort_keys", {})
+        for extender in getattr(plugin, "extenders", ()):
+            for name in extender.attributes:
+                attr = spec.attributes.get(name)
+                if attr is not None and attr.sort and name not in sort_keys:
+                    problems.append(f"{spec.collection}.{name} is sortable but its extender "
+                                    f"{type(extender).__name__} gives no sort key")
         for action in spec.resource.member_actions:
             if action.name in ("tags",) or not callable(getattr(plugin, action.name, None)):
                 problems.append(f"member action {spec.collection}/{action.name} has no plugin "

@@ -46,16 +46,16 @@ def parse_create(spec: ResourceSpec, payload: Any,
     """The validated items of a POST (defaults filled in), the attributes each
     item set explicitly, and whether it was a bulk request."""
     if not isinstance(payload, dict):
-        raise exc.HTTPBadRequest(f"Unable to find '{spec.name}' in request body")
-    if spec.name in payload and len(payload) == 1:
-        items, bulk = [payload[spec.name]], False
+        raise exc.HTTPBadRequest(f"Unable to find '{spec.member_key}' in request body")
+    if spec.member_key in payload and len(payload) == 1:
+        items, bulk = [payload[spec.member_key]], False
     elif spec.collection in payload and len(payload) == 1 and spec.resource.bulk:
         items, bulk = payload[spec.collection], True
         if not isinstance(items, list) or not items:
             raise exc.HTTPBadRequest(f"Resources required in '{spec.collection}' must be a "
                                      "non-empty list")
     else:
-        raise exc.HTTPBadRequest(f"Unable to find '{spec.name}' in request body")
+        raise exc.HTTPBadRequest(f"Unable to find '{spec.member_key}' in request body")
     if bulk:
         items = [_unwrap(spec, item) for item in items]
     parsed = [_create_item(spec, item, ctx) for item in items]
@@ -67,15 +67,15 @@ def parse_create(spec: ResourceSpec, payload: Any,
 def _unwrap(spec: ResourceSpec, item: Any) -> Any:
     """A bulk item may be wrapped in the singular key, as Neutron accepts:
     ``{"networks": [{"network": {...}}]}`` is ``{"networks": [{...}]}``."""
-    if (isinstance(item, dict) and len(item) == 1 and spec.name in item
-            and spec.name not in spec.attributes):
-        return item[spec.name]
+    if (isinstance(item, dict) and len(item) == 1 and spec.member_key in item
+            and spec.member_key not in spec.attributes):
+        return item[spec.member_key]
     return item
 
 
 def _create_item(spec: ResourceSpec, item: Any, ctx: Context) -> dict:
     if not isinstance(item, dict):
-        raise exc.HTTPBadRequest(f"'{spec.name}' must be a JSON object")
+        raise exc.HTTPBadRequest(f"'{spec.member_key}' must be a JSON object")
     _check_keys(spec, item, "post")
     out = {name: _convert(spec, name, value) for name, value in item.items()}
     for name, attr in spec.attributes.items():
@@ -108,11 +108,11 @@ def _owner(item: dict, ctx: Context) -> None:
 
 
 def parse_update(spec: ResourceSpec, payload: Any) -> dict:
-    if not isinstance(payload, dict) or spec.name not in payload or len(payload) != 1:
-        raise exc.HTTPBadRequest(f"Unable to find '{spec.name}' in request body")
-    item = payload[spec.name]
+    if not isinstance(payload, dict) or spec.member_key not in payload or len(payload) != 1:
+        raise exc.HTTPBadRequest(f"Unable to find '{spec.member_key}' in request body")
+    item = payload[spec.member_key]
     if not isinstance(item, dict):
-        raise exc.HTTPBadRequest(f"'{spec.name}' must be a JSON object")
+        raise exc.HTTPBadRequest(f"'{spec.member_key}' must be a JSON object")
     _check_keys(spec, item, "put")
     return {name: _convert(spec, name, value) for name, value in item.items()}
 

@@ -80,7 +80,7 @@ def _wrapped(key: str, schema: dict) -> dict:
 def _create_body(spec: ResourceSpec) -> dict:
     # The bulk form ({"networks": [...]}) is said in the summary, not in the schema: its
     # response has no single id for the links to follow.
-    return _wrapped(spec.name, _ref(f"{_title(spec)}Create"))
+    return _wrapped(spec.member_key, _ref(f"{_title(spec)}Create"))
 
 
 # ---- parameters ---------------------------------------------------------------------
@@ -159,7 +159,7 @@ def _op_id(verb: str, spec: ResourceSpec) -> str:
 def create_links(spec: ResourceSpec, api: Api) -> dict:
     """Links of a create's 201: show, update, delete and tag the new item, and create
     the resources that name it (a network's subnets and ports, a group's rules)."""
-    new_id = f"$response.body#/{spec.name}/{spec.resource.id_attribute}"
+    new_id = f"$response.body#/{spec.member_key}/{spec.resource.id_attribute}"
     ops = ["show", "update", "delete"]
     if _has_tags(spec, api):
         ops += ["show_tags_of", "replace_tags_of", "add_tags_to", "remove_tags_of",
@@ -169,7 +169,7 @@ def create_links(spec: ResourceSpec, api: Api) -> dict:
     for child in children(spec, api):
         links[f"create_{child.name}"] = {
             "operationId": _op_id("create", child),
-            "requestBody": {child.name: {f"{spec.name}_id": new_id}}}
+            "requestBody": {child.member_key: {f"{spec.name}_id": new_id}}}
     for view in views(spec, api):
         links[f"show_{view.name}"] = {"operationId": _op_id("show", view),
                                       "parameters": {"path.id": new_id}}
@@ -207,11 +207,13 @@ def _has_tags(spec: ResourceSpec, api: Api) -> bool:
 def collection_path(spec: ResourceSpec, api: Api) -> dict:
     ref = _ref(_title(spec))
     many = {"type": "object", "properties": {spec.collection: {"type": "array", "items": ref}}}
-    out: dict = {"get": {"operationId": f"list_{spec.collection}",
+    # A sub-resource may share its collection name with a top-level one: its own name.
+    listing = f"list_{spec.collection}" if spec.resource.parent is None else f"list_{spec.name}s"
+    out: dict = {"get": {"operationId": listing,
                          "summary": f"List {spec.collection}", "parameters": list_parameters(spec),
                          "responses": _responses("200", many, list_links(spec))}}
     if spec.resource.writable:
-        one = {"type": "object", "properties": {spec.name: ref}}
+        one = {"type": "object", "properties": {spec.member_key: ref}}
         summary = f"Create a {spec.name}"
         if spec.resource.bulk:
             summary += f" (or several: {{\"{spec.collection}\": [...]}})"
@@ -222,7 +224,7 @@ def collection_path(spec: ResourceSpec, api: Api) -> dict:
 
 
 def member_path(spec: ResourceSpec) -> dict:
-    one = {"type": "object", "properties": {spec.name: _ref(_title(spec))}}
+    one = {"type": "object", "properties": {spec.member_key: _ref(_title(spec))}}
     out: dict = {"get": {"operationId": _op_id("show", spec), "summary": f"Show a {spec.name}",
                          "parameters": _show_parameters(spec),
                          "responses": _responses("200", one)}}
@@ -230,7 +232,7 @@ def member_path(spec: ResourceSpec) -> dict:
         params = _member_parameters(spec) + [_if_match()]
         out["put"] = {"operationId": _op_id("update", spec), "summary": f"Update a {spec.name}",
                       "parameters": params,
-                      "requestBody": _json_body(_wrapped(spec.name, _ref(f"{_title(spec)}Update"))),
+                      "requestBody": _json_body(_wrapped(spec.member_key, _ref(f"{_title(spec)}Update"))),
                       "responses": _responses("200", one)}
         out["delete"] = {"operationId": _op_id("delete", spec), "summary": f"Delete a {spec.name}",
                          "parameters": params, "responses": _responses("204", None)}
@@ -271,7 +273,7 @@ def _added_tag_links(spec: ResourceSpec) -> dict:
 
 
 def resource_paths(path: str, spec: ResourceSpec, api: Api) -> dict:
-    parent = spec.resource.parent
+    parent, path = spec.resource.parent, spec.resource.url_path
     if parent is None:
         base = f"/v2.0/{path}"
         member = f"{base}/{{id}}"

@@ -57,10 +57,15 @@ class _Base:
         if not self.spec.resource.writable:
             raise falcon.HTTPMethodNotAllowed(["GET"])
 
-    def show(self, req: falcon.Request, id: str, fields: list[str] | None = None) -> dict:
+    # Keyword arguments naming the parent, for plugins of ``ids_per_parent`` resources.
+    def scope(self, parent_id: str | None) -> dict[str, str]:
+        return {"parent_id": parent_id} if self.spec.resource.ids_per_parent else {}
+
+    def show(self, req: falcon.Request, id: str, fields: list[str] | None = None,
+             parent_id: str | None = None) -> dict:
         """The item as the caller may see it; not found when it may not."""
         ctx, d = self.decisions(req)
-        item = self.plugin.get(ctx, id, self.authz.read_fields(fields))
+        item = self.plugin.get(ctx, id, self.authz.read_fields(fields), **self.scope(parent_id))
         shown = self.authz.readable(d, [item])
         if not shown:
             raise self.plugin_not_found(id)
@@ -116,7 +121,7 @@ class Collection(_Base):
         self.authz.check_create(d, items, explicit)
         created = self.authz.readable(d, self.plugin.create_bulk(ctx, items), drop=False)
         shaped = render.shape(self.spec, created, None)
-        _json(resp, {self.spec.collection: shaped} if bulk else {self.spec.name: shaped[0]}, 201)
+        _json(resp, {self.spec.collection: shaped} if bulk else {self.spec.member_key: shaped[0]}, 201)
 
 
 class Member(_Base):
@@ -124,14 +129,15 @@ class Member(_Base):
         self.show_item(req, resp, id)
 
     def show_item(self, req: falcon.Request, resp: falcon.Response, id: str,
-                  check: Callable[[dict], None] | None = None) -> None:
+                  check: Callable[[dict], None] | None = None,
+                  parent_id: str | None = None) -> None:
         fields = [f for v in query.params_of(req.query_string).get("fields", [])
                   for f in v.split(",") if f] or None
         item = self.show(req, id, fields if check is None or not fields
-                         else [*fields, *self.scope_keys])
+                         else [*fields, *self.scope_keys], parent_id)
         if check is not None:
             check(item)
-        _json(resp, {self.spec.name: render.shape(self.spec, [item], fields)[0]})
+        _json(resp, {self.spec.member_key: render.shape(self.spec, [item], fields)[0]})
 
     scope_keys: tuple[str, ...] = ()
 
@@ -139,24 +145,28 @@ class Member(_Base):
         self.update_item(req, resp, id)
 
     def update_item(self, req: falcon.Request, resp: falcon.Response, id: str,
-                    check: Callable[[dict], None] | None = None) -> None:
+                    check: Callable[[dict], None] | None = None,
+                    parent_id: str | None = None) -> None:
         self.require_writable()
         ctx, d = self.decisions(req)
         changes = body.parse_update(self.spec, body.read_json(req))
         item = self.plugin.update(ctx, id, changes, body.if_match_revision(req),
-                                  authorize=_checked(check, self.authz.for_update(d, changes)))
+                                  authorize=_checked(check, self.authz.for_update(d, changes)),
+                                  **self.scope(parent_id))
         item = self.authz.readable(d, [item], drop=False)[0]
-        _json(resp, {self.spec.name: render.shape(self.spec, [item], None)[0]})
+        _json(resp, {self.spec.member_key: render.shape(self.spec, [item], None)[0]})
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
         self.delete_item(req, resp, id)
 
     def delete_item(self, req: falcon.Request, resp: falcon.Response, id: str,
-                    check: Callable[[dict], None] | None = None) -> None:
+                    check: Callable[[dict], None] | None = None,
+                    parent_id: str | None = None) -> None:
         self.require_writable()
         ctx, d = self.decisions(req)
         self.plugin.delete(ctx, id, body.if_match_revision(req),
-                           authorize=_checked(check, self.authz.for_delete(d)))
+                           authorize=_checked(check, self.authz.for_delete(d)),
+                           **self.scope(parent_id))
         resp.status = 204
 
 
@@ -228,16 +238,16 @@ class SubMember(Member):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, id: str, sub_id: str) -> None:
         self.parent.check(req, id, self.policy)
-        self.show_item(req, resp, sub_id, self._of(id, sub_id))
+        self.show_item(req, resp, sub_id, self._of(id, sub_id), id)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, id: str, sub_id: str) -> None:
         self.parent.check(req, id, self.policy)
-        self.update_item(req, resp, sub_id, self._of(id, sub_id))
+        self.update_item(req, resp, sub_id, self._of(id, sub_id), id)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, id: str,
                   sub_id: str) -> None:
         self.parent.check(req, id, self.policy)
-        self.delete_item(req, resp, sub_id, self._of(id, sub_id))
+        self.delete_item(req, resp, sub_id, self._of(id, sub_id), id)
 
 
 class MemberAction(_Base):

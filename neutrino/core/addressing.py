@@ -41,23 +41,43 @@ def check_mtu_fits(network_id: str, mtu: int | None, ip_versions: set[int]) -> N
             raise exc.NetworkMTUSubnetConflict(net_id=network_id, mtu=MIN_MTU[version])
 
 
-def check_ipv6_modes(net: Net, ra_mode: str | None, addr_mode: str | None) -> None:
+# IPv6 modes under which a port's address derives from its MAC (EUI-64).
+AUTO_ADDRESS_MODES = ("slaac", "dhcpv6-stateless")
+
+
+def is_auto_address(ra_mode: str | None, addr_mode: str | None) -> bool:
+    """Neutron's rule: either mode being SLAAC or DHCPv6-stateless makes the subnet
+    auto-addressed, so ``ipv6_ra_mode=slaac`` alone means SLAAC addresses too."""
+    return addr_mode in AUTO_ADDRESS_MODES or ra_mode in AUTO_ADDRESS_MODES
+
+
+def check_ipv6_modes(net: Net, ra_mode: str | None, addr_mode: str | None,
+                     enable_dhcp: bool = True) -> None:
+    """Neutron's rules for the two modes of a new subnet: either may be given alone;
+    both given must be equal; none with DHCP off; auto-addressing needs a /64."""
     if net.version == 4:
         if ra_mode or addr_mode:
             raise exc.InvalidInput(error_message="ipv6_ra_mode or ipv6_address_mode cannot be set "
                                                  "when ip_version is 4")
         return
+    if (ra_mode or addr_mode) and not enable_dhcp:
+        raise exc.InvalidInput(error_message="ipv6_ra_mode or ipv6_address_mode cannot be set "
+                                             "when enable_dhcp is set to False")
     if ra_mode and addr_mode and ra_mode != addr_mode:
         raise exc.InvalidInput(error_message=f"ipv6_ra_mode set to '{ra_mode}' with "
                                f"ipv6_address_mode set to '{addr_mode}' is not valid. If both "
                                "attributes are set, they must be the same value")
-    if ra_mode and not addr_mode:
-        raise exc.InvalidInput(error_message=f"ipv6_ra_mode set to '{ra_mode}' with "
-                               "ipv6_address_mode set to 'None' is not valid")
-    if addr_mode in ("slaac", "dhcpv6-stateless") and net.prefixlen != 64:
+    if is_auto_address(ra_mode, addr_mode) and net.prefixlen != 64:
         raise exc.InvalidInput(error_message=f"Invalid CIDR {net} for IPv6 address mode. "
                                "OpenStack uses the EUI-64 address format, which requires the "
                                "prefix to be /64")
+
+
+def check_dhcp_update(original: dict, body: dict) -> None:
+    """Neutron refuses turning DHCP off on a subnet that has an IPv6 mode."""
+    if body.get("enable_dhcp") is False and (original.get("ipv6_ra_mode")
+                                             or original.get("ipv6_address_mode")):
+        raise exc.InvalidInput(error_message="Cannot disable enable_dhcp with ipv6 attributes set")
 
 
 def check_gateway(net: Net, gateway: str) -> None:

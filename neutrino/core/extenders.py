@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 class AttributeExtender:
     """Base class; override what the attributes need."""
 
-    # The collection (plural body key: "ports") whose attributes this stores.
+    # The collection (plural body key: "ports"; "<parent path>/<collection>" for a
+    # sub-resource) whose attributes this stores.
     collection: ClassVar[str]
     # The attributes it owns (stores and renders); POST/PUT values of these are
     # handed to it, never to the resource's plugin.
@@ -57,6 +58,14 @@ class AttributeExtender:
     def filters(self) -> dict[str, Filter]:
         """List filters on its attributes: name -> (statement, values) -> statement,
         the statement selecting the resource's table (``self.table``)."""
+        return {}
+
+    def sort_keys(self) -> dict[str, Any]:
+        """Sort keys on its attributes declared ``sort=True``: name -> an SQL expression
+        of the resource's row (``self.table``; e.g. a correlated scalar subquery giving
+        the attribute's default where nothing is stored). Lists order, and paginate
+        with a marker, by it as by a column; the server refuses to start when a
+        sortable attribute has none."""
         return {}
 
     # ---- writing (inside the resource's transaction) ----------------------------------

@@ -52,8 +52,13 @@ def apply_sort_and_page(conn, stmt: Select, query: ListQuery,
 
 # NULL sorts lowest on every backend (as on MySQL and SQLite; PostgreSQL would put it
 # highest), and the keyset comparisons below agree with that order.
+def _nullable(col: Column) -> bool:
+    # An extender's sort key is an expression, not a column: assume it may be NULL.
+    return getattr(col, "nullable", True)
+
+
 def _order(col: Column, forward: bool):
-    if not col.nullable:  # keep plain ORDER BY where indexes serve it as is
+    if not _nullable(col):  # keep plain ORDER BY where indexes serve it as is
         return col.asc() if forward else col.desc()
     return col.asc().nulls_first() if forward else col.desc().nulls_last()
 
@@ -64,7 +69,7 @@ def _beyond(col: Column, value, forward: bool):
         return col.is_not(None) if forward else false()
     if forward:
         return col > value
-    return or_(col < value, col.is_(None)) if col.nullable else col < value
+    return or_(col < value, col.is_(None)) if _nullable(col) else col < value
 
 
 def _same(col: Column, value):

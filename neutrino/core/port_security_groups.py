@@ -3,6 +3,7 @@ rules that tie them to port security, storing them, listing them and filtering
 ports by them. Called from the port plugin at fixed points."""
 from __future__ import annotations
 
+from typing import Any
 
 from sqlalchemy import Connection, Select, delete, exists, insert, select
 
@@ -46,13 +47,17 @@ class PortSecurityGroups:
                 self._with_default.add(project)
 
     @staticmethod
-    def load(conn: Connection, ids_query: Select) -> dict[str, list[str]]:
+    def statement(ids: Any) -> Select:
+        """(port id, group id) of the ports ``ids`` names (a subquery or a parameter)."""
+        return (select(BINDINGS.c.port_id, BINDINGS.c.security_group_id)
+                .where(BINDINGS.c.port_id.in_(ids))
+                .order_by(BINDINGS.c.port_id, BINDINGS.c.security_group_id))
+
+    @classmethod
+    def load(cls, conn: Connection, ids_query: Select) -> dict[str, list[str]]:
         """Group ids by port id, for the ports ``ids_query`` selects (one query)."""
         out: dict[str, list[str]] = {}
-        for port_id, group_id in conn.execute(
-                select(BINDINGS.c.port_id, BINDINGS.c.security_group_id)
-                .where(BINDINGS.c.port_id.in_(ids_query))
-                .order_by(BINDINGS.c.port_id, BINDINGS.c.security_group_id)).all():
+        for port_id, group_id in conn.execute(cls.statement(ids_query)).all():
             out.setdefault(port_id, []).append(group_id)
         return out
 

@@ -39,6 +39,27 @@ INSERT_PORT = insert(PORTS)
 INSERT_ALLOCS = insert(ALLOCS)
 
 
+def _children(ids: Any) -> dict[str, Select]:
+    """The statements reading ports' child rows, for the ports ``ids`` names (a
+    subquery of a list, or an expanding parameter)."""
+    return {
+        "tags": ResourcePlugin.tags_statement(ids),
+        "ips": select(ALLOCS.c.port_id, ALLOCS.c.subnet_id, ALLOCS.c.ip_address)
+        .where(ALLOCS.c.port_id.in_(ids)).order_by(ALLOCS.c.position, ALLOCS.c.id),
+        "pairs": select(PAIRS.c.port_id, PAIRS.c.ip_address, PAIRS.c.mac_address)
+        .where(PAIRS.c.port_id.in_(ids)).order_by(PAIRS.c.id),
+        "opts": select(DHCP_OPTS.c.port_id, DHCP_OPTS.c.opt_name, DHCP_OPTS.c.opt_value,
+                       DHCP_OPTS.c.ip_version)
+        .where(DHCP_OPTS.c.port_id.in_(ids)).order_by(DHCP_OPTS.c.id),
+        "groups": PortSecurityGroups.statement(ids),
+    }
+
+
+# The same for one port (a show, an update, a single create), built once: a statement
+# built per request costs more to build and cache-key than SQLite takes to run it.
+ONE_PORT_CHILDREN = _children(bindparam("port_ids", expanding=True))
+
+
 class PortPlugin(ResourcePlugin):
     table = PORTS
     not_found = exc.PortNotFound
@@ -93,32 +114,35 @@ class PortPlugin(ResourcePlugin):
         def wanted(*names: str) -> bool:
             return fields is None or any(n in fields for n in names)
 
-        tags = self.load_tags(conn, ids_query) if wanted("tags") else {}
+        at_id = self.column_index["id"]
+        if len(rows) == 1:
+            stmts, params = ONE_PORT_CHILDREN, {"port_ids": [rows[0][at_id]]}
+        else:
+            stmts, params = _children(ids_query), None
+        tags: dict[str, list] = {}
+        if wanted("tags"):
+            for rid, tag in conn.execute(stmts["tags"], params):
+                tags.setdefault(rid, []).append(tag)
         ips: dict[str, list] = {}
         if wanted("fixed_ips", "dns_assignment"):
-            for port_id, subnet_id, ip in conn.execute(
-                    select(ALLOCS.c.port_id, ALLOCS.c.subnet_id, ALLOCS.c.ip_address)
-                    .where(ALLOCS.c.port_id.in_(ids_query))
-                    .order_by(ALLOCS.c.position, ALLOCS.c.id)).all():  # one fetch, not one a row
+            for port_id, subnet_id, ip in conn.execute(stmts["ips"], params).all():
                 ips.setdefault(port_id, []).append({"subnet_id": subnet_id, "ip_address": ip})
         pairs: dict[str, list] = {}
         if wanted("allowed_address_pairs"):
-            for port_id, ip, mac in conn.execute(
-                    select(PAIRS.c.port_id, PAIRS.c.ip_address, PAIRS.c.mac_address)
-                    .where(PAIRS.c.port_id.in_(ids_query)).order_by(PAIRS.c.id)):
+            for port_id, ip, mac in conn.execute(stmts["pairs"], params):
                 pairs.setdefault(port_id, []).append({"ip_address": ip, "mac_address": mac})
         opts: dict[str, list] = {}
         if wanted("extra_dhcp_opts"):
-            for port_id, name, value, version in conn.execute(
-                    select(DHCP_OPTS.c.port_id, DHCP_OPTS.c.opt_name, DHCP_OPTS.c.opt_value,
-                           DHCP_OPTS.c.ip_version)
-                    .where(DHCP_OPTS.c.port_id.in_(ids_query)).order_by(DHCP_OPTS.c.id)):
+            for port_id, name, value, version in conn.execute(stmts["opts"], params):
                 opts.setdefault(port_id, []).append(
                     {"opt_name": name, "opt_value": value, "ip_version": version})
-        groups = self.security_groups.load(conn, ids_query) if wanted("security_groups") else {}
+        groups: dict[str, list] = {}
+        if wanted("security_groups"):
+            for port_id, group_id in conn.execute(stmts["groups"], params).all():
+                groups.setdefault(port_id, []).append(group_id)
         domain = self.conf.dns_domain
         render = self._render_table_row
-        at_id, at_dns_name = self.column_index["id"], self.column_index["dns_name"]
+        at_dns_name = self.column_index["dns_name"]
         out = []
         for row in rows:
             port_id = row[at_id]

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     delete,
     exists,
     insert,
@@ -103,6 +104,9 @@ class ResourcePlugin:
         # The same for a Row of ``select(table)``, by position: turning each Row into a
         # dict first cost more than rendering it (a list renders thousands).
         self.column_index = {c.key: i for i, c in enumerate(self.table.c)}
+        # One row by id, built once (building and cache-keying a SELECT per request
+        # costs more than SQLite takes to run it).
+        self._row_by_id = select(self.table).where(self.table.c.id == bindparam("row_id"))
         self._render_table_row = _compile_renderer(self.columns, self.json_columns,
                                                    self.column_index)
         self.filters: dict[str, Filter] = {}
@@ -116,8 +120,11 @@ class ResourcePlugin:
             "not-tags-any": lambda s, v: s.where(not_(self._has_any_tag(v))),
             "changed_since": lambda s, v: s.where(self.table.c.updated_at >= max(v)),
         })
+        # Sort keys of attributes extenders store (the plugin's own are its columns).
+        self.sort_keys: dict[str, Any] = {}
         for extender in self.extenders:
             self.filters.update(extender.filters())
+            self.sort_keys.update(extender.sort_keys())
 
     # ---- attributes stored in columns ---------------------------------------------------
     def _column_map(self) -> dict[str, str]:
@@ -201,6 +208,8 @@ class ResourcePlugin:
 
     # ---- reading --------------------------------------------------------------
     def sortable_column(self, name: str):
+        if name in self.sort_keys:
+            return self.sort_keys[name]
         return self.table.c[self.column_names.get(name, name)]
 
     def base_query(self, ctx: Context) -> Select:
@@ -233,10 +242,16 @@ class ResourcePlugin:
 
     def get_in(self, conn: Connection, ctx: Context, id: str,
                fields: list[str] | None = None, for_update: bool = False) -> dict:
-        stmt = self.base_query(ctx).where(self.table.c.id == id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        rows = conn.execute(stmt).all()
+        clause = self.visible_clause(ctx)
+        if clause is None and not for_update:  # the prebuilt statement (see _row_by_id)
+            rows = conn.execute(self._row_by_id, {"row_id": id}).all()
+        else:
+            stmt = select(self.table).where(self.table.c.id == id)
+            if clause is not None:
+                stmt = stmt.where(clause)
+            if for_update:
+                stmt = stmt.with_for_update()
+            rows = conn.execute(stmt).all()
         if not rows:
             raise self.not_found(id=id)
         items = self.render(conn, select(self.table.c.id).where(self.table.c.id == id), rows,
@@ -290,11 +305,15 @@ class ResourcePlugin:
         return stmt.where(self._has_any_tag(tags))
 
     @staticmethod
-    def load_tags(conn: Connection, ids_query: Select) -> dict[str, list[str]]:
+    def tags_statement(ids: Any) -> Select:
+        """(resource id, tag) of the resources ``ids`` names (a subquery or a parameter)."""
+        return (select(TAGS.c.resource_id, TAGS.c.tag).where(TAGS.c.resource_id.in_(ids))
+                .order_by(TAGS.c.tag))
+
+    @classmethod
+    def load_tags(cls, conn: Connection, ids_query: Select) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for rid, tag in conn.execute(select(TAGS.c.resource_id, TAGS.c.tag)
-                                     .where(TAGS.c.resource_id.in_(ids_query))
-                                     .order_by(TAGS.c.tag)):
+        for rid, tag in conn.execute(cls.tags_statement(ids_query)):
             out.setdefault(rid, []).append(tag)
         return out
 

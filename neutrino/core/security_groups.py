@@ -80,20 +80,6 @@ def _rule_row(group_id: str, project_id: str, rule: dict, description: str = "")
     }
 
 
-def _rule_dict(row: Any, tags: dict[str, list[str]], default_groups: set[str]) -> dict:
-    return {
-        "id": row.id, "project_id": row.project_id, "tenant_id": row.project_id,
-        "security_group_id": row.security_group_id, "direction": row.direction,
-        "ethertype": row.ethertype, "protocol": row.protocol,
-        "port_range_min": row.port_range_min, "port_range_max": row.port_range_max,
-        "remote_ip_prefix": row.remote_ip_prefix, "normalized_cidr": row.normalized_cidr,
-        "remote_group_id": row.remote_group_id, "description": row.description,
-        "tags": tags.get(row.id, []), "created_at": row.created_at,
-        "updated_at": row.updated_at, "revision_number": row.revision_number,
-        "belongs_to_default_sg": row.security_group_id in default_groups,
-    }
-
-
 class SecurityGroupPlugin(ResourcePlugin):
     table = GROUPS
     not_found = exc.SecurityGroupNotFound
@@ -151,9 +137,10 @@ class SecurityGroupPlugin(ResourcePlugin):
             rule_tags = self.load_tags(conn, select(RULES.c.id).where(of_groups))
             defaults = set(conn.scalars(select(DEFAULTS.c.security_group_id)
                                         .where(DEFAULTS.c.security_group_id.in_(ids_query))))
+            render_rule = self.registry.plugin("security-group-rules").render_row
             for row in rule_rows:
                 by_group.setdefault(row.security_group_id, []).append(
-                    _rule_dict(row, rule_tags, defaults))
+                    render_rule(row, rule_tags, defaults))
         out = []
         for row in rows:
             group = self.columns_of_table_row(row)
@@ -267,7 +254,15 @@ class SecurityGroupRulePlugin(ResourcePlugin):
         groups = select(RULES.c.security_group_id).where(RULES.c.id.in_(ids_query))
         defaults = set(conn.scalars(select(DEFAULTS.c.security_group_id)
                                     .where(DEFAULTS.c.security_group_id.in_(groups))))
-        return [_rule_dict(row, tags, defaults) for row in rows]
+        return [self.render_row(row, tags, defaults) for row in rows]
+
+    def render_row(self, row: Any, tags: dict[str, list[str]], default_groups: set[str]) -> dict:
+        """A rule as the API shows it: its columns as the definition maps them, its
+        tags and whether its group is a default one (a group shows its rules so)."""
+        rule = self.columns_of_table_row(row)
+        rule["tags"] = tags.get(row.id, [])
+        rule["belongs_to_default_sg"] = row.security_group_id in default_groups
+        return rule
 
     # ---- create ------------------------------------------------------------------
     def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:

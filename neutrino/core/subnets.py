@@ -32,7 +32,8 @@ ALLOCS = IpAllocation.__table__
 # statements (building a SELECT costs SQLAlchemy more than SQLite takes to run it).
 SUBNETS_WITH_POOLS_OF_NETWORK = (
     select(SUBNETS.c.id, SUBNETS.c.network_id, SUBNETS.c.cidr, SUBNETS.c.ip_version,
-           SUBNETS.c.gateway_ip, SUBNETS.c.ipv6_address_mode, POOLS.c.first_ip, POOLS.c.last_ip)
+           SUBNETS.c.gateway_ip, SUBNETS.c.ipv6_address_mode, SUBNETS.c.ipv6_ra_mode,
+           POOLS.c.first_ip, POOLS.c.last_ip)
     .outerjoin(POOLS, POOLS.c.subnet_id == SUBNETS.c.id)
     .where(SUBNETS.c.network_id == bindparam("network_id"))
     .order_by(SUBNETS.c.created_at, SUBNETS.c.id, POOLS.c.id))
@@ -129,7 +130,7 @@ class SubnetPlugin(ResourcePlugin):
         net = addressing.check_cidr(body["cidr"], body["ip_version"])
         addressing.check_mtu_fits(network.id, network.mtu, {net.version})
         ra_mode, addr_mode = body.get("ipv6_ra_mode"), body.get("ipv6_address_mode")
-        addressing.check_ipv6_modes(net, ra_mode, addr_mode)
+        addressing.check_ipv6_modes(net, ra_mode, addr_mode, body.get("enable_dhcp", True))
         self._check_overlap(conn, body["network_id"], net)
         if "gateway_ip" in body:
             gateway = body["gateway_ip"]
@@ -149,7 +150,7 @@ class SubnetPlugin(ResourcePlugin):
             enable_dhcp=body.get("enable_dhcp", True), ipv6_ra_mode=ra_mode,
             ipv6_address_mode=addr_mode, subnetpool_id=body.get("subnetpool_id")))
         self._write_children(conn, subnet_id, pools, body)
-        if net.version == 6 and addr_mode in ("slaac", "dhcpv6-stateless"):
+        if net.version == 6 and addressing.is_auto_address(ra_mode, addr_mode):
             self._add_auto_addresses(conn, ctx, subnet_id, body["network_id"], net)
         return subnet_id
 
@@ -215,6 +216,7 @@ class SubnetPlugin(ResourcePlugin):
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
         net = ipaddress.ip_network(original["cidr"])
+        addressing.check_dhcp_update(original, body)
         gateway = body.get("gateway_ip", original["gateway_ip"])
         if "gateway_ip" in body and gateway is not None:
             addressing.check_gateway(net, gateway)
@@ -235,8 +237,8 @@ class SubnetPlugin(ResourcePlugin):
 
     # ---- delete ----------------------------------------------------------------
     def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
-        auto = original["ip_version"] == 6 and original["ipv6_address_mode"] in (
-            "slaac", "dhcpv6-stateless")
+        auto = original["ip_version"] == 6 and addressing.is_auto_address(
+            original["ipv6_ra_mode"], original["ipv6_address_mode"])
         users = select(ALLOCS.c.port_id).join(PORTS, PORTS.c.id == ALLOCS.c.port_id).where(
             ALLOCS.c.subnet_id == original["id"])
         if not auto:
@@ -267,7 +269,7 @@ class SubnetPlugin(ResourcePlugin):
             stypes.setdefault(subnet_id, []).append(service_type)
         return [SubnetInfo(id=r.id, network_id=r.network_id, cidr=r.cidr, ip_version=r.ip_version,
                            gateway_ip=r.gateway_ip, pools=tuple(pools.get(r.id, ())),
-                           ipv6_address_mode=r.ipv6_address_mode,
+                           ipv6_address_mode=r.ipv6_address_mode, ipv6_ra_mode=r.ipv6_ra_mode,
                            service_types=tuple(stypes.get(r.id, ())))
                 for r in subnets.values()]
 

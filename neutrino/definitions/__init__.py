@@ -48,7 +48,9 @@ class Api:
         if missing:
             raise RuntimeError(f"extensions require missing extensions: {sorted(missing)}")
         self.resources: dict[str, ResourceSpec] = compose(self.extensions, list(resources or []))
-        self.by_collection = {s.collection: s for s in self.resources.values()}
+        # Top-level resources by collection (a sub-resource may share its collection name).
+        self.by_collection = {s.collection: s for s in self.resources.values()
+                              if s.resource.parent is None}
 
     def has(self, alias: str) -> bool:
         return alias in self.aliases

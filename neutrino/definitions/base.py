@@ -95,7 +95,9 @@ class MemberAction:
 class Resource:
     """A top-level collection (``/v2.0/<path>``) or a sub-resource of one."""
 
-    name: str  # singular body key: "network"
+    # The resource's name: policy rules (``create_<name>``), callback events and
+    # journal rows; also the singular body key unless ``body_key`` says otherwise.
+    name: str  # "network"; a sub-resource as Neutron names it: "flavor_service_profile"
     collection: str  # plural body key: "networks"
     attributes: tuple[Attribute, ...]
     path: str = ""  # URL below /v2.0; defaults to the collection name
@@ -115,10 +117,30 @@ class Resource:
     writable: bool = True
     # The URL parameter naming a member, e.g. network_id for ip availabilities.
     id_attribute: str = "id"
+    # The singular body key when it is not ``name``: a sub-resource whose body key is
+    # another resource's name ({"service_profile": ...} under /flavors/{id}).
+    body_key: str = ""
+    # A sub-resource whose member ids are unique only under one parent (an
+    # association, named by the associated resource's id): its plugin's get, update
+    # and delete take the parent's id too (``parent_id=``).
+    ids_per_parent: bool = False
 
     @property
     def url_path(self) -> str:
+        """The last segment of its URL (below /v2.0, or below its parent's member)."""
         return self.path or self.collection
+
+    @property
+    def member_key(self) -> str:
+        """The JSON key of one member in request and response bodies."""
+        return self.body_key or self.name
+
+    @property
+    def key(self) -> str:
+        """What names the resource among all (its plugin, spec and extensions):
+        ``url_path``, qualified by the parent's path for a sub-resource, so that
+        /v2.0/flavors/{id}/service_profiles and /v2.0/service_profiles are two."""
+        return self.url_path if self.parent is None else f"{self.parent}/{self.url_path}"
 
 
 @dataclass(frozen=True)
@@ -175,6 +197,10 @@ class ResourceSpec:
         return self.resource.collection
 
     @property
+    def member_key(self) -> str:
+        return self.resource.member_key
+
+    @property
     def filterable(self) -> frozenset[str]:
         return frozenset(n for n, a in self.attributes.items() if a.filter) | self.extra_filters
 
@@ -191,12 +217,19 @@ def parent_key(res: Resource, parent: Resource) -> str:
     return res.parent_key or f"{parent.name}_id"
 
 
+def extends_key(res: Resource) -> str:
+    """How ``Extension.extends`` and attribute extenders name a resource they add to:
+    its collection, qualified by the parent's path for a sub-resource."""
+    return res.collection if res.parent is None else f"{res.parent}/{res.collection}"
+
+
 def compose(extensions: list[Extension], core: list[Resource]) -> dict[str, ResourceSpec]:
-    """Merge core resources and extensions into one spec per collection path."""
+    """Merge core resources and extensions into one spec per resource key
+    (``Resource.key``: the collection path, or parent/path for a sub-resource)."""
     resources: list[Resource] = list(core)
     for ext in extensions:
         resources.extend(ext.resources)
-    by_path = {r.url_path: r for r in resources}
+    by_path = {r.url_path: r for r in resources if r.parent is None}
     specs: dict[str, ResourceSpec] = {}
     for res in resources:
         attrs = {a.name: a for a in res.attributes}
@@ -210,17 +243,19 @@ def compose(extensions: list[Extension], core: list[Resource]) -> dict[str, Reso
                                        visible=False, filter=True, references=res.parent)
         extra = set(res.extra_filters)
         for ext in extensions:
-            added = ext.extends.get(res.collection, ())
+            added = ext.extends.get(extends_key(res), ())
             if res.standard_attributes:
                 added = tuple(ext.extends_standard) + tuple(added)
                 extra.update(ext.filters.get("*", ()))
-            extra.update(ext.filters.get(res.collection, ()))
+            extra.update(ext.filters.get(extends_key(res), ()))
             for attr in added:
                 if attr.name in attrs:
                     raise ValueError(f"{ext.alias} redefines {res.collection}.{attr.name}")
                 attrs[attr.name] = attr
-        specs[res.url_path] = ResourceSpec(resource=res, attributes=attrs,
-                                           extra_filters=frozenset(extra))
+        if res.key in specs:
+            raise ValueError(f"two resources are /v2.0/{res.key}")
+        specs[res.key] = ResourceSpec(resource=res, attributes=attrs,
+                                      extra_filters=frozenset(extra))
     return specs
 
 

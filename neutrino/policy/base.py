@@ -132,4 +132,6 @@ def resource_rules(singular: str, path: str, checks: dict[str, str],
 def rules_for(resource: Any, checks: dict[str, str],
               attributes: dict[str, str] | None = None) -> list[policy.DocumentedRuleDefault]:
     """``resource_rules`` of a Resource declaration: its name and path as declared."""
-    return resource_rules(resource.name, "/" + resource.url_path, checks, attributes)
+    path = ("/" + resource.url_path if resource.parent is None
+            else f"/{resource.parent}/{{parent_id}}/{resource.url_path}")
+    return resource_rules(resource.name, path, checks, attributes)

@@ -66,6 +66,20 @@ def test_port_attribute_is_stored_updated_filtered_and_rendered(owner):
     assert fields == {"colour": "blue"}
 
 
+def test_port_attribute_sorts_and_paginates_like_a_column(owner):
+    net = owner.network()
+    made = {colour: owner.port(net["id"], **({"colour": colour} if colour else {}))["id"]
+            for colour in ("red", "blue", None, "green")}  # None: the default, "none"
+    base = f"/v2.0/ports?network_id={net['id']}&sort_key=colour"
+    ascending = [p["colour"] for p in owner.get(base + "&sort_dir=asc").json["ports"]]
+    assert ascending == ["blue", "green", "none", "red"]
+    descending = [p["id"] for p in owner.get(base + "&sort_dir=desc").json["ports"]]
+    assert descending == [made["red"], made[None], made["green"], made["blue"]]
+    first = owner.get(base + "&sort_dir=asc&limit=2").json["ports"]
+    rest = owner.get(base + f"&sort_dir=asc&limit=2&marker={first[-1]['id']}").json["ports"]
+    assert [p["colour"] for p in first + rest] == ["blue", "green", "none", "red"]
+
+
 def test_bad_attribute_value_is_a_400_naming_it_and_changes_nothing(owner):
     net = owner.network()
     r = owner.post("/v2.0/ports", {"port": {"network_id": net["id"], "colour": "pink"}})

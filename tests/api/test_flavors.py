@@ -85,3 +85,98 @@ def test_an_id_filter_that_is_no_uuid_finds_nothing(admin):
     # As Neutron (Tempest's test_list_flavors asks for ?id=33).
     assert admin.get("/v2.0/flavors?id=33").json["flavors"] == []
     assert admin.get("/v2.0/service_profiles?id=33").json["service_profiles"] == []
+
+
+# ---- /v2.0/flavors/{id}/service_profiles: associating profiles --------------------------
+def test_associating_a_profile_adds_it_to_the_flavor(admin):
+    sp, other = profile(admin), profile(admin, HA)
+    fl = flavor(admin, [])
+    r = admin.post(f"/v2.0/flavors/{fl['id']}/service_profiles",
+                   {"service_profile": {"id": sp["id"]}})
+    assert r.status == 201 and r.json["service_profile"]["id"] == sp["id"]
+    assert admin.show("flavors", fl["id"])["service_profiles"] == [sp["id"]]
+    # The top-level collection of the same name is still the profiles themselves.
+    assert admin.show("service_profiles", sp["id"])["driver"] == SINGLE
+    listed = admin.get(f"/v2.0/flavors/{fl['id']}/service_profiles").json["service_profiles"]
+    assert listed == [{"id": sp["id"]}]
+    assert {p["id"] for p in admin.get("/v2.0/service_profiles").json["service_profiles"]} >= {
+        sp["id"], other["id"]}
+    shown = admin.get(f"/v2.0/flavors/{fl['id']}/service_profiles/{sp['id']}")
+    assert shown.status == 200 and shown.json["service_profile"] == {"id": sp["id"]}
+
+
+def test_dissociating_a_profile_removes_it_from_the_flavor(admin):
+    sp = profile(admin)
+    fl = flavor(admin, [sp["id"]])
+    r = admin.delete(f"/v2.0/flavors/{fl['id']}/service_profiles/{sp['id']}")
+    assert r.status == 204
+    assert admin.show("flavors", fl["id"])["service_profiles"] == []
+    assert admin.show("service_profiles", sp["id"])["id"] == sp["id"]  # the profile stays
+    # Now unbound, the profile may go.
+    assert admin.delete(f"/v2.0/service_profiles/{sp['id']}").status == 204
+
+
+def test_associating_a_profile_twice_is_409(admin):
+    sp = profile(admin)
+    fl = flavor(admin, [sp["id"]])
+    r = admin.post(f"/v2.0/flavors/{fl['id']}/service_profiles",
+                   {"service_profile": {"id": sp["id"]}})
+    assert r.status == 409 and r.error_type == "FlavorServiceProfileBindingExists", r
+    assert sp["id"] in r.error_message and fl["id"] in r.error_message
+    assert admin.show("flavors", fl["id"])["service_profiles"] == [sp["id"]]
+
+
+def test_dissociating_an_unassociated_profile_is_404(admin):
+    sp = profile(admin)
+    fl = flavor(admin, [])
+    for path in (f"/v2.0/flavors/{fl['id']}/service_profiles/{sp['id']}",):
+        r = admin.delete(path)
+        assert r.status == 404 and r.error_type == "FlavorServiceProfileBindingNotFound", r
+        assert admin.get(path).error_type == "FlavorServiceProfileBindingNotFound"
+    # A profile bound to another flavor is not this flavor's.
+    flavor(admin, [sp["id"]])
+    r = admin.delete(f"/v2.0/flavors/{fl['id']}/service_profiles/{sp['id']}")
+    assert r.status == 404 and r.error_type == "FlavorServiceProfileBindingNotFound"
+
+
+def test_associating_a_missing_profile_or_with_a_missing_flavor_is_404(admin):
+    fl = flavor(admin, [])
+    r = admin.post(f"/v2.0/flavors/{fl['id']}/service_profiles",
+                   {"service_profile": {"id": str(uuid.uuid4())}})
+    assert r.status == 404 and r.error_type == "ServiceProfileNotFound", r
+    sp = profile(admin)
+    r = admin.post(f"/v2.0/flavors/{uuid.uuid4()}/service_profiles",
+                   {"service_profile": {"id": sp["id"]}})
+    assert r.status == 404 and r.error_type == "FlavorNotFound", r
+    assert admin.show("flavors", fl["id"])["service_profiles"] == []
+
+
+def test_association_bodies_are_validated(admin):
+    fl = flavor(admin, [])
+    base = f"/v2.0/flavors/{fl['id']}/service_profiles"
+    for body in ({"service_profile": {}}, {"service_profile": {"id": "nope"}},
+                 {"service_profile": {"id": str(uuid.uuid4()), "driver": SINGLE}}, {}):
+        r = admin.post(base, body)
+        assert r.status == 400, (body, r)
+    assert admin.show("flavors", fl["id"])["service_profiles"] == []
+
+
+def test_only_admins_associate_profiles(admin, member):
+    sp = profile(admin)
+    fl = flavor(admin, [])
+    r = member.post(f"/v2.0/flavors/{fl['id']}/service_profiles",
+                    {"service_profile": {"id": sp["id"]}})
+    assert r.status in (403, 404), r
+    assert admin.show("flavors", fl["id"])["service_profiles"] == []
+
+
+def test_sdk_associates_and_dissociates_a_profile(sdk):
+    sp = sdk.network.create_service_profile(driver=SINGLE)
+    fl = sdk.network.create_flavor(name="sdk-" + uuid.uuid4().hex[:6],
+                                   service_type="L3_ROUTER_NAT")
+    sdk.network.associate_flavor_with_service_profile(fl, sp)
+    assert sdk.network.get_flavor(fl.id).service_profile_ids == [sp.id]
+    sdk.network.disassociate_flavor_from_service_profile(fl, sp)
+    assert sdk.network.get_flavor(fl.id).service_profile_ids == []
+    sdk.network.delete_flavor(fl)
+    sdk.network.delete_service_profile(sp)

@@ -279,4 +279,56 @@ def test_extensions_are_advertised(member):
     aliases = {e["alias"] for e in member.get("/v2.0/extensions").json["extensions"]}
     assert {"router", "ext-gw-mode", "extraroute", "extraroute-atomic", "l3-ha", "dvr",
             "router_availability_zone", "router-admin-state-down-before-update",
-            "router-enable-snat", "fip-port-details", "floatingip-pools"} <= aliases
+            "router-enable-snat", "fip-port-details", "floatingip-pools",
+            "l3-port-ip-change-not-allowed"} <= aliases
+
+
+# ---- l3-port-ip-change-not-allowed ----------------------------------------------------------
+def test_an_interface_ports_ipv4_address_cannot_be_changed(admin, member, inside):
+    r = router(member)
+    port_id = add(member, r["id"], subnet_id=inside["subnet"]["id"]).json["port_id"]
+    before = admin.show("ports", port_id)
+    for client in (member, admin):  # a rule of the port, not of who asks
+        for fixed_ips in ([{"subnet_id": inside["subnet"]["id"], "ip_address": "10.0.0.77"}],
+                          [], [{"subnet_id": inside["subnet"]["id"]}, {"ip_address": "10.0.0.78"}]):
+            resp = client.put(f"/v2.0/ports/{port_id}", {"port": {"fixed_ips": fixed_ips}})
+            assert resp.status == 400 and resp.error_type == "IPAddressChangeNotAllowed", resp
+            assert port_id in resp.error_message
+    assert admin.show("ports", port_id) == before
+    # Other changes of the port, and a fixed_ips list that keeps its address, go through.
+    same = admin.put(f"/v2.0/ports/{port_id}", {"port": {"fixed_ips": before["fixed_ips"]}})
+    assert same.status == 200 and same.json["port"]["fixed_ips"] == before["fixed_ips"]
+    assert admin.put(f"/v2.0/ports/{port_id}", {"port": {"name": "renamed"}}).status == 200
+
+
+def test_an_interface_ports_ipv6_addresses_and_non_router_ports_may_change(admin, member):
+    net = member.network()
+    v6 = member.subnet(net["id"], "2001:db8:42::/64")
+    r = router(member)
+    port_id = add(member, r["id"], subnet_id=v6["id"]).json["port_id"]
+    resp = member.put(f"/v2.0/ports/{port_id}", {"port": {"fixed_ips": [
+        {"subnet_id": v6["id"], "ip_address": "2001:db8:42::77"}]}})
+    assert resp.status == 200, resp
+    assert resp.json["port"]["fixed_ips"][0]["ip_address"] == "2001:db8:42::77"
+    # A port that only claims the device owner, with no router behind its device_id.
+    v4 = member.subnet(net["id"], "10.9.0.0/24")
+    plain = admin.port(net["id"], device_owner="network:router_interface",
+                       device_id=str(uuid.uuid4()),
+                       fixed_ips=[{"subnet_id": v4["id"], "ip_address": "10.9.0.5"}])
+    resp = admin.put(f"/v2.0/ports/{plain['id']}", {"port": {"fixed_ips": [
+        {"subnet_id": v4["id"], "ip_address": "10.9.0.6"}]}})
+    assert resp.status == 200, resp
+
+
+def test_router_ports_are_listed_by_device_id_and_owner(member, inside):
+    # Neutron offers no router_id filter on ports: clients (Tempest, the CLI) ask for
+    # device_id, and device_owner for the kind.
+    r = router(member)
+    port_id = add(member, r["id"], subnet_id=inside["subnet"]["id"]).json["port_id"]
+    member.port(inside["network"]["id"])
+    listed = member.get("/v2.0/ports", params={"device_id": r["id"]}).json["ports"]
+    assert [p["id"] for p in listed] == [port_id]
+    listed = member.get("/v2.0/ports", params={"device_id": r["id"],
+                                               "device_owner": "network:router_interface"})
+    assert [p["id"] for p in listed.json["ports"]] == [port_id]
+    assert member.get("/v2.0/ports", params={"router_id": r["id"]}).status == 400

@@ -158,6 +158,63 @@ def test_subnet_ipv6_different_ra_and_address_modes_is_400(admin, net):
     assert r.status == 400 and r.error_type == "InvalidInput"
 
 
+@pytest.mark.parametrize("ra_mode", ["slaac", "dhcpv6-stateful", "dhcpv6-stateless"])
+def test_subnet_ipv6_ra_mode_alone_is_accepted(admin, net, ra_mode):
+    """Neutron accepts either mode alone; only two different given values clash."""
+    sub = admin.subnet(net["id"], "2001:db8:1::/64", ipv6_ra_mode=ra_mode)
+    assert (sub["ipv6_ra_mode"], sub["ipv6_address_mode"]) == (ra_mode, None)
+    assert admin.show("subnets", sub["id"])["ipv6_ra_mode"] == ra_mode
+
+
+def test_subnet_ipv6_address_mode_alone_is_accepted(admin, net):
+    sub = admin.subnet(net["id"], "2001:db8:1::/64", ipv6_address_mode="dhcpv6-stateful")
+    assert (sub["ipv6_ra_mode"], sub["ipv6_address_mode"]) == (None, "dhcpv6-stateful")
+
+
+def test_subnet_ra_mode_dhcpv6_stateful_alone_allocates_from_pool(admin, net):
+    sub = admin.subnet(net["id"], "2001:db8:9::/64", ipv6_ra_mode="dhcpv6-stateful")
+    port = admin.port(net["id"], mac_address="fa:16:3e:11:22:35")
+    assert [ip["subnet_id"] for ip in port["fixed_ips"]] == [sub["id"]]
+    assert port["fixed_ips"][0]["ip_address"] != "2001:db8:9::f816:3eff:fe11:2235"
+    # A stateful subnet takes explicit addresses, as any pool-allocated subnet does.
+    fixed = admin.port(net["id"], fixed_ips=[{"subnet_id": sub["id"], "ip_address": "2001:db8:9::20"}])
+    assert fixed["fixed_ips"][0]["ip_address"] == "2001:db8:9::20"
+
+
+def test_subnet_ra_mode_slaac_alone_gives_eui64_addresses(admin, net):
+    """Neutron: either mode being SLAAC/stateless makes the subnet auto-addressed."""
+    sub = admin.subnet(net["id"], "2001:db8:a::/64", ipv6_ra_mode="slaac")
+    port = admin.port(net["id"], mac_address="fa:16:3e:11:22:36")
+    assert port["fixed_ips"] == [{"subnet_id": sub["id"],
+                                  "ip_address": "2001:db8:a:0:f816:3eff:fe11:2236"}]
+
+
+def test_subnet_ra_mode_slaac_alone_requires_a_64_prefix(admin, net):
+    r = _post(admin, network_id=net["id"], ip_version=6, cidr="2001:db8::/80", ipv6_ra_mode="slaac")
+    assert r.status == 400 and r.error_type == "InvalidInput" and "/64" in r.error_message
+    assert admin.get("/v2.0/subnets", params={"network_id": net["id"]}).json["subnets"] == []
+
+
+def test_subnet_ipv6_mode_with_dhcp_disabled_is_400(admin, net):
+    r = _post(admin, network_id=net["id"], ip_version=6, cidr="2001:db8::/64",
+              ipv6_ra_mode="dhcpv6-stateful", enable_dhcp=False)
+    assert r.status == 400 and r.error_type == "InvalidInput" and "enable_dhcp" in r.error_message
+    assert admin.get("/v2.0/subnets", params={"network_id": net["id"]}).json["subnets"] == []
+
+
+def test_subnet_dhcp_cannot_be_disabled_while_an_ipv6_mode_is_set(admin, net):
+    sub = admin.subnet(net["id"], "2001:db8::/64", ipv6_ra_mode="dhcpv6-stateful")
+    r = admin.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {"enable_dhcp": False}})
+    assert r.status == 400 and r.error_type == "InvalidInput" and "enable_dhcp" in r.error_message
+    assert admin.show("subnets", sub["id"])["enable_dhcp"] is True
+
+
+def test_subnet_dhcp_can_be_disabled_without_ipv6_modes(admin, net):
+    sub = admin.subnet(net["id"], "2001:db8::/64")
+    r = admin.put(f"/v2.0/subnets/{sub['id']}", {"subnet": {"enable_dhcp": False}})
+    assert r.status == 200 and r.json["subnet"]["enable_dhcp"] is False
+
+
 def test_subnet_slaac_requires_a_64_prefix(admin, net):
     r = _post(admin, network_id=net["id"], ip_version=6, cidr="2001:db8::/80",
               ipv6_address_mode="slaac")

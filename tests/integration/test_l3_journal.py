@@ -54,3 +54,22 @@ def test_router_gateway_interface_and_delete(j):  # noqa: F811
     j.changes()
     assert c.delete(f"/v2.0/routers/{router['id']}").status == 204
     j.expect(("router", router["id"], "delete"), ("port", gw["id"], "delete"))
+
+
+def test_flavor_profile_association_is_a_change_of_the_flavor(j):  # noqa: F811
+    c = j.client
+    PATHS["flavor"] = "flavors"
+    sp = c.create("service_profiles", "service_profile",
+                  driver="neutron.services.l3_router.service_providers.single_node.SingleNodeDriver")
+    flavor = c.create("flavors", "flavor", service_type="L3_ROUTER_NAT")
+    j.changes()
+    assert c.post(f"/v2.0/flavors/{flavor['id']}/service_profiles",
+                  {"service_profile": {"id": sp["id"]}}).status == 201
+    [row] = j.expect(("flavor", flavor["id"], "update"))
+    assert row["body"]["service_profiles"] == [sp["id"]]
+    assert c.delete(f"/v2.0/flavors/{flavor['id']}/service_profiles/{sp['id']}").status == 204
+    [row] = j.expect(("flavor", flavor["id"], "update"))
+    assert row["body"]["service_profiles"] == []
+    # A refused association changes nothing.
+    assert c.delete(f"/v2.0/flavors/{flavor['id']}/service_profiles/{sp['id']}").status == 404
+    j.expect()

@@ -60,3 +60,23 @@ def test_subscriptions_are_made_with_the_registry_and_subscribed(conf):
 def test_a_module_without_a_feature_declaration_is_refused():
     with pytest.raises(RuntimeError, match="declares no FEATURE"):
         load_features(["neutrino.core.listing"])
+
+
+def test_a_sortable_attribute_whose_extender_gives_no_sort_key_is_refused(conf):
+    from neutrino.api.app import check_owners
+    from neutrino.core.extenders import AttributeExtender
+    from neutrino.definitions.base import Attribute, Extension
+    from neutrino.definitions.kinds import String
+
+    class Motto(AttributeExtender):
+        collection = "networks"
+        attributes = ("motto",)
+
+    extension = Extension(alias="network-motto", name="Motto", description="A motto.", extends={
+        "networks": (Attribute("motto", String(64), "A motto.", default="", post=True,
+                               filter=True, sort=True),)})
+    feature = Feature(name="motto", extensions=(extension,), extenders=(Motto,))
+    registry = Registry(conf, None, [CORE, feature], Callbacks())
+    with pytest.raises(RuntimeError, match="networks.motto is sortable but its extender Motto "
+                                           "gives no sort key"):
+        check_owners(registry)

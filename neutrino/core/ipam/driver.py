@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from neutrino.core.addressing import is_auto_address
+
 
 @dataclass(frozen=True)
 class SubnetInfo:
@@ -18,6 +20,7 @@ class SubnetInfo:
     pools: tuple[tuple[str, str], ...]
     ipv6_address_mode: str | None
     service_types: tuple[str, ...] = ()
+    ipv6_ra_mode: str | None = None
 
     @property
     def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -26,7 +29,7 @@ class SubnetInfo:
     @property
     def auto_address(self) -> bool:
         """SLAAC-style subnet: addresses derive from the port MAC (EUI-64)."""
-        return self.ip_version == 6 and self.ipv6_address_mode in ("slaac", "dhcpv6-stateless")
+        return self.ip_version == 6 and is_auto_address(self.ipv6_ra_mode, self.ipv6_address_mode)
 
 
 class IpamDriver(ABC):

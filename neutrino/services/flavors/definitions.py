@@ -49,6 +49,18 @@ SERVICE_PROFILE = Resource(
                   post=True, put=True, filter=True),
     ),
 )
+# POST /v2.0/flavors/{id}/service_profiles {"service_profile": {"id": ...}} associates a
+# profile, DELETE .../service_profiles/{profile id} dissociates it (Neutron's names:
+# the flavor_service_profile rules). A member is a profile's id, unique per flavor only.
+FLAVOR_SERVICE_PROFILE = Resource(
+    name="flavor_service_profile", body_key="service_profile", collection="service_profiles",
+    parent="flavors", standard_attributes=False, project_scoped=False, bulk=False,
+    ids_per_parent=True,
+    attributes=(
+        Attribute("id", Uuid(), "The associated service profile's id.", default=REQUIRED,
+                  post=True, filter=True),
+    ),
+)
 
 SERVICE_TYPE = Extension(
     alias="service-type", name="Neutron Service Type Management",
@@ -57,7 +69,8 @@ SERVICE_TYPE = Extension(
 FLAVORS = Extension(
     alias="flavors", name="Neutron Service Flavors",
     description="Flavor specification for Neutron advanced services.",
-    updated="2015-09-17T10:00:00-00:00", resources=(FLAVOR, SERVICE_PROFILE))
+    updated="2015-09-17T10:00:00-00:00",
+    resources=(FLAVOR, SERVICE_PROFILE, FLAVOR_SERVICE_PROFILE))
 L3_FLAVORS = Extension(
     alias="l3-flavors", name="Router Flavor Extension", description="Flavor support for routers.",
     updated="2016-05-17T00:00:00-00:00",

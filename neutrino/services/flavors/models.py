@@ -31,3 +31,13 @@ class FlavorServiceProfile(Base):
                                            primary_key=True)
     service_profile_id: Mapped[str] = mapped_column(ForeignKey("service_profiles.id"),
                                                     primary_key=True, index=True)
+
+
+class RouterProviderAssociation(Base):
+    """Which provider serves a router (the routing data plane reads it)."""
+
+    __tablename__ = "router_providers"
+
+    router_id: Mapped[str] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    provider: Mapped[str] = mapped_column(String(255))

@@ -16,20 +16,17 @@ from neutrino.context import Context
 from neutrino.core.extenders import AttributeExtender
 from neutrino.core.listing import ListQuery, page_in_memory
 from neutrino.core.resource import ResourcePlugin
+from neutrino.services.flavors import providers
 from neutrino.services.flavors.models import Flavor, FlavorServiceProfile, ServiceProfile
+from neutrino.services.flavors.providers import L3, flavor_provider
 from neutrino.services.l3.models import Router
 
 FLAVORS = Flavor.__table__
 PROFILES = ServiceProfile.__table__
 BINDINGS = FlavorServiceProfile.__table__
 ROUTERS = Router.__table__
-L3 = "L3_ROUTER_NAT"
-_DRIVERS = "neutron.services.l3_router.service_providers."
 # Provider name -> the driver path a service profile names it by (Neutron's).
-PROVIDERS = {"single_node": _DRIVERS + "single_node.SingleNodeDriver",
-             "ha": _DRIVERS + "l3_ha.HaDriver",
-             "dvr": _DRIVERS + "dvr.DvrDriver",
-             "dvrha": _DRIVERS + "dvrha.DvrHaDriver"}
+PROVIDERS = {p.name: p.driver for p in providers.PROVIDERS}
 # The service types of the loaded service plugins (as Neutron: L3 and the flavors one).
 SERVICE_TYPES = (L3, "FLAVORS")
 
@@ -157,22 +154,76 @@ class ServiceProfilePlugin(_Global):
         super().remove(conn, ctx, original)
 
 
-def provider_of(conn: Connection, flavor_id: str) -> str:
-    """The provider a router of this flavor gets; refuses a flavor routers cannot use."""
-    flavor = conn.execute(select(FLAVORS).where(FLAVORS.c.id == flavor_id)).first()
-    if flavor is None:
-        raise exc.FlavorNotFound(id=flavor_id)
-    if flavor.service_type != L3:
-        raise exc.InvalidFlavorServiceType(service_type=flavor.service_type)
-    if not flavor.enabled:
-        raise exc.FlavorDisabled()
-    drivers = [d for d, enabled in conn.execute(
-        select(PROFILES.c.driver, PROFILES.c.enabled).join(
-            BINDINGS, BINDINGS.c.service_profile_id == PROFILES.c.id)
-        .where(BINDINGS.c.flavor_id == flavor_id).order_by(PROFILES.c.id)) if enabled]
-    if not drivers:
-        raise exc.FlavorDisabled("Flavor is not enabled: it has no enabled service profile.")
-    return next(name for name, path in PROVIDERS.items() if path == drivers[0])
+class FlavorProfilesPlugin:
+    """/v2.0/flavors/{id}/service_profiles: a flavor's profile associations. A change
+    is a change of the flavor (its ``service_profiles``): the flavor's update events
+    and journal row, written by the flavors plugin."""
+
+    def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
+        self.db = db
+        self.flavors: FlavorPlugin = registry.plugin("flavors")
+
+    @staticmethod
+    def not_found(id: str, **_: Any) -> exc.NeutronException:
+        return exc.ServiceProfileNotFound(id=id)
+
+    @staticmethod
+    def owned_attributes() -> frozenset[str]:
+        return frozenset({"id", "flavor_id"})
+
+    @staticmethod
+    def _bound(conn: Connection, flavor_id: str, profile_id: str) -> bool:
+        return conn.execute(select(BINDINGS.c.flavor_id).where(
+            BINDINGS.c.flavor_id == flavor_id,
+            BINDINGS.c.service_profile_id == profile_id)).first() is not None
+
+    def get(self, ctx: Context, id: str, fields: list[str] | None = None,
+            parent_id: str | None = None) -> dict:
+        with self.db.reader() as conn:
+            if parent_id is None or not self._bound(conn, parent_id, id):
+                raise exc.FlavorServiceProfileBindingNotFound(sp_id=id, fl_id=parent_id)
+        return {"id": id, "flavor_id": parent_id}
+
+    def list(self, ctx: Context, query: ListQuery) -> list[dict]:
+        stmt = select(BINDINGS.c.service_profile_id, BINDINGS.c.flavor_id)
+        for key, column in (("flavor_id", BINDINGS.c.flavor_id),
+                            ("id", BINDINGS.c.service_profile_id)):
+            if key in query.filters:
+                stmt = stmt.where(column.in_(query.filters[key]))
+        with self.db.reader() as conn:
+            items = [{"id": pid, "flavor_id": fid} for pid, fid in conn.execute(stmt)]
+        return page_in_memory(items, query, "id")
+
+    def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
+        def txn(conn: Connection) -> list[dict]:
+            for body in bodies:
+                flavor_id, profile_id = body["flavor_id"], body["id"]
+                if not conn.execute(select(PROFILES.c.id).where(PROFILES.c.id == profile_id)).first():
+                    raise exc.ServiceProfileNotFound(id=profile_id)
+                if self._bound(conn, flavor_id, profile_id):
+                    raise exc.FlavorServiceProfileBindingExists(sp_id=profile_id, fl_id=flavor_id)
+                conn.execute(insert(BINDINGS).values(flavor_id=flavor_id,
+                                                     service_profile_id=profile_id))
+            self.flavors.touch(conn, ctx, sorted({b["flavor_id"] for b in bodies}))
+            return [{"id": b["id"], "flavor_id": b["flavor_id"]} for b in bodies]
+        return self.flavors.write(txn)
+
+    @staticmethod
+    def update(*_args: Any, **_kwargs: Any) -> dict:
+        raise exc.BadRequest(resource="service_profile",
+                             msg="A flavor's service profile association cannot be updated")
+
+    def delete(self, ctx: Context, id: str, if_revision: int | None = None,
+               authorize: Any = None, parent_id: str | None = None) -> None:
+        def txn(conn: Connection) -> None:
+            if parent_id is None or not self._bound(conn, parent_id, id):
+                raise exc.FlavorServiceProfileBindingNotFound(sp_id=id, fl_id=parent_id)
+            if authorize:
+                authorize(conn, {"id": id, "flavor_id": parent_id})
+            conn.execute(delete(BINDINGS).where(BINDINGS.c.flavor_id == parent_id,
+                                                BINDINGS.c.service_profile_id == id))
+            self.flavors.touch(conn, ctx, [parent_id])
+        self.flavors.write(txn)
 
 
 class RouterFlavor(AttributeExtender):
@@ -195,7 +246,7 @@ class RouterFlavor(AttributeExtender):
             item["flavor_id"] = flavor_id
             if flavor_id is None:
                 continue
-            provider = provider_of(conn, flavor_id)
+            provider = flavor_provider(conn, flavor_id)
             ha, distributed = provider in ("ha", "dvrha"), provider in ("dvr", "dvrha")
             for flag, value in (("ha", ha), ("distributed", distributed)):
                 if body.get(flag) is not None and body[flag] != value:

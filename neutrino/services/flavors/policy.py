@@ -9,4 +9,6 @@ RULES = [
                                     "delete": ADMIN}),
     *rules_for(definitions.SERVICE_PROFILE, {"create": ADMIN, "get": ADMIN, "update": ADMIN,
                                              "delete": ADMIN}),
+    *rules_for(definitions.FLAVOR_SERVICE_PROFILE, {"create": ADMIN, "get": ADMIN,
+                                                    "update": ADMIN, "delete": ADMIN}),
 ]

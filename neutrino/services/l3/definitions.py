@@ -171,5 +171,13 @@ FIP_POOLS = Extension(
     description="Provides a floating IP pools API.", updated="2018-03-21T10:00:00-00:00",
     resources=(FLOATINGIP_POOL,), requires=("router",))
 
+# A behaviour, no attribute: the IPv4 addresses of a router's interface ports change
+# only through add/remove_router_interface (400 IPAddressChangeNotAllowed).
+PORT_IP_CHANGE_NOT_ALLOWED = Extension(
+    alias="l3-port-ip-change-not-allowed",
+    name="Prevent L3 router ports IP address change extension",
+    description="Prevent change of IP address for some L3 router ports",
+    updated="2018-10-09T10:00:00-00:00", requires=("router",))
+
 EXTENSIONS = [ROUTER_EXT, EXT_GW_MODE, ENABLE_SNAT, EXTRAROUTE, EXTRAROUTE_ATOMIC, L3_HA, DVR,
-              ROUTER_AZ, ADMIN_STATE_DOWN, FIP_PORT_DETAILS, FIP_POOLS]
+              ROUTER_AZ, ADMIN_STATE_DOWN, FIP_PORT_DETAILS, FIP_POOLS, PORT_IP_CHANGE_NOT_ALLOWED]

@@ -9,7 +9,7 @@ from neutrino.services.port_forwarding import definitions, plugin, policy
 
 def _delete_with_port(registry):
     """A deleted port's forwardings go with it."""
-    forwardings = registry.plugin(definitions.PORT_FORWARDING.url_path)
+    forwardings = registry.plugin(definitions.PORT_FORWARDING)
 
     def callback(resource, event, trigger, payload) -> None:
         forwardings.delete_for_port(payload.connection, payload.context, payload.resource_id)
@@ -18,7 +18,7 @@ def _delete_with_port(registry):
 
 def _delete_with_address(registry):
     """Forwardings to a fixed IP its port no longer has go."""
-    forwardings = registry.plugin(definitions.PORT_FORWARDING.url_path)
+    forwardings = registry.plugin(definitions.PORT_FORWARDING)
 
     def callback(resource, event, trigger, payload) -> None:
         port = payload.desired_state

@@ -8,7 +8,7 @@ COLOUR = Extension(
     alias="port-colour", name="Port colour", description="A colour for every port.",
     extends={"ports": (Attribute("colour", OneOf(("none", "red", "green", "blue")),
                                  "The port's colour.", default="none", post=True, put=True,
-                                 filter=True),)},
+                                 filter=True, sort=True),)},
 )
 
 PIN = MemberAction(

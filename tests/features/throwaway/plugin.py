@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     delete,
     exists,
+    func,
     insert,
     select,
     update,
@@ -23,6 +24,7 @@ from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core.extenders import AttributeExtender
 from neutrino.core.resource import ResourcePlugin
+from tests.features.throwaway.definitions import NOTE
 
 METADATA = MetaData()
 NOTES = Table(
@@ -88,6 +90,11 @@ class PortColour(AttributeExtender):
             return stmt.where(coloured)
         return {"colour": by_colour}
 
+    def sort_keys(self) -> dict:
+        # The port's colour, "none" where it has no row.
+        stored = select(COLOURS.c.colour).where(COLOURS.c.port_id == self.table.c.id)
+        return {"colour": func.coalesce(stored.scalar_subquery(), "none")}
+
     def create(self, conn: Connection, ctx: Context, items: list[dict],
                bodies: list[dict]) -> None:
         for item, body in zip(items, bodies):
@@ -109,7 +116,7 @@ class PortColour(AttributeExtender):
 
 def delete_notes_with_network(registry):
     """A subscription: a network's notes go with it (journaled and announced as deletes)."""
-    notes = registry.plugin("notes")
+    notes = registry.plugin(NOTE)
 
     def callback(resource, event, trigger, payload) -> None:
         conn = payload.connection
