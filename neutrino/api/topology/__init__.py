@@ -54,14 +54,23 @@ class StaticFile:
         resp.data = self.data
 
 
-def page(auth_strategy: str) -> StaticFile:
+class Page(StaticFile):
     """The HTML page; it says which identity the server expects (token or headers)."""
-    html = _read("index.html").replace(b"{{auth_strategy}}", auth_strategy.encode())
-    return StaticFile(html, "text/html; charset=utf-8")
+
+    def __init__(self, auth_strategy: str) -> None:
+        html = _read("index.html").replace(b"{{auth_strategy}}", auth_strategy.encode())
+        super().__init__(html, "text/html; charset=utf-8")
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        # Its files are linked relative to /topology: /topology/ would look for them
+        # under /topology/topology/.
+        if req.env.get("PATH_INFO", "").endswith("/"):
+            raise falcon.HTTPMovedPermanently("../topology")
+        super().on_get(req, resp)
 
 
 def install(app: falcon.App, auth_strategy: str) -> None:
-    app.add_route(PAGE, page(auth_strategy))
+    app.add_route(PAGE, Page(auth_strategy))
     for name, content_type in ASSETS.items():
         app.add_route(f"{PAGE}/{name}", StaticFile(_read(name), content_type))
 

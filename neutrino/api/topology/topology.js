@@ -17,7 +17,7 @@ const INCREMENTAL = ["networks", "subnets", "ports", "routers"];
 const WHOLE = ["floatingips"];
 
 const SVGNS = "http://www.w3.org/2000/svg";
-const COLW = 210, NETW = 190, HEADER_LINE = 14, DEVW = 168, PORT_LINE = 14;
+const COLW = 230, NETW = 210, HEADER_LINE = 14, DEVW = 188, PORT_LINE = 14;
 const ROUTERW = 150, ROUTERH = 40, LANE = 64, EXTH = 24, CHIPW = 190, CHIPH = 18, HOSTW = 200;
 const ROUTER_OWNERS = new Set(["network:router_interface", "network:router_interface_distributed",
                                "network:ha_router_replicated_interface"]);
@@ -491,7 +491,7 @@ function drawNetwork(svg, m, net, x, y) {
       (hosts.length === 1 ? ` @${hosts[0]}` : "");
     el("line", {x1: wireX, y1: cy + 10, x2: wireX + 12, y2: cy + 10, class: "wire"}, d);
     el("rect", {x: wireX + 12, y: cy, width: DEVW, height: dh, rx: 4, class: "box"}, d);
-    text(d, wireX + 18, cy + 13, label, "title", 26);
+    text(d, wireX + 18, cy + 13, label, "title device-title", 29);
     dev.ports.forEach((p, i) => {
       const st = portState(p);
       const row = el("g", {class: `port ${st}`}, d);
@@ -504,7 +504,7 @@ function drawNetwork(svg, m, net, x, y) {
       el("circle", {cx: wireX + 22, cy: py - 4, r: 4, class: "dot"}, row);
       const more = (fip ? ` ⇄ ${fip.floating_ip_address}` : "") +
         (host && hosts.length > 1 ? ` @${host}` : "");
-      text(row, wireX + 30, py, fixedIps(p) + more, "port-label", 23);
+      text(row, wireX + 30, py, fixedIps(p) + more, "port-label", 27);
     });
     cy += dh + 6;
   }
