@@ -118,6 +118,7 @@ def test_page_shows_networks_subnets_routers_ports_and_floating_ips(tab, server,
     assert drawn(page.locator("g.router"), gateway["ip_address"]).is_visible()
     # Without an agent, ports stay DOWN: the legend's grey.
     assert column.locator("g.port.DOWN").count() == 3
+    assert page.locator("#error").is_hidden()
 
     shot = tmp_path / "topology.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -194,3 +195,31 @@ def test_an_admin_narrows_the_page_to_one_project_and_sees_binding_hosts(
     assert drawn(page, mine.name).is_visible()
     assert drawn(page, other.name).count() == 0
     assert drawn(network_column(page, mine.name), "@compute-1").is_visible()
+
+
+def test_hosts_with_their_agents_and_a_port_turning_active_show_without_a_reload(
+        tab, server, sdk, public):
+    admin = Client(server.url)
+    if admin.get("/v2.0/agents").status == 404:
+        pytest.skip("this server has no agents API (/v2.0/agents is 404): the page draws no hosts")
+    host = _name("compute")
+    r = admin.post("/feed/v1/agents", {"agent": {
+        "host": host, "agent_type": "Open vSwitch agent", "binary": "neutrino-agent",
+        "topic": "N/A",
+        # What the agent reaches: any tenant network type, so the port binds.
+        "configurations": {"tunnel_types": ["vxlan", "geneve"],
+                           "bridge_mappings": {"physnet1": "br-physnet1"}}}})
+    assert r.status in (200, 201), r
+    project = uuid.uuid4().hex
+    cloud = Cloud(sdk, public, project)
+    net, _ = cloud.network("10.45.0.0/24")
+    port = cloud.server_port(net, host=host)
+    page = open_page(tab, server)  # the admin: agents and binding hosts are theirs to see
+    hosts = page.locator("g.host", has=drawn(page, host))
+    assert drawn(hosts, "Open vSwitch agent alive").is_visible()
+    assert drawn(hosts, "1 ports bound").is_visible()
+    column = network_column(page, net.name)
+    assert column.locator("g.port.DOWN").count() == 1  # bound, not yet wired
+    r = admin.post(f"/feed/v1/hosts/{host}/devices", {"up": [port.id]})
+    assert r.status == 200 and r.json["ports"] == {port.id: "ACTIVE"}, r
+    column.locator("g.port.ACTIVE").wait_for(timeout=LIVE_MS)
