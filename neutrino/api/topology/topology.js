@@ -434,9 +434,13 @@ function drawRouter(svg, m, slot, y, netTop, where, band, extColour) {
   for (const p of interfaces) {
     const w = where.get(p.network_id);
     if (!w || w.band !== band) continue;
-    const nx = w.x + NETW / 2;
-    el("line", {x1: x + ROUTERW / 2, y1: y + ROUTERH, x2: nx, y2: netTop, class: "link"}, g);
-    text(g, nx + 4, netTop - 4, fixedIps(p), "link-label", 20);
+    const nx = w.x + NETW / 2, rx = x + ROUTERW / 2, ry = y + ROUTERH;
+    el("line", {x1: rx, y1: ry, x2: nx, y2: netTop, class: "link"}, g);
+    // The interface's address on its line, near the network: two routers on one network
+    // come from different sides, so their labels part.
+    const label = text(g, rx + (nx - rx) * 0.72, ry + (netTop - ry) * 0.72, fixedIps(p),
+                       "link-label", 20);
+    label.setAttribute("text-anchor", "middle");
   }
   el("rect", {x, y, width: ROUTERW, height: ROUTERH, rx: 8, class: "box"}, g);
   text(g, x + 8, y + 15, "⬡ " + (r.name || r.id), "title", 20);
