@@ -35,6 +35,7 @@ const state = {
   project: "",             // the project filter ("" = all)
   selected: null,          // [kind, id] shown in the details panel
   timer: null,
+  generation: 0,           // bumped when the identity changes
 };
 
 // ---- identity ---------------------------------------------------------------------------
@@ -129,33 +130,44 @@ function same(a, b) {
   return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
-// Returns the server's time when it answered the changed_since read.
-async function pollIncremental(collection, since) {
+// What changed in one collection since ``since``: the changed items, the ids that still
+// exist (the others were deleted), and the server's time when it answered.
+async function readChanges(collection, since) {
   const [[changed, serverTime], [ids]] = await Promise.all([
     list(collection, {changed_since: since}), list(collection, {fields: "id"})]);
+  const alive = new Set(ids.map(i => i.id));
+  const known = state.items[collection];
+  const seen = new Set(changed.map(i => i.id));
+  // Created between the two reads, or older than the cursor but never seen: read them.
+  const missing = [...alive].filter(id => !known.has(id) && !seen.has(id));
+  if (missing.length) changed.push(...(await list(collection, {id: missing.slice(0, 100)}))[0]);
+  return {collection, changed, alive, serverTime};
+}
+
+function applyChanges({collection, changed, alive}) {
   const map = state.items[collection];
   for (const item of changed) {
-    if (!same(map.get(item.id), item)) { map.set(item.id, item); state.dirty = true; }
+    if (alive.has(item.id) && !same(map.get(item.id), item)) {
+      map.set(item.id, item);
+      state.dirty = true;
+    }
   }
-  const alive = new Set(ids.map(i => i.id));
   for (const id of [...map.keys()]) {
     if (!alive.has(id)) { map.delete(id); state.dirty = true; }
   }
-  // Created between the two reads, or older than the cursor but never seen: read them.
-  const missing = [...alive].filter(id => !map.has(id));
-  if (missing.length) {
-    const [items] = await list(collection, {id: missing.slice(0, 100)});
-    for (const item of items) { map.set(item.id, item); state.dirty = true; }
-  }
-  return serverTime;
 }
 
-async function pollAgents(full) {
-  if (state.agentsAvailable === false && !full) return;
+// The agents, or null when the server has no agents API or not for this caller.
+async function readAgents(full) {
+  if (state.agentsAvailable === false && !full) return null;
   const resp = await fetch(new URL("agents", API), {headers: headers(), cache: "no-store"});
   if (resp.status === 401) throw await errorOf(resp);
-  if (!resp.ok) {
-    // No agents API on this server, or not for this caller: no hosts section.
+  return resp.ok ? ((await resp.json()).agents || []) : null;
+}
+
+function applyAgents(agents, full) {
+  if (agents === null) {
+    if (state.agentsAvailable === false && !full) return;
     if (state.agentsAvailable !== false || state.items.agents.size) state.dirty = true;
     state.agentsAvailable = false;
     state.items.agents = new Map();
@@ -163,26 +175,32 @@ async function pollAgents(full) {
   }
   if (!state.agentsAvailable) state.dirty = true;
   state.agentsAvailable = true;
-  replaceAll("agents", (await resp.json()).agents || []);
+  replaceAll("agents", agents);
 }
 
 async function poll() {
+  if (document.hidden) {
+    // A tab nobody looks at asks nothing; it polls again as soon as it is shown.
+    state.timer = null;
+    return;
+  }
   const full = state.cursor === null || state.polls % FULL_EVERY === 0;
   state.polls += 1;
   const started = performance.now();
+  const generation = state.generation;
   try {
-    let serverTime;
-    if (full) {
-      const lists = await Promise.all([...INCREMENTAL, ...WHOLE].map(c => list(c)));
-      [...INCREMENTAL, ...WHOLE].forEach((c, i) => replaceAll(c, lists[i][0]));
-      serverTime = lists[0][1];
-    } else {
-      const times = await Promise.all([
-        ...INCREMENTAL.map(c => pollIncremental(c, state.cursor)),
-        ...WHOLE.map(async c => { const [items, t] = await list(c); replaceAll(c, items); return t; })]);
-      serverTime = Math.min(...times);
-    }
-    await pollAgents(full);
+    // Everything is read first and applied only if the identity is still the one it was
+    // read with: a caller never sees what the previous identity could.
+    const [lists, changes, agents] = await Promise.all([
+      Promise.all((full ? [...INCREMENTAL, ...WHOLE] : WHOLE).map(c => list(c))),
+      full ? [] : Promise.all(INCREMENTAL.map(c => readChanges(c, state.cursor))),
+      readAgents(full)]);
+    if (generation !== state.generation) return;
+    const names = full ? [...INCREMENTAL, ...WHOLE] : WHOLE;
+    names.forEach((c, i) => replaceAll(c, lists[i][0]));
+    changes.forEach(applyChanges);
+    applyAgents(agents, full);
+    const serverTime = Math.min(...lists.map(l => l[1]), ...changes.map(c => c.serverTime));
     state.cursor = new Date(serverTime - OVERLAP_MS).toISOString().replace(/\.\d+Z$/, "Z");
     showError(null);
     if (state.dirty || !state.loaded) render();
@@ -190,6 +208,7 @@ async function poll() {
     setStatus(`updated ${new Date().toLocaleTimeString()} · read in ` +
               `${Math.round(performance.now() - started)} ms`);
   } catch (err) {
+    if (generation !== state.generation) return;
     state.cursor = null;  // after an error, start again from a full read
     showError(err);
   }
@@ -198,6 +217,7 @@ async function poll() {
 
 function restart() {
   clearTimeout(state.timer);
+  state.generation += 1;  // a poll still under way drops what it read
   for (const map of Object.values(state.items)) map.clear();
   state.cursor = null;
   state.polls = 0;
@@ -664,6 +684,9 @@ function setUp() {
     const pick = event.target.closest(".pick");
     state.selected = pick ? [pick.dataset.kind, pick.dataset.id] : null;
     showDetails();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && state.timer === null) poll();
   });
   let resizing;
   window.addEventListener("resize", () => {
