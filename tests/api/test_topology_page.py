@@ -26,7 +26,8 @@ def test_topology_page_is_html_that_loads_only_its_own_files(server):
 
 
 def test_topology_files_are_served_with_their_types_and_revalidate_with_etags(server):
-    for name, kind in (("topology.js", "text/javascript"), ("topology.css", "text/css")):
+    for name, kind in (("topology.js", "text/javascript"), ("api.js", "text/javascript"),
+                       ("draw.js", "text/javascript"), ("topology.css", "text/css")):
         r = requests.get(f"{server.url}/topology/{name}", timeout=30)
         assert r.status_code == 200 and r.headers["Content-Type"].startswith(kind), name
         again = requests.get(f"{server.url}/topology/{name}", timeout=30,

@@ -15,7 +15,9 @@ import falcon
 
 PAGE = "/topology"
 # name under /topology/ -> content type
-ASSETS = {"topology.js": "text/javascript; charset=utf-8",
+ASSETS = {"topology.js": "text/javascript; charset=utf-8",  # the page (an ES module)
+          "api.js": "text/javascript; charset=utf-8",  # reading the API as the caller
+          "draw.js": "text/javascript; charset=utf-8",  # the SVG drawing
           "topology.css": "text/css; charset=utf-8"}
 PUBLIC_PATHS = frozenset({PAGE} | {f"{PAGE}/{name}" for name in ASSETS})
 
