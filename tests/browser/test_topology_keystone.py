@@ -39,6 +39,16 @@ def api_refusal(server, headers: dict) -> tuple[int, str]:
     return r.status_code, r.json()["error"]["message"]
 
 
+def test_the_page_and_its_files_need_no_token_but_the_api_still_does(keystone_server):
+    for path in ("/topology", "/topology/topology.js", "/topology/api.js", "/topology/draw.js",
+                 "/topology/topology.css"):
+        r = requests.get(keystone_server.url + path, timeout=30)
+        assert r.status_code == 200, path
+    assert 'data-auth="keystone"' in requests.get(keystone_server.url + "/topology", timeout=30).text
+    assert requests.get(keystone_server.url + "/topology/nothing", timeout=30).status_code == 401
+    assert requests.get(keystone_server.url + "/v2.0/networks", timeout=30).status_code == 401
+
+
 @pytest.mark.parametrize("token", [None, "not-a-token-" + uuid.uuid4().hex],
                          ids=["missing token", "invalid token"])
 def test_a_missing_or_invalid_token_shows_the_apis_401_and_no_resources(
