@@ -59,7 +59,7 @@ function resourceState(item) {
 function deviceLabel(owner, deviceId, port) {
   const short = (deviceId || "").slice(0, 8);
   if (!deviceId) return "port " + (port.name || port.id.slice(0, 8));
-  if (owner.startsWith("compute:")) return "server " + short;
+  if ((owner || "").startsWith("compute:")) return "server " + short;
   if (owner === "network:dhcp") return "DHCP " + short;
   if (owner === "network:router_gateway") return "router gateway " + short;
   if (owner === "network:floatingip") return "floating IP " + short;
