@@ -119,6 +119,8 @@ def test_page_shows_networks_subnets_routers_ports_and_floating_ips(tab, server,
     # Without an agent, ports stay DOWN: the legend's grey.
     assert column.locator("g.port.DOWN").count() == 3
     assert page.locator("#error").is_hidden()
+    # One project's own view: nothing to filter by (the shared external network aside).
+    assert page.locator("#project").is_hidden()
 
     shot = tmp_path / "topology.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -223,3 +225,20 @@ def test_hosts_with_their_agents_and_a_port_turning_active_show_without_a_reload
     r = admin.post(f"/feed/v1/hosts/{host}/devices", {"up": [port.id]})
     assert r.status == 200 and r.json["ports"] == {port.id: "ACTIVE"}, r
     column.locator("g.port.ACTIVE").wait_for(timeout=LIVE_MS)
+
+
+def test_a_server_that_pages_its_lists_still_shows_every_port(tab):
+    paging = ServerProcess(extra_conf="pagination_max_limit = 4").start()
+    try:
+        admin = Client(paging.url)
+        net = admin.network(name=_name("paged"))
+        admin.subnet(net["id"], cidr="10.55.0.0/24")
+        for _ in range(7):
+            admin.port(net["id"], device_owner="compute:nova", device_id=str(uuid.uuid4()))
+        assert len(admin.get("/v2.0/ports").json["ports"]) == 4  # one page of four
+        page = open_page(tab, paging)
+        column = network_column(page, net["name"])
+        assert column.locator("text.count").text_content() == "7 ports · 7 devices"
+        assert column.locator("g.port").count() == 7
+    finally:
+        paging.stop()

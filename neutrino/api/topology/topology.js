@@ -137,9 +137,17 @@ function render() {
 // ---- the page around the drawing --------------------------------------------------------
 function updateProjects() {
   const select = document.getElementById("project");
+  // The projects owning what the caller sees, but for networks shared with everyone or
+  // external (every member sees those of the admin): so a member is offered no filter.
+  const common = new Set([...state.items.networks.values()]
+    .filter(n => n.shared || n["router:external"]).map(n => n.id));
   const projects = new Set();
   for (const map of Object.values(state.items)) {
-    for (const item of map.values()) if (item.project_id) projects.add(item.project_id);
+    for (const item of map.values()) {
+      if (item.project_id && !common.has(item.id) && !common.has(item.network_id)) {
+        projects.add(item.project_id);
+      }
+    }
   }
   const values = [...projects].sort();
   const current = [...select.options].slice(1).map(o => o.value);
