@@ -8,7 +8,7 @@ import falcon
 import orjson
 
 from neutrino import exceptions as exc
-from neutrino.api import discovery, errors, identity, memory, openapi, quotas, resources
+from neutrino.api import discovery, errors, identity, memory, openapi, quotas, resources, topology
 from neutrino.api.authz import Authz, Parent
 from neutrino.core.quotas import QuotaPlugin, QuotaRegistry
 from neutrino.db.engine import Database
@@ -66,6 +66,7 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
     app.add_route("/v2.0/extensions/{alias}", discovery.ExtensionItem(api))
     # Served at /openapi.json (the .json suffix is stripped before routing).
     app.add_route("/openapi", OpenApi(api, [op for f in registry.features for op in f.operations]))
+    topology.install(app, conf.auth_strategy)
     env = resources.Env(api, conf, Policy(conf, registry.policy_rules()))
     registry.start()
     check_owners(registry)

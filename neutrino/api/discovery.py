@@ -6,6 +6,7 @@ from typing import Any
 import falcon
 
 from neutrino import exceptions as exc
+from neutrino.api import topology
 from neutrino.api.resources import _json
 from neutrino.definitions import Api
 
@@ -16,6 +17,12 @@ def _base(req: falcon.Request) -> str:
 
 class Versions:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        # A browser gets a page linking the topology page; clients get Neutron's document
+        # as it is (Tempest's version test reads every key of it as a version).
+        resp.vary = ("Accept",)
+        if topology.wants_html(req):
+            topology.root_page(resp)
+            return
         _json(resp, {"versions": [{"id": "v2.0", "status": "CURRENT", "links": [
             {"rel": "self", "href": _base(req) + "/v2.0/"}]}]})
 

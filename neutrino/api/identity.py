@@ -7,12 +7,14 @@ from typing import Any, Callable
 
 import falcon
 
+from neutrino.api.topology import PUBLIC_PATHS as TOPOLOGY_PATHS
 from neutrino.context import Context
 
 LOG = logging.getLogger(__name__)
 
-# Served without a token, as Neutron serves its version list.
-PUBLIC_PATHS = frozenset({"", "/"})
+# Served without a token, as Neutron serves its version list; the topology page and
+# its files hold no data (its script calls the API with the caller's own token).
+PUBLIC_PATHS = frozenset({"", "/"}) | TOPOLOGY_PATHS
 
 # Where keystonemiddleware's auth_token leaves its verdict: only a request that
 # went through it has this key, which no client can put into the WSGI environ.
@@ -103,7 +105,7 @@ def protect(app: Callable, conf: Any) -> Callable:
     authenticated = auth_token.AuthProtocol(app, {"oslo_config_config": conf})
 
     def application(environ: dict, start_response: Callable):
-        if environ.get("PATH_INFO", "") in PUBLIC_PATHS:
+        if environ.get("PATH_INFO", "").rstrip("/") in PUBLIC_PATHS:
             return app(environ, start_response)
         return authenticated(environ, start_response)
 

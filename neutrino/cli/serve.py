@@ -271,6 +271,7 @@ def run(conf: Any, config_args: list[str], write_clouds: bool = True,
                 print(f"    {install}    # the openstack CLI, once (make test installs it too)")
             print(f"    {cli} --os-cloud neutrino network create demo")
             print(f"    {cli} --os-cloud neutrino network list")
+        print(f"  topology: {url}/topology    (open it in a browser: the live network map)")
         if agent:
             print(f"  agent: starting this host's agent (log: {os.path.relpath(agent.log)})")
         print(f"  API reference: {url}/openapi.json    Stop with Ctrl-C.", flush=True)

@@ -108,6 +108,19 @@ def test_serve_prints_its_banner_once_the_port_accepts_connections(tmp_path):
         stop(proc)
 
 
+def test_serve_banner_points_at_the_topology_page(tmp_path):
+    port = free_port()
+    proc = serve(tmp_path, "--port", str(port))
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        url = f"http://127.0.0.1:{port}/topology"
+        assert any(f"topology: {url} " in line for line in lines), lines
+        page = requests.get(url, timeout=30)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    finally:
+        stop(proc)
+
+
 def test_serve_on_a_port_in_use_says_so_and_exits_non_zero_without_retrying(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
