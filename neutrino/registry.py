@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 # The features every server runs, in order (later ones may extend earlier ones).
 FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.address_scopes", "neutrino.services.l3",
-                             "neutrino.services.port_forwarding", "neutrino.services.flavors")
+                             "neutrino.services.port_forwarding", "neutrino.services.flavors",
+                             "neutrino.services.qos")
 
 
 @dataclass(frozen=True)
