@@ -13,7 +13,7 @@ from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core.listing import ListQuery, page_in_memory
 from neutrino.db.engine import Database
-from neutrino.definitions.kinds import Integer, OneOf
+from neutrino.definitions.kinds import Boolean, Integer, OneOf
 from neutrino.services.qos.definitions import RULE_TYPES
 
 DRIVER = "openvswitch"
@@ -35,8 +35,13 @@ def parameters(rule_type: str) -> list[dict]:
     return out
 
 
-def _flag(values: list | None) -> bool:
-    return bool(values) and str(values[-1]).lower() in ("true", "1", "yes", "on")
+def _flag(name: str, values: list | None) -> bool:
+    if not values:
+        return False
+    try:
+        return Boolean().convert(values[-1])
+    except ValueError as err:
+        raise exc.HTTPBadRequest(f"Invalid input for {name}. Reason: {err}.") from None
 
 
 class RuleTypePlugin:
@@ -50,9 +55,13 @@ class RuleTypePlugin:
     def list(self, ctx: Context, query: ListQuery) -> list[dict]:
         filters = dict(query.filters)
         all_rules, all_supported = filters.pop("all_rules", None), filters.pop("all_supported", None)
-        if _flag(all_rules):
+        rules_flag, supported_flag = _flag("all_rules", all_rules), _flag("all_supported",
+                                                                           all_supported)
+        if rules_flag and supported_flag:
+            raise exc.HTTPBadRequest("all_rules and all_supported cannot be used together")
+        if rules_flag:
             types = list(RULE_TYPES)
-        elif _flag(all_supported):
+        elif supported_flag:
             types = [t for t in RULE_TYPES if any(t in s for s in SUPPORTED.values())]
         else:
             types = [t for t in RULE_TYPES if all(t in s for s in SUPPORTED.values())]
