@@ -1,6 +1,6 @@
 """Entry point for oslo-config-generator and `neutrino config sample`."""
 from neutrino import logs
-from neutrino.conf import database, default, ml2, quotas
+from neutrino.conf import database, default, ml2, placement, quotas
 
 
 def list_opts() -> list[tuple[str, list]]:
@@ -13,4 +13,5 @@ def list_opts() -> list[tuple[str, list]]:
         ("ml2_type_vxlan", ml2.VXLAN),
         ("ml2_type_geneve", ml2.GENEVE),
         ("quotas", quotas.OPTS),
+        ("placement", placement.OPTS),
     ]

@@ -118,7 +118,7 @@ class Placement:
     # ---- what Nova does ---------------------------------------------------------------
     def request(self, method: str, path: str, json: Any = None, **kw: Any) -> requests.Response:
         headers = {"X-Auth-Token": self.token, "OpenStack-API-Version": MICROVERSION,
-                   "Accept": "application/json"}
+                   "Accept": "application/json", **kw.pop("headers", {})}
         return requests.request(method, self.url + path, json=json, headers=headers, timeout=30,
                                 **kw)
 

@@ -21,6 +21,9 @@ from neutrino.core import rbac
 from neutrino.core.resource import ResourcePlugin
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import Port
+# Subnet pools first: address_scopes.plugin and subnetpools.plugin import each other,
+# which settles only when subnet pools are imported first (as the registry does).
+from neutrino.services import subnetpools as _subnetpools  # noqa: F401, I001
 from neutrino.services.address_scopes.plugin import grant_to_everyone, personalize_shared, revoke
 from neutrino.services.l3.models import FloatingIp
 from neutrino.services.qos import models
