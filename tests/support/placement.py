@@ -164,7 +164,7 @@ class Placement:
     def allocate(self, consumer: str, allocation_request: dict, project_id: str,
                  user_id: str) -> None:
         body = {**allocation_request, "project_id": project_id, "user_id": user_id,
-                "consumer_generation": None}
+                "consumer_generation": None, "consumer_type": "INSTANCE"}
         r = self.request("PUT", f"/allocations/{consumer}", body)
         assert r.status_code == 204, r.text
 
