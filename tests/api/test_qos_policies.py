@@ -170,3 +170,7 @@ def test_policy_tags(admin):
     assert r.status == 200, r
     listed = admin.get(f"/v2.0/{P}", params={"tags": "a"}).json["policies"]
     assert [x["id"] for x in listed] == [p["id"]]
+    # Neutron's clients (Tempest) name the collection without its qos/ prefix.
+    r = admin.put(f"/v2.0/policies/{p['id']}/tags/c")
+    assert r.status == 201, r
+    assert admin.get(f"/v2.0/policies/{p['id']}/tags").json["tags"] == ["a", "b", "c"]

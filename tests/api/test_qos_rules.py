@@ -166,10 +166,14 @@ def test_rules_are_written_by_admins_only(admin, member, project_id):
     path = f"{_rules_path(p['id'], 'bandwidth_limit')}/{rule['id']}"
     assert member.get(path).json["bandwidth_limit_rule"]["id"] == rule["id"]
     assert member.put(path, {"bandwidth_limit_rule": {"max_kbps": 2}}).status == 403
+    # Only admins create rules: a project is refused whether or not it sees the policy
+    # (as in Neutron), and learns nothing of policies it cannot see.
     foreign = _policy(admin, project_id=uuid.uuid4().hex)
-    r = member.post(_rules_path(foreign["id"], "bandwidth_limit"),
-                    {"bandwidth_limit_rule": {"max_kbps": 1}})
-    assert r.status == 404, r
+    for policy_id in (foreign["id"], str(uuid.uuid4())):
+        r = member.post(_rules_path(policy_id, "bandwidth_limit"),
+                        {"bandwidth_limit_rule": {"max_kbps": 1}})
+        assert r.status == 403, r
+    assert member.get(_rules_path(foreign["id"], "bandwidth_limit")).status == 404
 
 
 @pytest.mark.parametrize("rule_type", ["bandwidth_limit", "dscp_marking", "minimum_bandwidth",
