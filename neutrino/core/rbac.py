@@ -48,6 +48,9 @@ class ObjectType:
     # The owner's own users count as relying on a grant too (QoS policies: Neutron
     # refuses to unshare a policy that its owner's own network uses).
     owner_relies: bool = False
+    # A policy's new target counts when it is changed (false: a change of target is
+    # checked as the deletion of the old one, as Neutron checks QoS policies').
+    update_keeps_new_target: bool = True
 
 
 def object_type(types: dict[str, ObjectType], name: str) -> ObjectType:

@@ -129,6 +129,13 @@ def test_rbac_grant_cannot_go_while_a_network_relies_on_it(admin, member, projec
     assert net["qos_policy_id"] == p["id"]
     r = admin.delete(f"/v2.0/rbac-policies/{grant['id']}")
     assert r.status == 409 and r.error_type == "RbacPolicyInUse"
+    wildcard = admin.create("rbac-policies", "rbac_policy", object_type="qos_policy",
+                            object_id=p["id"], action="access_as_shared", target_tenant="*")
+    assert admin.delete(f"/v2.0/rbac-policies/{grant['id']}").status == 204
+    # As in Neutron, retargeting the last grant counts as taking it away.
+    r = admin.put(f"/v2.0/rbac-policies/{wildcard['id']}",
+                  {"rbac_policy": {"target_tenant": project_id}})
+    assert r.status == 409 and r.error_type == "RbacPolicyInUse", r
 
 
 def test_one_default_policy_per_project(admin, project_id):

@@ -12,7 +12,6 @@ import pytest
 from neutrino.services.qos.placement import names
 from neutrino.services.qos.placement.client import PlacementClient
 from neutrino.services.qos.placement.sync import PlacementSync
-from tests.support.placement import placement, placement_keystone  # noqa: F401 - fixtures
 
 OVS_NS = uuid.UUID("87ee7d5c-73bb-11e8-9008-c4d987b2a692")
 SRIOV_NS = uuid.UUID("87f1895c-73bb-11e8-9008-c4d987b2a692")

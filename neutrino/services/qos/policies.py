@@ -186,4 +186,4 @@ class QosPolicyPlugin(ResourcePlugin):
 RBAC_TYPE = rbac.ObjectType(
     name=OBJECT_TYPE, table=POLICIES, actions=(SHARED,), not_found=exc.QosPolicyNotFound,
     visible=visible_policies, relying_projects=_bound_projects, collection="qos/policies",
-    owner_relies=True)
+    owner_relies=True, update_keeps_new_target=False)
