@@ -210,3 +210,35 @@ def test_allocation_candidates_only_on_devices_with_room_on_the_physnet(placemen
         found = placement.allocation_candidates([group], [group["id"]])
         placement.allocate(str(uuid.uuid4()), found["allocation_requests"][0], project, user)
     assert candidate_devices() == set()
+
+
+def test_port_create_answers_while_placement_is_down_and_the_sync_catches_up(placement,
+                                                                              sqlite_server):
+    from neutrino.services.qos.placement.reporter import Reporter
+    from tests.support.client import Client
+
+    api = Client(sqlite_server.url)
+    policy = api.create("qos/policies", "policy", name="gold")
+    r = api.post(f"/v2.0/qos/policies/{policy['id']}/minimum_bandwidth_rules",
+                 {"minimum_bandwidth_rule": {"min_kbps": GBIT}})
+    assert r.status == 201, r
+    net = api.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1"})
+    host = _host()
+    placement.create_compute_node(host)
+    agent = _ovs_agent(host, {"br-p1": {"egress": 10 * GBIT, "ingress": 10 * GBIT}},
+                       {"physnet1": "br-p1"})
+    outcomes = []
+    reporter = Reporter(PlacementSync(_client(placement)),
+                        lambda agent, ok: outcomes.append(ok))
+    placement.pause()
+    try:
+        port = api.port(net["id"], qos_policy_id=policy["id"])  # the API does not wait on it
+        assert reporter.submit(agent).result(timeout=60) is False
+    finally:
+        placement.resume()
+    assert reporter.submit(agent).result(timeout=60) is True
+    assert outcomes == [False, True]
+    [group] = port["resource_request"]["request_groups"]
+    found = placement.allocation_candidates([group], [group["id"]])
+    device = placement.provider(f"{host}:Open vSwitch agent:br-p1")["uuid"]
+    assert device in {rp for req in found["allocation_requests"] for rp in req["allocations"]}
