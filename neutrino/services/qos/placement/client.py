@@ -45,6 +45,8 @@ class PlacementClient:
         self.adapter = adapter
         self.timeout = timeout
         self.retries = retries
+        # Custom traits known to exist (never deleted by us): created once per process.
+        self.known_traits: set[str] = set()
 
     # ---- plumbing -----------------------------------------------------------------
     def _call(self, method: str, path: str, body: Any = None, ok: tuple[int, ...] = (200,),
@@ -115,7 +117,9 @@ class PlacementClient:
     # ---- traits and inventories ----------------------------------------------------------
     def ensure_custom_traits(self, traits: set[str]) -> None:
         for trait in sorted(t for t in traits if t.startswith("CUSTOM_")):
-            self._call("PUT", f"/traits/{trait}", ok=(201, 204))
+            if trait not in self.known_traits:
+                self._call("PUT", f"/traits/{trait}", ok=(201, 204))
+                self.known_traits.add(trait)
 
     def set_traits(self, rp_uuid: str, traits: set[str]) -> None:
         self._replace(f"/resource_providers/{rp_uuid}/traits", "traits", sorted(traits))
