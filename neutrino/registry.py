@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.address_scopes", "neutrino.services.l3",
                              "neutrino.services.port_forwarding", "neutrino.services.flavors",
-                             "neutrino.services.qos")
+                             "neutrino.services.agents", "neutrino.services.qos")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,12 @@ class Feature:
     # neutrino.core.rbac.ObjectType values: objects that RBAC policies may share.
     rbac_types: tuple[Any, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()
+    # Routes served by API modules of the feature's own (calls that are not a resource
+    # of a definition): ``install(app, registry, policy)``, run once per application.
+    routes: tuple[Callable[..., None], ...] = ()
+    # Background work of a server process: ``start(registry)`` runs once per
+    # application, after its plugins are made (e.g. a periodic check).
+    background: tuple[Callable[..., None], ...] = ()
     # Tables a feature outside the tree (e.g. a test's) creates at start-up when
     # missing; in-tree features add an Alembic migration instead.
     tables: tuple[Table, ...] = ()

@@ -108,9 +108,15 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
         for action in spec.resource.member_actions:
             app.add_route(f"{member}/{action.name}",
                           resources.MemberAction(spec, plugin, env, authz, action, parent))
+    for feature in registry.features:
+        for install in feature.routes:
+            install(app, registry, env.policy)
     if api.has("quotas"):
         quotas.install(app, QuotaPlugin(db, conf, QuotaRegistry(registry.quota_tables())), api,
                        env.policy)
+    for feature in registry.features:
+        for start in feature.background:
+            start(registry)
     return identity.protect(app, conf)
 
 

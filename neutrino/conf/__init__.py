@@ -2,11 +2,11 @@
 this package. Read values at use time (``CONF.group.opt``), never cache mutable ones."""
 from oslo_config import cfg
 
-from neutrino.conf import database, default, ml2, placement, quotas
+from neutrino.conf import agents, database, default, ml2, placement, quotas
 
 CONF = cfg.CONF
 
-for _module in (default, database, ml2, quotas, placement):
+for _module in (default, agents, database, ml2, quotas, placement):
     _module.register(CONF)
 
 

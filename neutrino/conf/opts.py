@@ -1,11 +1,11 @@
 """Entry point for oslo-config-generator and `neutrino config sample`."""
 from neutrino import logs
-from neutrino.conf import database, default, ml2, placement, quotas
+from neutrino.conf import agents, database, default, ml2, placement, quotas
 
 
 def list_opts() -> list[tuple[str, list]]:
     return [
-        ("DEFAULT", default.OPTS + logs._OPTS),
+        ("DEFAULT", default.OPTS + agents.OPTS + logs._OPTS),
         ("database", database.OPTS),
         ("ml2", ml2.ML2),
         ("ml2_type_flat", ml2.FLAT),

@@ -147,9 +147,10 @@ class PortPlugin(ResourcePlugin):
         return port
 
     # ---- create ----------------------------------------------------------------
-    def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
+    def create_bulk(self, ctx: Context, bodies: list[dict], count_quota: bool = True
+                    ) -> list[dict]:
         self.security_groups.prepare(ctx, bodies)
-        return super().create_bulk(ctx, bodies)
+        return super().create_bulk(ctx, bodies, count_quota)
 
     def insert_many(self, conn: Connection, ctx: Context, bodies: list[dict]) -> list[dict]:
         # New ports are rendered from the values just stored instead of read back (five

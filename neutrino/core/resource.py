@@ -314,14 +314,16 @@ class ResourcePlugin:
     def create(self, ctx: Context, body: dict) -> dict:
         return self.create_bulk(ctx, [body])[0]
 
-    def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
-        """Create all or nothing, in one transaction."""
+    def create_bulk(self, ctx: Context, bodies: list[dict], count_quota: bool = True
+                    ) -> list[dict]:
+        """Create all or nothing, in one transaction. ``count_quota`` false: resources
+        the server makes for itself (a network's DHCP port), which no quota refuses."""
         for body in bodies:
             self._publish(Event.BEFORE_CREATE,
                           DBEventPayload(ctx, request_body=body, desired_state=body))
 
         def txn(conn: Connection) -> list[dict]:
-            if self.quota_resource:
+            if self.quota_resource and count_quota:
                 # A bulk request counts whole: all of it fits in the quota or none is created.
                 quotas.enforce(conn, self.conf, self.quota_resource, self.table,
                                Counter(self.owner(ctx, body) for body in bodies))
@@ -525,14 +527,18 @@ class ResourcePlugin:
         """Count a change of the resource: revision + 1 and updated_at now."""
         bump_revisions(conn, self.table, [id])
 
-    def touch(self, conn: Connection, ctx: Context, ids: list[str]) -> None:
+    def touch(self, conn: Connection, ctx: Context, ids: list[str],
+              change: Callable[[], None] | None = None) -> None:
         """Count a change made elsewhere that alters how these resources render (an RBAC
         policy, a security group's rules, a SLAAC address): a revision bump, precommit
         callbacks and a journal row each, in ``conn``; after-update events after the
-        commit."""
+        commit. ``change``, when given, makes the change itself (after the resources
+        were read as they were, so the after-events show both states)."""
         if not ids:
             return
         before = {item["id"]: item for item in self.load_ids(conn, ids)}
+        if change is not None:
+            change()
         bump_revisions(conn, self.table, ids)
         for item in self._committing(conn, ctx, self.load_ids(conn, ids), "update",
                                      Event.PRECOMMIT_UPDATE, [None] * len(ids)):

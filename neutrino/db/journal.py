@@ -51,6 +51,8 @@ def _routing(change: Change) -> tuple[str | None, str | None]:
     if change.resource_type == "network":
         network = change.resource_id
     host = body.get("binding:host_id") or None
+    if change.resource_type == "agent":  # an agent's record routes to its own host
+        host = body.get("host") or None
     return (network if isinstance(network, str) else None), host
 
 

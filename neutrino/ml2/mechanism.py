@@ -1,8 +1,52 @@
-"""Mechanism drivers: what each backend can do. Binding arrives with the ML2 issue;
-today they answer capability questions (VLAN transparency)."""
+"""Mechanism drivers: what each backend can do, and how it binds a port.
+
+A driver binds a port on a host when an agent of its type on that host is alive,
+administratively up, and reaches one of the network's segments: a tunnel type it
+lists in ``tunnel_types`` (vxlan, geneve), or the physical network of a flat or
+VLAN segment among its mappings. The result is Neutron's ``binding:vif_type`` and
+``binding:vif_details`` for that backend.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+TUNNEL_TYPES = ("vxlan", "geneve", "gre")
+PHYSNET_TYPES = ("flat", "vlan")
+
+
+@dataclass(frozen=True)
+class Binding:
+    vif_type: str
+    vif_details: dict
+    segment: dict  # the segment bound: network_type, physical_network, segmentation_id
+
+
+def _ovs_reaches(configurations: dict, segment: dict) -> bool:
+    network_type = segment.get("network_type")
+    if network_type in TUNNEL_TYPES:
+        return network_type in (configurations.get("tunnel_types") or [])
+    if network_type in PHYSNET_TYPES:
+        return segment.get("physical_network") in (configurations.get("bridge_mappings") or {})
+    return network_type == "local"
+
+
+def _ovs_details(configurations: dict) -> dict:
+    # What Neutron's openvswitch driver answers for a port plugged into br-int by os-vif.
+    return {"port_filter": True, "ovs_hybrid_plug": False,
+            "datapath_type": configurations.get("datapath_type") or "system",
+            "bridge_name": configurations.get("integration_bridge") or "br-int",
+            "connectivity": "l2"}
+
+
+def _sriov_reaches(configurations: dict, segment: dict) -> bool:
+    return (segment.get("network_type") in PHYSNET_TYPES
+            and segment.get("physical_network") in (configurations.get("device_mappings") or {}))
+
+
+def _sriov_details(configurations: dict, segment: dict) -> dict:
+    vlan = segment.get("segmentation_id") if segment.get("network_type") == "vlan" else 0
+    return {"port_filter": False, "vlan": str(vlan or 0), "connectivity": "l2"}
 
 
 @dataclass(frozen=True)
@@ -10,14 +54,36 @@ class MechanismDriver:
     name: str
     supports_vlan_transparent: bool
     vnic_types: tuple[str, ...]
+    agent_type: str = ""
+    vif_type: str = ""
+    reaches: Callable[[dict, dict], bool] | None = None
+    details: Callable[[dict, dict], dict] | None = None
+
+    def bind(self, vnic_type: str, segments: list[dict], agents: list[dict]) -> Binding | None:
+        """The binding this driver makes with one of ``agents`` (the host's alive,
+        admin-up agents, rendered), or None."""
+        if vnic_type not in self.vnic_types or self.reaches is None:
+            return None
+        for agent in agents:
+            if agent["agent_type"] != self.agent_type:
+                continue
+            configurations = agent.get("configurations") or {}
+            for segment in segments:
+                if self.reaches(configurations, segment):
+                    return Binding(self.vif_type, self.details(configurations, segment), segment)
+        return None
 
 
 KNOWN = {
     # Our Open vSwitch data plane passes customer tags (802.1ad outer tag on VLAN networks).
-    "openvswitch": MechanismDriver("openvswitch", True, ("normal",)),
+    "openvswitch": MechanismDriver("openvswitch", True, ("normal",), "Open vSwitch agent", "ovs",
+                                   _ovs_reaches, lambda conf, _seg: _ovs_details(conf)),
     "sriovnicswitch": MechanismDriver("sriovnicswitch", False,
-                                      ("direct", "macvtap", "direct-physical")),
+                                      ("direct", "macvtap", "direct-physical"),
+                                      "NIC Switch agent", "hw_veb", _sriov_reaches,
+                                      _sriov_details),
 }
+AGENT_TYPES = tuple(d.agent_type for d in KNOWN.values())
 
 
 def load(names: list[str]) -> list[MechanismDriver]:
@@ -25,3 +91,16 @@ def load(names: list[str]) -> list[MechanismDriver]:
     if unknown:
         raise ValueError(f"unknown mechanism drivers {unknown}; known: {sorted(KNOWN)}")
     return [KNOWN[n] for n in names]
+
+
+def bind(drivers: list[MechanismDriver], vnic_type: str, segments: list[dict],
+         agents: list[dict]) -> Binding | None:
+    """The first driver's binding, in configured order (as ML2 tries them)."""
+    for driver in drivers:
+        found = driver.bind(vnic_type, segments, agents)
+        if found is not None:
+            return found
+    return None
+
+
+__all__ = ["AGENT_TYPES", "Binding", "MechanismDriver", "bind", "load"]

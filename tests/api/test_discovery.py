@@ -21,7 +21,7 @@ IMPLEMENTED = {
     "fip-port-details", "floatingip-pools", "floating-ip-port-forwarding",
     "floating-ip-port-forwarding-description", "floating-ip-port-forwarding-detail",
     "floating-ip-port-forwarding-port-ranges", "expose-port-forwarding-in-fip", "service-type",
-    "flavors", "l3-flavors",
+    "flavors", "l3-flavors", "agent", "dhcp_agent_scheduler",
 }
 
 

@@ -43,3 +43,43 @@ def tempest_admin(tempest_keystone, tempest_neutrino) -> Client:
     return Client(tempest_neutrino.url,
                   auth=TokenAuth(tempest_keystone.session(tempest_keystone.admin)))
 
+
+
+# Two hosts' switch agents, as the suite's own agents will register them: Tempest's
+# agent tests read, update and delete agent records (it needs two, to leave one
+# alone). No DHCP agent: none would wire its DHCP ports, whose status Tempest waits
+# for (and every subnet would get one).
+TEMPEST_AGENT_HOSTS = ("tempest-host-1", "tempest-host-2")
+HEARTBEAT_SECONDS = 15
+
+
+@pytest.fixture(scope="session")
+def tempest_agents(tempest_admin):
+    """Register the agents, and beat their hearts while Tempest runs (a record Tempest
+    deletes comes back with the next heartbeat, as with a real agent)."""
+    import threading
+
+    def beat(start: bool = False) -> None:
+        for host in TEMPEST_AGENT_HOSTS:
+            r = tempest_admin.post("/feed/v1/agents", {"agent": {
+                "host": host, "agent_type": "Open vSwitch agent",
+                "binary": "neutron-openvswitch-agent", "topic": "N/A", "start_flag": start,
+                "configurations": {"tunnel_types": ["vxlan"], "bridge_mappings": {
+                    "public": "br-ex"}, "integration_bridge": "br-int", "devices": 0}}})
+            assert r.status == 200, r
+
+    beat(start=True)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                beat()
+            except Exception:  # noqa: BLE001 - a busy server: the next beat is in time
+                continue
+
+    thread = threading.Thread(target=loop, name="tempest-agent-heartbeats", daemon=True)
+    thread.start()
+    yield TEMPEST_AGENT_HOSTS
+    stop.set()
+    thread.join(5)

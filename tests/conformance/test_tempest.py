@@ -20,7 +20,7 @@ pytestmark = pytest.mark.xdist_group(GROUP)
 
 
 def test_tempest_network_api_fails_only_the_listed_tests(tempest_keystone, tempest_admin,
-                                                         record_property):
+                                                         tempest_agents, record_property):
     result = TempestRun(tempest_keystone, tempest_admin).run()
     comparison = Comparison(parse_results(result.lines), read_expected(EXPECTED_FAILURES))
     summary = (f"{comparison.summary()}\nrun time {result.seconds:.0f} s "

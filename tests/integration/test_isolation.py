@@ -300,3 +300,41 @@ def test_subnetpool_action_isolation(identity, persona: str) -> None:
     r = caller.put(f"/v2.0/subnetpools/{pool['id']}/onboard_network_subnets",
                    {"network_id": net["id"]})
     assert r.status == onboard, r
+
+
+# Agents are an admin's: (list shows it, show, update, delete, register through the
+# feed). Others list nothing and are told it does not exist, as Neutron answers. The
+# feed is for agents: with Keystone the admin or service role, with noauth any caller
+# on the loopback address (every test client is one).
+AGENT_EXPECT = {
+    "noauth": {"admin": (True, 200, 200, 200), "owner_member": (False, 404, 404, 200),
+               "owner_reader": (False, 404, 404, 200), "other_member": (False, 404, 404, 200)},
+    "keystone": {"admin": (True, 200, 200, 200), "owner_member": (False, 404, 404, 403),
+                 "owner_reader": (False, 404, 404, 403), "other_member": (False, 404, 404, 403),
+                 "no_token": (False, 401, 401, 401), "invalid_token": (False, 401, 401, 401)},
+}
+
+
+@pytest.mark.parametrize("identity,persona", MODES, indirect=["identity"])
+def test_agent_isolation(identity, persona: str) -> None:
+    caller, admin = identity.client(persona), identity.client("admin")
+    listed_expected, show, update, feed = AGENT_EXPECT[identity.mode][persona]
+    host = "iso-" + uuid.uuid4().hex[:8]
+    registration = {"agent": {"host": host, "agent_type": "Open vSwitch agent",
+                              "binary": "neutron-openvswitch-agent", "topic": "N/A",
+                              "configurations": {}}}
+    r = admin.post("/feed/v1/agents", registration)
+    assert r.status == 200, r
+    agent = r.json["agent"]
+    listed = caller.get("/v2.0/agents")
+    assert listed.status == (401 if show == 401 else 200), listed
+    if listed.status == 200:
+        assert (agent["id"] in [a["id"] for a in listed.json["agents"]]) is listed_expected
+    assert caller.get(f"/v2.0/agents/{agent['id']}").status == show
+    r = caller.put(f"/v2.0/agents/{agent['id']}", {"agent": {"description": persona}})
+    assert r.status == update, r
+    assert caller.post("/feed/v1/agents", registration).status == feed
+    assert caller.post(f"/feed/v1/hosts/{host}/devices", {"up": []}).status == feed
+    if persona != "admin":
+        assert caller.delete(f"/v2.0/agents/{agent['id']}").status in (401, 404)
+    assert admin.delete(f"/v2.0/agents/{agent['id']}").status == 204

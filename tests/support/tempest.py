@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 TEMPEST_VENV = Path(os.environ.get("NEUTRINO_TEMPEST_VENV", REPO / ".venv-tempest"))
 WORKSPACE = REPO / ".tempest"
 RESULTS = WORKSPACE / "results.jsonl"
-# NEUTRINO_TEMPEST_REGEX runs a subset (e.g. one feature's tests while working on it;
-# the comparison with the expected-failure list then reports the rest as not run).
+# NEUTRINO_TEMPEST_REGEX runs a subset while working on a feature (docs/conformance.md);
+# the comparison then also reports the listed tests that did not run.
 TESTS_REGEX = os.environ.get("NEUTRINO_TEMPEST_REGEX",
                              r"^(tempest\.api\.network|neutron_tempest_plugin\.api)\.")
 CONCURRENCY = 2

@@ -1,14 +1,14 @@
 """QoS policies, rules by type, and their bindings to ports, networks and floating IPs
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 02:00:00
 """
 import sqlalchemy as sa
 from alembic import op  # noqa: I001
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

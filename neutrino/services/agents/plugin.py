@@ -1,0 +1,86 @@
+"""/v2.0/agents: the agent records, as Neutron shows them.
+
+Agents write their own records (``registration.py``); through the API an admin
+reads them, changes ``admin_state_up`` / ``description`` and deletes them (a
+deleted agent's record comes back with its next heartbeat). Agents have no
+project, no revision and no tags.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete
+
+from neutrino import exceptions as exc
+from neutrino.context import Context
+from neutrino.core.resource import ResourcePlugin
+from neutrino.db import journal
+from neutrino.services.agents import liveness
+from neutrino.services.agents.models import Agent
+
+AGENTS = Agent.__table__
+TIMESTAMPS = ("created_at", "started_at", "heartbeat_timestamp")
+
+
+class AgentNotFound(exc.NotFound):
+    message = "Agent {id} could not be found."
+
+
+class AgentPlugin(ResourcePlugin):
+    table = AGENTS
+    not_found = AgentNotFound
+    column_names: dict[str, str] = {}
+    json_columns = frozenset({"configurations"})
+    handles = frozenset({"alive"})
+
+    def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
+        super().__init__(db, conf, registry)
+        self.filters["alive"] = self._alive_filter
+
+    def _alive_filter(self, stmt: Select, values: list) -> Select:
+        if len(set(values)) > 1:
+            return stmt
+        fresh = AGENTS.c.heartbeat_timestamp > liveness.alive_since(self.conf)
+        return stmt.where(fresh if values[0] else ~fresh)
+
+    def visible_clause(self, ctx: Context):
+        return None  # policy keeps agents to admins
+
+    def load(self, conn: Connection, ids_query: Select, rows: list,
+             fields: frozenset[str] | None) -> list[dict]:
+        since = liveness.alive_since(self.conf)
+        out = []
+        for row in rows:
+            item = self.columns_of_table_row(row)
+            item["alive"] = item["heartbeat_timestamp"] > since
+            for key in TIMESTAMPS:
+                item[key] = liveness.rendered(item[key])
+            out.append(item)
+        return out
+
+    @staticmethod
+    def revision_of(item: dict) -> int:
+        return 0
+
+    @staticmethod
+    def check_revision(current: dict, if_revision: int | None) -> None:
+        """Agents have no revision to constrain."""
+
+    def bump(self, conn: Connection, id: str) -> None:
+        """Agents have no revision number or updated_at."""
+
+    def journal(self, conn: Connection, operation: str, items: list[dict]) -> None:
+        journal.record(conn, [journal.Change(self.resource, item["id"], operation, 0, item)
+                              for item in items])
+
+    def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
+        # As Neutron: agents register themselves (here through /feed/v1/agents).
+        raise exc.BadRequest(resource="agent", msg="agents register themselves; they are "
+                                                   "not created through the API")
+
+    def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
+        self.update_columns(conn, original, body)
+
+    def remove(self, conn: Connection, ctx: Context, original: dict) -> None:
+        conn.execute(delete(AGENTS).where(AGENTS.c.id == original["id"]))
+
