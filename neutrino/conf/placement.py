@@ -9,6 +9,9 @@ OPTS = [
     cfg.FloatOpt("sync_timeout", default=10.0,
                  help="Seconds one call to Placement may take before the agent's sync counts "
                       "as failed (retried at its next heartbeat)."),
+    cfg.FloatOpt("sync_interval", default=10.0,
+                 help="Seconds between passes over the agents' records that sync those whose "
+                      "resources_synced is not true or whose report changed."),
     cfg.IntOpt("generation_retries", default=5,
                help="How often a write refused for a stale provider generation is retried."),
 ]

@@ -250,3 +250,17 @@ def _request(port_id: str, rules: dict[str, list], net_traits: list[str],
     return {"request_groups": groups, "same_subtree": [g["id"] for g in groups]}
 
 
+
+
+class AgentResourcesSynced(AttributeExtender):
+    """Agents' ``resources_synced`` (agent-resources-synced): whether Placement holds
+    what the agent last reported (null: never tried), written by the sync."""
+
+    collection = "agents"
+    alias = "agent-resources-synced"
+    attributes = ("resources_synced",)
+
+    def load(self, conn: Connection, ids_query: Select, items: list[dict]) -> None:
+        found = dict(conn.execute(select(self.table.c.id, self.table.c.resources_synced)
+                                  .where(self.table.c.id.in_(ids_query))).all())
+        self.values(items, "resources_synced", found, None)

@@ -185,7 +185,16 @@ PORT_RESOURCE_REQUEST_GROUPS = Extension(
     description="Introduce the port.resource_request as a list of request groups",
     updated="2021-08-02T10:00:00-00:00", requires=("port-resource-request",))
 
+AGENT_RESOURCES_SYNCED = Extension(
+    alias="agent-resources-synced", name="Agent's Resource View Synced to Placement",
+    description="Stores success/failure of last sync to Placement",
+    updated="2018-08-01T00:00:00-00:00",
+    extends={"agents": (Attribute("resources_synced", Nullable(Boolean()),
+                                  "Whether Placement holds what the agent last reported "
+                                  "(null: never tried)."),)},
+    requires=("agent",))
+
 EXTENSIONS = [QOS, QOS_DEFAULT, QOS_PORT_NETWORK_POLICY, QOS_FIP, QOS_BW_LIMIT_DIRECTION,
               QOS_BW_MINIMUM_INGRESS, QOS_RULE_TYPE_DETAILS, QOS_RULE_TYPE_FILTER,
               QOS_RULES_ALIAS, QOS_PPS, QOS_PPS_MINIMUM, QOS_PPS_MINIMUM_ALIAS,
-              PORT_RESOURCE_REQUEST, PORT_RESOURCE_REQUEST_GROUPS]
+              PORT_RESOURCE_REQUEST, PORT_RESOURCE_REQUEST_GROUPS, AGENT_RESOURCES_SYNCED]

@@ -10,11 +10,14 @@ An agent whose last sync failed (or never ran) is synced again at its next repor
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+
+import orjson
 
 from neutrino.services.qos.placement import names
 from neutrino.services.qos.placement.client import PlacementClient, adapter_from_conf
@@ -83,3 +86,45 @@ def agent_subscriber(registry: Any) -> Callable:
         if agent and needs_sync(before, agent):
             reporter.submit(agent)
     return callback
+
+
+def start_poller(registry: Any) -> None:
+    """Background work of a server process (``Feature.background``): every
+    ``[placement] sync_interval`` seconds, sync the agents whose record needs it —
+    resources_synced not true, or configurations or start time changed since this
+    process last synced them — off every request's path. Without a configured
+    Placement (no ``[placement] auth_type``) it does nothing."""
+    if registry.db is None or adapter_from_conf(registry.conf) is None:
+        return
+    conf = registry.conf.placement
+    client = PlacementClient(adapter_from_conf(registry.conf), conf.sync_timeout,
+                             conf.generation_retries)
+    reporter = Reporter(PlacementSync(client), store_in_agents_table(registry))
+    seen: dict[str, tuple] = {}
+    stop = threading.Event()
+
+    def poll() -> None:
+        table = registry.plugin("agents").table
+        with registry.db.reader() as conn:
+            rows = conn.execute(select(table.c.id, table.c.host, table.c.agent_type,
+                                       table.c.configurations, table.c.started_at,
+                                       table.c.resources_synced)
+                                .where(table.c.agent_type.in_(list(names.NAMESPACES)))).all()
+        for row in rows:
+            state = (row.configurations, row.started_at)
+            if row.resources_synced is True and seen.get(row.id) == state:
+                continue
+            agent = {"id": row.id, "host": row.host, "agent_type": row.agent_type,
+                     "configurations": orjson.loads(row.configurations or "{}")}
+            if reporter.submit(agent).result():
+                seen[row.id] = state
+
+    def loop() -> None:
+        while not stop.wait(conf.sync_interval):
+            try:
+                poll()
+            except Exception:  # a database hiccup: the next pass tries again
+                LOG.warning("Placement sync pass failed", exc_info=True)
+
+    threading.Thread(target=loop, name="placement-poller", daemon=True).start()
+    registry.placement_poller_stop = stop
