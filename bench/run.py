@@ -22,7 +22,7 @@ import sys
 from bench.api_bench import TARGET_MISSED
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-BENCHMARKS = ("api", "l3", "agent", "feed", "e2e")
+BENCHMARKS = ("api", "l3", "agent", "feed", "e2e", "qos")
 
 
 def missing_prerequisite(name: str) -> str | None:
@@ -158,6 +158,8 @@ def e2e_rows(e2e: dict) -> list[tuple[str, str, str, str]]:
          f"({sync['flows']:,} flows): state fetch + converge",
          f"{sync['state_fetch_seconds']:.2f} + {sync['converge_seconds']:.2f} s", "", ""),
     ]
+
+
 def l3_rows(l3: dict) -> list[tuple[str, str, str, str]]:
     rows = []
     for key, label in (("router_create", "router create (with a gateway)"),
@@ -175,6 +177,24 @@ def l3_rows(l3: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def qos_rows(qos: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for key, label in (("policy_create", "QoS policy create"), ("rule_create", "QoS rule create"),
+                       ("port_create_without_policy", "port create, no QoS policy"),
+                       ("port_create_with_policy", "port create with a QoS policy")):
+        figure = qos[key]
+        rows.append((f"qos: {label}, 1 client", f"{figure['per_second']:.0f} /s (server CPU "
+                     f"{figure['server_cpu_ms_per_operation']} ms each)", "", ""))
+    for key, label in (("placement_sync_first", "first sync"),
+                       ("placement_sync_unchanged", "sync with nothing to change")):
+        figure = qos.get(key)
+        if figure:
+            rows.append((f"qos: Placement {label}, {figure['agents']} agents x "
+                         f"{figure['devices_per_agent']} devices", f"{figure['seconds']:.1f} s "
+                         f"({figure['ms_per_agent']:.0f} ms per agent)", "", ""))
+    return rows
+
+
 def summary() -> str:
     rows: list[tuple[str, str, str, str]] = []
     api, l3, agent = load("api"), load("l3"), load("agent")
@@ -189,6 +209,9 @@ def summary() -> str:
         rows += feed_rows(feed)
     if e2e:
         rows += e2e_rows(e2e)
+    qos = load("qos")
+    if qos:
+        rows += qos_rows(qos)
     lines = ["| figure | result | target | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if api:

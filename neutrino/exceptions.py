@@ -586,3 +586,57 @@ class ServiceProfileInUse(InUse):
 class FlavorDisabled(NeutronException):
     status = 503
     message = "Flavor is not enabled."
+
+
+# --- QoS (neutrino/services/qos) --------------------------------------------------
+class QosPolicyNotFound(NotFound):
+    message = "QoS policy {id} could not be found."
+
+
+class QosRuleNotFound(NotFound):
+    message = "QoS rule {id} could not be found."
+
+
+class QosRuleTypeNotFound(NotFound):
+    message = "QoS rule type {id} could not be found."
+
+
+class QosPolicyInUse(InUse):
+    message = "QoS Policy {policy_id} is used by {object_type} {object_id}."
+
+
+class QoSPolicyDefaultAlreadyExists(Conflict):
+    message = "A default QoS policy exists for project {project_id}."
+
+
+class QoSRulesConflict(Conflict):
+    message = ("Rule {new_rule_type} conflicts with rule {rule_id} which already exists in "
+               "QoS Policy {policy_id}.")
+
+
+class NeutronDbObjectDuplicateEntry(Conflict):
+    message = ("Failed to create a duplicate {object_type}: for attribute(s) {attributes} with "
+               "value(s) {values}")
+
+
+class QoSRuleParameterConflict(Conflict):
+    message = ("Unable to add the rule with value {rule_value} to the policy {policy_id} as the "
+               "existing rule of type {existing_rule} restricts the bandwidth to "
+               "{existing_value}.")
+
+
+class QosRuleNotSupported(Conflict):
+    message = "Rule {rule_type} is not supported by port {port_id}."
+
+
+class QosRuleNotSupportedByNetwork(Conflict):
+    message = "Rule {rule_type} is not supported by network {network_id}."
+
+
+class QosPlacementAllocationUpdateConflict(Conflict):
+    message = ("Allocation of port {port_id} in Placement could not be updated: {reason}")
+
+
+class PortBindingAllocationRequired(InvalidInput):
+    message = ("Port {port_id} asks Placement for resources (resource_request): binding it "
+               "needs binding:profile.allocation naming {what}")

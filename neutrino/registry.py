@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.address_scopes", "neutrino.services.l3",
                              "neutrino.services.port_forwarding", "neutrino.services.flavors",
-                             "neutrino.services.agents", "neutrino.services.agent_feed")
+                             "neutrino.services.agents", "neutrino.services.agent_feed",
+                             "neutrino.services.qos")
 
 
 @dataclass(frozen=True)

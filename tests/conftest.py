@@ -10,6 +10,7 @@ from tests.conformance.plugin import pytest_terminal_summary as tempest_summary
 from tests.conformance.plugin import pytest_xdist_make_scheduler  # noqa: F401
 from tests.support.client import Client
 from tests.support.keystone import keystone, keystone_server  # noqa: F401 - fixtures
+from tests.support.placement import placement, placement_keystone  # noqa: F401 - fixtures
 from tests.support.postgres import PostgresCluster
 from tests.support.requirements import unavailable
 from tests.support.server import ServerProcess

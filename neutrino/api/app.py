@@ -91,8 +91,13 @@ def build_app(conf: Any, db: Database | None = None) -> Callable:
                 app.add_route(dashed, resources.Collection(spec, plugin, env, authz))
                 app.add_route(dashed + "/{id}", resources.Member(spec, plugin, env, authz))
             if spec.resource.standard_attributes and api.has("standard-attr-tag"):
-                app.add_route(base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
-                app.add_route(base + "/{id}/tags/{tag}", resources.Tag(spec, plugin, env, authz))
+                # Neutron finds the tags of a resource under a nested path (qos/policies)
+                # by its collection name too: /v2.0/policies/{id}/tags.
+                tag_bases = [base] + ([f"/v2.0/{spec.collection}"] if "/" in path else [])
+                for tag_base in tag_bases:
+                    app.add_route(tag_base + "/{id}/tags", resources.Tags(spec, plugin, env, authz))
+                    app.add_route(tag_base + "/{id}/tags/{tag}",
+                                  resources.Tag(spec, plugin, env, authz))
         else:
             parent_path = spec.resource.parent
             parent = resources.ParentRoute(

@@ -192,6 +192,15 @@ class Authz:
             self._authorize_or_hide(d, rule, target)
         return check
 
+    def refuse_untargeted(self, d: Decisions, action: str) -> None:
+        """403 now when the ``action`` rule reads nothing of its target and denies:
+        no lookup (of a sub-resource's parent) could change the answer, so a project
+        creating a QoS rule is refused as Neutron refuses it, whether or not it sees
+        the policy."""
+        rule = f"{action}_{self.singular}"
+        if not self._keys([rule]) and not d.can(rule, {}):
+            raise exc.PolicyNotAuthorized(action=rule)
+
     def _authorize_or_hide(self, d: Decisions, action: str, target: Mapping) -> None:
         if d.can(action, target):
             return

@@ -220,6 +220,7 @@ class SubCollection(Collection):
         self.list_items(req, resp, {self.parent.key: [id]})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, id: str) -> None:
+        self.authz.refuse_untargeted(self.policy.request(req.context.neutrino), "create")
         self.parent.check(req, id, self.policy)
         self.create_items(req, resp, {self.parent.key: id})
 

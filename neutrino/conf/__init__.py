@@ -2,11 +2,11 @@
 this package. Read values at use time (``CONF.group.opt``), never cache mutable ones."""
 from oslo_config import cfg
 
-from neutrino.conf import agent, agents, database, default, journal, ml2, quotas
+from neutrino.conf import agent, agents, database, default, journal, ml2, placement, quotas
 
 CONF = cfg.CONF
 
-for _module in (default, agents, database, ml2, quotas, journal, agent):
+for _module in (default, agents, database, ml2, quotas, journal, agent, placement):
     _module.register(CONF)
 
 

@@ -1,6 +1,6 @@
 """Entry point for oslo-config-generator and `neutrino config sample`."""
 from neutrino import logs
-from neutrino.conf import agent, agents, database, default, journal, ml2, quotas
+from neutrino.conf import agent, agents, database, default, journal, ml2, placement, quotas
 
 
 def list_opts() -> list[tuple[str, list]]:
@@ -17,4 +17,5 @@ def list_opts() -> list[tuple[str, list]]:
         ("agent_feed", journal.AGENT_FEED),
         ("agent", agent.OPTS),
         (agent.AUTH_GROUP, agent.auth_list_opts()),
+        ("placement", placement.OPTS),
     ]

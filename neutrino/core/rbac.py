@@ -45,6 +45,12 @@ class ObjectType:
     collection: str | None = None
     # Refuses (raises) granting the object to a target project: (conn, object_id, target).
     check_target: Callable[[Connection, str, str], None] | None = None
+    # The owner's own users count as relying on a grant too (QoS policies: Neutron
+    # refuses to unshare a policy that its owner's own network uses).
+    owner_relies: bool = False
+    # A policy's new target counts when it is changed (false: a change of target is
+    # checked as the deletion of the old one, as Neutron checks QoS policies').
+    update_keeps_new_target: bool = True
 
 
 def object_type(types: dict[str, ObjectType], name: str) -> ObjectType:
@@ -128,7 +134,9 @@ def check_access_kept(conn: Connection, kind: ObjectType, object_id: str, owner:
                       error: Callable[[str], Exception]) -> None:
     """Refuse (with ``error(details)``) to take away targets ``removed`` of ``action``
     (adding ``added``) while a project other than the owner still relies on them."""
-    relying = kind.relying_projects(conn, object_id, action) - {owner}
+    relying = kind.relying_projects(conn, object_id, action)
+    if not kind.owner_relies:
+        relying -= {owner}
     if not relying:
         return
     remaining = {r.target_project for r in policies(conn, kind.name, object_id, action)}

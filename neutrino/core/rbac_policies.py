@@ -80,7 +80,8 @@ class RbacPolicyPlugin(ResourcePlugin):
         rbac.check_not_duplicate(conn, kind.name, object_id, action, new)
         if kind.check_target is not None:
             kind.check_target(conn, object_id, new)
-        rbac.check_access_kept(conn, kind, object_id, owner, action, [old], new,
+        rbac.check_access_kept(conn, kind, object_id, owner, action, [old],
+                               new if kind.update_keeps_new_target else None,
                                self._in_use(object_id))
         conn.execute(update(POLICIES).where(POLICIES.c.id == original["id"])
                      .values(target_project=new))

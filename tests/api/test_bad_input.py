@@ -273,8 +273,8 @@ for res, coll, base, target in RESOURCES:
         pytest.param(Case("PUT", f"/v2.0/{coll}/{target}", {res: {"colour": "red", "x": 1}},
                           words=("Unrecognized", "colour", "x")),
                      id=f"put-{res}-unknown-attributes"),
-        pytest.param(Case("POST", f"/v2.0/{coll}", {res: {**base, "qos_policy_id": None}},
-                          words=("qos_policy_id",)), id=f"post-{res}-attribute-of-no-extension"),
+        pytest.param(Case("POST", f"/v2.0/{coll}", {res: {**base, "logging_policy_id": None}},
+                          words=("logging_policy_id",)), id=f"post-{res}-attribute-of-no-extension"),
     ]
     for attr, value in READ_ONLY_POST[res].items():
         expected = ("not allowed in POST", attr)

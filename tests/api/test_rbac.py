@@ -106,7 +106,7 @@ def test_rbac_policy_unknown_filter_is_400(owner):
 
 @pytest.mark.parametrize("change, reason", [
     ({"object_type": "router"}, "object type"),
-    ({"object_type": "qos_policy"}, "object type"),
+    ({"object_type": "address_group"}, "object type"),
     ({"action": "access_as_readonly"}, "access_as_readonly"),
     ({"object_id": "not-a-uuid"}, "object_id"),
     ({"target_tenant": None}, "target_tenant"),

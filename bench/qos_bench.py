@@ -1,0 +1,109 @@
+"""QoS over HTTP and the Placement sync.
+
+Policy create and rule create (each type in turn, one policy per rule) per second
+on one keep-alive connection against a fresh `neutrino serve` (SQLite); port
+create with a QoS policy beside port create without one; and the sync of 100
+agents with 4 devices each into a real Placement (tests/support/placement.py):
+the first sync (every provider created) and a second (nothing to change).
+
+    python -m bench.qos_bench [--output FILE] [--no-placement]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from pathlib import Path
+
+from bench import machine
+from bench.api_bench import Client, Server, discard
+from bench.l3_bench import rate
+from tests.support.server import ServerProcess
+
+RESULTS = Path(__file__).parent / "results" / "qos.json"
+COUNT = 300
+AGENTS, DEVICES = 100, 4
+RULES = (("bandwidth_limit", {"max_kbps": 10_000}), ("dscp_marking", {"dscp_mark": 26}),
+         ("minimum_bandwidth", {"min_kbps": 1000}), ("minimum_packet_rate", {"min_kpps": 10}),
+         ("packet_rate_limit", {"max_kpps": 100}))
+UNLIMITED = "[quotas]\nquota_network = -1\nquota_subnet = -1\nquota_port = -1\n"
+
+
+def api(out: dict) -> None:
+    proc = ServerProcess(threads=8, extra_conf=UNLIMITED).start(timeout=60)
+    try:
+        server = Server(proc)
+        c = Client(proc.port)
+        policies: list[str] = []
+        out["policy_create"] = rate(server, [lambda: policies.append(c.post(
+            "/qos/policies", {"policy": {"name": "p"}})["policy"]["id"]) for _ in range(COUNT)])
+        calls = [(lambda p=p, t=t, b=b: c.post(f"/qos/policies/{p}/{t}_rules", {f"{t}_rule": b}))
+                 for i, p in enumerate(policies) for t, b in [RULES[i % len(RULES)]]]
+        out["rule_create"] = rate(server, calls)
+        net = c.post("/networks", {"network": {}})["network"]
+        c.post("/subnets", {"subnet": {"network_id": net["id"], "ip_version": 4,
+                                       "cidr": "10.128.0.0/9"}})
+        out["port_create_without_policy"] = rate(server, [lambda: c.post(
+            "/ports", {"port": {"network_id": net["id"]}}) for _ in range(COUNT)])
+        limited = policies[0]  # a bandwidth_limit rule
+        out["port_create_with_policy"] = rate(server, [lambda: c.post(
+            "/ports", {"port": {"network_id": net["id"], "qos_policy_id": limited}})
+            for _ in range(COUNT)])
+        c.close()
+    finally:
+        discard(proc)
+
+
+def placement_sync(out: dict) -> None:
+    from keystoneauth1 import session
+    from keystoneauth1.adapter import Adapter
+    from keystoneauth1.token_endpoint import Token
+
+    from neutrino.services.qos.placement.client import PlacementClient
+    from neutrino.services.qos.placement.sync import PlacementSync
+    from tests.support.placement import Placement
+
+    placement = Placement().start()
+    try:
+        sess = session.Session(auth=Token(placement.url, placement.token))
+        sync = PlacementSync(PlacementClient(Adapter(sess, service_type="placement")))
+        agents = []
+        for i in range(AGENTS):
+            host = f"bench-{i}-{uuid.uuid4().hex[:6]}"
+            placement.create_compute_node(host)
+            bridges = {f"br-{d}": {"egress": 10_000_000, "ingress": 10_000_000}
+                       for d in range(DEVICES)}
+            agents.append({"host": host, "agent_type": "Open vSwitch agent", "configurations": {
+                "bridge_mappings": {f"physnet{d}": f"br-{d}" for d in range(DEVICES)},
+                "resource_provider_bandwidths": bridges}})
+        for key in ("placement_sync_first", "placement_sync_unchanged"):
+            began = time.perf_counter()
+            ok = all(sync.sync(agent) for agent in agents)
+            seconds = time.perf_counter() - began
+            out[key] = {"agents": AGENTS, "devices_per_agent": DEVICES, "all_synced": ok,
+                        "seconds": round(seconds, 2),
+                        "ms_per_agent": round(seconds / AGENTS * 1000, 1)}
+    finally:
+        placement.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument("--no-placement", action="store_true")
+    args = parser.parse_args(argv)
+    out: dict = {"benchmark": "qos: one fresh `neutrino serve` over HTTP (SQLite); a real "
+                              "Placement (SQLite, noauth2) for the sync",
+                 "machine": machine.describe(), "load_average_before": machine.load_average()}
+    api(out)
+    if not args.no_placement:
+        placement_sync(out)
+    out["load_average_after"] = machine.load_average()
+    Path(args.output).write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in out.items() if k != "machine"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,266 @@
+"""Which QoS policy a port, network or floating IP uses (``qos_policy_id``), the
+network's policy as a port sees it (``qos_network_policy_id``), and the port's
+``resource_request``: what Nova must ask Placement for the port's guaranteed
+minimum bandwidth and packet rate.
+
+A port without a policy of its own gets its network's, unless the port is the
+network's own (device owner ``network:*``: DHCP, router interfaces), as in
+Neutron. Attaching a policy the caller cannot see is its 404.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete, insert, select
+
+from neutrino import exceptions as exc
+from neutrino.context import Context
+from neutrino.core.extenders import AttributeExtender
+from neutrino.db.models.network import NetworkSegment
+from neutrino.services.qos import policies
+from neutrino.services.qos.placement import names
+from neutrino.services.qos.policies import (
+    FIP_BINDINGS,
+    NETWORK_BINDINGS,
+    PORT_BINDINGS,
+    PORTS,
+    POLICIES,
+    RULE_TABLES,
+)
+
+SEGMENTS = NetworkSegment.__table__
+TUNNELLED = ("vxlan", "geneve", "gre")
+# vnic types some agent's devices report to Placement: only those can be guaranteed.
+PLACEMENT_VNIC_TYPES = frozenset(v for types in names.VNIC_TYPES.values() for v in types) | {
+    "direct"}
+# The vnic types the Open vSwitch driver binds, which is what enforces the rules.
+OVS_VNIC_TYPES = ("normal", "direct")
+
+
+def check_visible(conn: Connection, ctx: Context, policy_id: str | None) -> None:
+    """The caller may attach the policy: it exists and the caller sees it, else 404."""
+    if policy_id is None:
+        return
+    stmt = select(POLICIES.c.id).where(POLICIES.c.id == policy_id)
+    visible = policies.visible_policies(ctx)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if conn.execute(stmt).first() is None:
+        raise exc.QosPolicyNotFound(id=policy_id)
+
+
+def _set_binding(conn: Connection, table: Any, key: str, object_id: str,
+                 policy_id: str | None) -> None:
+    conn.execute(delete(table).where(table.c[key] == object_id))
+    if policy_id is not None:
+        conn.execute(insert(table).values(**{key: object_id, "policy_id": policy_id}))
+
+
+class _Binding(AttributeExtender):
+    """``qos_policy_id`` of one kind of resource, stored in a binding table."""
+
+    attributes = ("qos_policy_id",)
+    binding: Any
+    key: str
+
+    def load(self, conn: Connection, ids_query: Select, items: list[dict]) -> None:
+        found = dict(conn.execute(select(self.binding.c[self.key], self.binding.c.policy_id)
+                                  .where(self.binding.c[self.key].in_(ids_query))).all())
+        self.values(items, "qos_policy_id", found, None)
+
+    def policy_for(self, conn: Connection, ctx: Context, body: dict) -> str | None:
+        return body.get("qos_policy_id")
+
+    def create(self, conn: Connection, ctx: Context, items: list[dict],
+               bodies: list[dict]) -> None:
+        for item, body in zip(items, bodies):
+            policy_id = self.policy_for(conn, ctx, body)
+            check_visible(conn, ctx, policy_id)
+            self.check_supported(conn, item, policy_id)
+            if policy_id is not None:
+                _set_binding(conn, self.binding, self.key, item["id"], policy_id)
+            item["qos_policy_id"] = policy_id
+
+    def update(self, conn: Connection, ctx: Context, original: dict, changes: dict) -> None:
+        policy_id = changes["qos_policy_id"]
+        if policy_id == original.get("qos_policy_id"):
+            return
+        check_visible(conn, ctx, policy_id)
+        self.check_supported(conn, original, policy_id)
+        _set_binding(conn, self.binding, self.key, original["id"], policy_id)
+
+    def delete(self, conn: Connection, ctx: Context, original: dict) -> None:
+        conn.execute(delete(self.binding).where(self.binding.c[self.key] == original["id"]))
+
+    def check_supported(self, conn: Connection, item: dict, policy_id: str | None) -> None:
+        """Refuse a policy whose rules the resource's driver cannot apply."""
+
+
+class NetworkQos(_Binding):
+    """A network's policy; a new network without one gets its project's default."""
+
+    collection = "networks"
+    alias = "qos"
+    binding, key = NETWORK_BINDINGS, "network_id"
+
+    def policy_for(self, conn: Connection, ctx: Context, body: dict) -> str | None:
+        if body.get("qos_policy_id") is not None:
+            return body["qos_policy_id"]
+        project = body.get("project_id") or ctx.project_id
+        return self.registry.plugin("qos/policies").default_for(conn, project)
+
+
+class FloatingIpQos(_Binding):
+    collection = "floatingips"
+    alias = "qos-fip"
+    binding, key = FIP_BINDINGS, "fip_id"
+
+
+class PortQos(_Binding):
+    """A port's own policy, its network's, and its resource request."""
+
+    collection = "ports"
+    alias = "qos"
+    attributes = ("qos_policy_id", "qos_network_policy_id", "resource_request")
+    binding, key = PORT_BINDINGS, "port_id"
+
+    def load(self, conn: Connection, ids_query: Select, items: list[dict]) -> None:
+        # One query for the ports that have a policy, their own or their network's
+        # (none at all in a cloud without QoS policies: the list path stays as it was).
+        rows = conn.execute(
+            select(PORTS.c.id, PORTS.c.network_id, PORTS.c.device_owner,
+                   PORTS.c.binding_vnic_type, PORT_BINDINGS.c.policy_id.label("own"),
+                   NETWORK_BINDINGS.c.policy_id.label("net"))
+            .outerjoin(PORT_BINDINGS, PORT_BINDINGS.c.port_id == PORTS.c.id)
+            .outerjoin(NETWORK_BINDINGS, NETWORK_BINDINGS.c.network_id == PORTS.c.network_id)
+            .where(PORTS.c.id.in_(ids_query),
+                   PORT_BINDINGS.c.policy_id.is_not(None) | NETWORK_BINDINGS.c.policy_id.is_not(
+                       None))).all()
+        by_id = {r.id: r for r in rows}
+        requests = resource_requests(conn, rows) if rows else {}
+        for item in items:
+            row = by_id.get(item["id"])
+            item["qos_policy_id"] = row.own if row else None
+            item["qos_network_policy_id"] = row.net if row else None
+            item["resource_request"] = requests.get(item["id"])
+
+    def create(self, conn: Connection, ctx: Context, items: list[dict],
+               bodies: list[dict]) -> None:
+        super().create(conn, ctx, items, bodies)
+        self.load(conn, select(PORTS.c.id).where(PORTS.c.id.in_([i["id"] for i in items])),
+                  items)
+
+    def check_supported(self, conn: Connection, item: dict, policy_id: str | None) -> None:
+        if policy_id is None:
+            return
+        vnic = conn.scalar(select(PORTS.c.binding_vnic_type).where(PORTS.c.id == item["id"]))
+        if vnic in OVS_VNIC_TYPES or vnic is None:
+            return
+        for rule_type, table in RULE_TABLES.items():
+            if conn.execute(select(table.c.id).where(table.c.qos_policy_id == policy_id)
+                            .limit(1)).first():
+                raise exc.QosRuleNotSupported(rule_type=rule_type, port_id=item["id"])
+
+
+def effective_policy(row: Any) -> str | None:
+    """The policy a port follows: its own, else its network's (not for the network's
+    own ports)."""
+    if row.own is not None:
+        return row.own
+    if (row.device_owner or "").startswith("network:"):
+        return None
+    return row.net
+
+
+def _segment_traits(conn: Connection, network_ids: set[str]) -> dict[str, list[str]]:
+    """The traits a network's segments ask of a device: its physnets', or the tunnel
+    provider's for a tunnelled network."""
+    out: dict[str, list[str]] = {}
+    for net_id, net_type, physnet in conn.execute(
+            select(SEGMENTS.c.network_id, SEGMENTS.c.network_type, SEGMENTS.c.physical_network)
+            .where(SEGMENTS.c.network_id.in_(network_ids))
+            .order_by(SEGMENTS.c.network_id, SEGMENTS.c.segment_index)):
+        if physnet:
+            trait = names.physnet_trait(physnet)
+        elif net_type in TUNNELLED:
+            trait = names.TUNNEL_TRAIT
+        else:
+            continue
+        traits = out.setdefault(net_id, [])
+        if trait not in traits:
+            traits.append(trait)
+    return out
+
+
+def resource_requests(conn: Connection, rows: list) -> dict[str, dict]:
+    """Port id -> resource_request (port-resource-request-groups format), for the
+    ports (rows of id, network_id, device_owner, binding_vnic_type, own, net) that
+    have one."""
+    effective = {r.id: effective_policy(r) for r in rows}
+    wanted = {p for p in effective.values() if p is not None}
+    if not wanted:
+        return {}
+    minimums: dict[str, dict[str, list]] = {}
+    for rule_type in ("minimum_bandwidth", "minimum_packet_rate"):
+        table = RULE_TABLES[rule_type]
+        value = table.c.min_kbps if rule_type == "minimum_bandwidth" else table.c.min_kpps
+        for rule_id, policy_id, direction, amount in conn.execute(
+                select(table.c.id, table.c.qos_policy_id, table.c.direction, value)
+                .where(table.c.qos_policy_id.in_(wanted)).order_by(table.c.id)):
+            minimums.setdefault(policy_id, {}).setdefault(rule_type, []).append(
+                (rule_id, direction, amount))
+    if not minimums:
+        return {}
+    traits = _segment_traits(conn, {r.network_id for r in rows
+                                    if effective[r.id] in minimums})
+    out = {}
+    for row in rows:
+        rules = minimums.get(effective[row.id])
+        vnic = row.binding_vnic_type or "normal"
+        if not rules or vnic not in PLACEMENT_VNIC_TYPES:
+            continue
+        request = _request(row.id, rules, traits.get(row.network_id, []), vnic)
+        if request is not None:
+            out[row.id] = request
+    return out
+
+
+def _request(port_id: str, rules: dict[str, list], net_traits: list[str],
+             vnic: str) -> dict | None:
+    groups = []
+    vnic_trait = names.vnic_trait(vnic)
+    bandwidth = rules.get("minimum_bandwidth")
+    if bandwidth and net_traits:
+        # Several physnets (a multi-segment network): any one of them will do.
+        where = net_traits if len(net_traits) == 1 else ["in:" + ",".join(net_traits)]
+        resources = {}
+        for _id, direction, amount in bandwidth:
+            resources[names.NET_BW_EGR if direction == "egress" else names.NET_BW_IGR] = amount
+        groups.append({"id": names.request_group_id(port_id, [r[0] for r in bandwidth]),
+                       "required": [*where, vnic_trait], "resources": resources})
+    rate = rules.get("minimum_packet_rate")
+    if rate:
+        classes = {"any": names.NET_PACKET_RATE, "egress": names.NET_PACKET_RATE_EGR,
+                   "ingress": names.NET_PACKET_RATE_IGR}
+        groups.append({"id": names.request_group_id(port_id, [r[0] for r in rate]),
+                       "required": [vnic_trait],
+                       "resources": {classes[d]: amount for _id, d, amount in rate}})
+    if not groups:
+        return None
+    return {"request_groups": groups, "same_subtree": [g["id"] for g in groups]}
+
+
+
+
+class AgentResourcesSynced(AttributeExtender):
+    """Agents' ``resources_synced`` (agent-resources-synced): whether Placement holds
+    what the agent last reported (null: never tried), written by the sync."""
+
+    collection = "agents"
+    alias = "agent-resources-synced"
+    attributes = ("resources_synced",)
+
+    def load(self, conn: Connection, ids_query: Select, items: list[dict]) -> None:
+        found = dict(conn.execute(select(self.table.c.id, self.table.c.resources_synced)
+                                  .where(self.table.c.id.in_(ids_query))).all())
+        self.values(items, "resources_synced", found, None)

@@ -1,0 +1,128 @@
+"""A small Placement client on keystoneauth1: the calls the provider sync makes.
+
+Every call sends ``OpenStack-API-Version: placement 1.37`` (nested providers,
+POST returning the provider, consumer generations). A write refused because a
+provider's generation moved on (409 with ``placement.concurrent_update``) is
+read again and retried. Any other failure raises ``PlacementError``; an
+unreachable Placement raises it too, so that the caller counts the sync as failed.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+LOG = logging.getLogger(__name__)
+MICROVERSION = "placement 1.37"
+GROUP = "placement"
+
+
+class PlacementError(Exception):
+    """Placement refused a call or could not be reached."""
+
+
+class GenerationConflict(PlacementError):
+    """A provider's generation changed between reading and writing it."""
+
+
+def adapter_from_conf(conf: Any) -> Any | None:
+    """A keystoneauth1 Adapter for Placement from the [placement] options, or None
+    when no auth_type is configured (no Placement)."""
+    from keystoneauth1 import loading
+
+    loading.register_auth_conf_options(conf, GROUP)
+    loading.register_session_conf_options(conf, GROUP)
+    loading.register_adapter_conf_options(conf, GROUP)
+    if not conf[GROUP].auth_type:
+        return None
+    auth = loading.load_auth_from_conf_options(conf, GROUP)
+    session = loading.load_session_from_conf_options(conf, GROUP, auth=auth)
+    return loading.load_adapter_from_conf_options(conf, GROUP, session=session, auth=auth,
+                                                  service_type="placement")
+
+
+class PlacementClient:
+    def __init__(self, adapter: Any, timeout: float = 10.0, retries: int = 5) -> None:
+        self.adapter = adapter
+        self.timeout = timeout
+        self.retries = retries
+        # Custom traits known to exist (never deleted by us): created once per process.
+        self.known_traits: set[str] = set()
+
+    # ---- plumbing -----------------------------------------------------------------
+    def _call(self, method: str, path: str, body: Any = None, ok: tuple[int, ...] = (200,),
+              params: dict | None = None) -> Any:
+        from keystoneauth1 import exceptions as ksa_exc
+
+        headers = {"OpenStack-API-Version": MICROVERSION, "Accept": "application/json"}
+        try:
+            resp = self.adapter.request(path, method, json=body, headers=headers, params=params,
+                                        raise_exc=False, timeout=self.timeout)
+        except ksa_exc.ClientException as err:  # connection refused, timeout, no endpoint
+            raise PlacementError(f"{method} {path}: {err}") from err
+        if resp.status_code in ok:
+            return resp.json() if resp.content else None
+        if resp.status_code == 409 and "placement.concurrent_update" in resp.text:
+            raise GenerationConflict(f"{method} {path}: {resp.text}")
+        raise PlacementError(f"{method} {path}: {resp.status_code} {resp.text[:500]}")
+
+    def _replace(self, path: str, key: str, wanted: Any) -> None:
+        """Make ``key`` of ``path`` (a provider's traits or inventories) ``wanted``: read
+        it with the provider's generation, write only if it differs, and read again and
+        retry while another writer moves the generation on."""
+        for attempt in range(self.retries + 1):
+            current = self._call("GET", path)
+            have = current[key]
+            if (sorted(have) if key == "traits" else have) == wanted:
+                return
+            try:
+                self._call("PUT", path, {key: wanted, "resource_provider_generation":
+                                         current["resource_provider_generation"]})
+                return
+            except GenerationConflict:
+                if attempt == self.retries:
+                    raise
+                LOG.debug("provider generation moved on; retrying %s", path)
+
+    # ---- providers ------------------------------------------------------------------
+    def provider(self, rp_uuid: str) -> dict | None:
+        try:
+            return self._call("GET", f"/resource_providers/{rp_uuid}")
+        except PlacementError as err:
+            if " 404 " in str(err):
+                return None
+            raise
+
+    def provider_by_name(self, name: str) -> dict | None:
+        found = self._call("GET", "/resource_providers", params={"name": name})
+        providers = found["resource_providers"]
+        return providers[0] if providers else None
+
+    def providers_in_tree(self, rp_uuid: str) -> list[dict]:
+        return self._call("GET", "/resource_providers",
+                          params={"in_tree": rp_uuid})["resource_providers"]
+
+    def ensure_provider(self, rp_uuid: str, name: str, parent: str) -> None:
+        """The provider exists with this name under this parent."""
+        current = self.provider(rp_uuid)
+        if current is None:
+            self._call("POST", "/resource_providers",
+                       {"uuid": rp_uuid, "name": name, "parent_provider_uuid": parent})
+        elif current["name"] != name or current["parent_provider_uuid"] != parent:
+            self._call("PUT", f"/resource_providers/{rp_uuid}",
+                       {"name": name, "parent_provider_uuid": parent})
+
+    def delete_provider(self, rp_uuid: str) -> None:
+        self._call("DELETE", f"/resource_providers/{rp_uuid}", ok=(204, 404))
+
+    # ---- traits and inventories ----------------------------------------------------------
+    def ensure_custom_traits(self, traits: set[str]) -> None:
+        for trait in sorted(t for t in traits if t.startswith("CUSTOM_")):
+            if trait not in self.known_traits:
+                self._call("PUT", f"/traits/{trait}", ok=(201, 204))
+                self.known_traits.add(trait)
+
+    def set_traits(self, rp_uuid: str, traits: set[str]) -> None:
+        self._replace(f"/resource_providers/{rp_uuid}/traits", "traits", sorted(traits))
+
+    def set_inventories(self, rp_uuid: str, inventories: dict[str, dict]) -> None:
+        self._replace(f"/resource_providers/{rp_uuid}/inventories", "inventories", inventories)

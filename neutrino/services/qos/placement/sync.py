@@ -1,0 +1,165 @@
+"""Keep Placement's resource providers in step with what agents report.
+
+For each agent that reports ``resource_provider_bandwidths`` in its
+configurations, the tree Nova's scheduler reads (names and uuid5 namespaces as
+Neutron's, placement/names.py):
+
+    <hypervisor>                                  Nova's compute node (found by name)
+     └─ <hypervisor>:<agent type>                 traits CUSTOM_VNIC_TYPE_*
+         └─ <hypervisor>:<agent type>:<device>    traits CUSTOM_PHYSNET_*, CUSTOM_VNIC_TYPE_*;
+                                                  NET_BW_EGR/IGR_KILOBIT_PER_SEC
+
+A device's physnets are those its bridge (``bridge_mappings``, Open vSwitch) or
+physical function (``device_mappings``, SR-IOV) serves. A device no longer
+reported loses its provider. The hypervisor is the agent's host unless
+``resource_provider_hypervisors`` names another for the device.
+
+``sync(agent)`` answers whether Placement now holds what the agent reported: it
+never raises, so a caller on the heartbeat path records ``resources_synced``
+(false: try again at the next heartbeat) and carries on.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from neutrino.services.qos.placement import names
+from neutrino.services.qos.placement.client import PlacementClient, PlacementError
+
+LOG = logging.getLogger(__name__)
+INVENTORY_KEYS = ("allocation_ratio", "min_unit", "max_unit", "reserved", "step_size")
+DEFAULTS = {"allocation_ratio": 1.0, "min_unit": 1, "reserved": 0, "step_size": 1}
+
+
+@dataclass
+class Device:
+    name: str
+    hypervisor: str
+    egress: int | None
+    ingress: int | None
+    physnets: list[str] = field(default_factory=list)
+
+
+def _pairs(value: Any) -> dict[str, str]:
+    """``a:b,c:d`` (as in a config file) or a dict, as a dict."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    out = {}
+    for item in str(value or "").split(","):
+        if ":" in item:
+            key, _, rest = item.strip().partition(":")
+            out[key] = rest
+    return out
+
+
+def _kbps(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def bandwidths(configurations: dict) -> dict[str, tuple[int | None, int | None]]:
+    """Device -> (egress, ingress) kbit/s from ``resource_provider_bandwidths``: a dict
+    of {"egress": .., "ingress": ..} per device, or ``dev:egress:ingress,...``."""
+    raw = configurations.get("resource_provider_bandwidths") or {}
+    out = {}
+    for device, value in _pairs(raw).items():
+        if isinstance(value, dict):
+            out[device] = (_kbps(value.get("egress")), _kbps(value.get("ingress")))
+        else:
+            egress, _, ingress = str(value).partition(":")
+            out[device] = (_kbps(egress), _kbps(ingress))
+    return out
+
+
+def inventory_defaults(configurations: dict) -> dict[str, Any]:
+    found = _pairs(configurations.get("resource_provider_inventory_defaults") or {})
+    out = dict(DEFAULTS)
+    for key, value in found.items():
+        if key in INVENTORY_KEYS:
+            out[key] = float(value) if key == "allocation_ratio" else int(value)
+    return out
+
+
+def devices(agent: dict) -> list[Device]:
+    conf = agent.get("configurations") or {}
+    hypervisors = _pairs(conf.get("resource_provider_hypervisors") or {})
+    default_hypervisor = conf.get("resource_provider_default_hypervisor") or agent["host"]
+    physnets: dict[str, list[str]] = {}
+    for physnet, bridge in _pairs(conf.get("bridge_mappings") or {}).items():
+        physnets.setdefault(str(bridge), []).append(physnet)
+    for physnet, devs in (conf.get("device_mappings") or {}).items():
+        for dev in devs if isinstance(devs, list) else str(devs).split(","):
+            physnets.setdefault(dev, []).append(physnet)
+    return [Device(name, hypervisors.get(name, default_hypervisor), egress, ingress,
+                   sorted(physnets.get(name, [])))
+            for name, (egress, ingress) in sorted(bandwidths(conf).items())]
+
+
+def inventories(device: Device, defaults: dict[str, Any]) -> dict[str, dict]:
+    out = {}
+    for rc, total in ((names.NET_BW_EGR, device.egress), (names.NET_BW_IGR, device.ingress)):
+        if total is None:
+            continue
+        inv = {"total": total, **{k: defaults[k] for k in DEFAULTS}}
+        inv["max_unit"] = defaults.get("max_unit", total)
+        out[rc] = inv
+    return out
+
+
+class PlacementSync:
+    def __init__(self, client: PlacementClient) -> None:
+        self.client = client
+
+    def sync(self, agent: dict) -> bool:
+        """Bring Placement in line with the agent's report; True when it is."""
+        if agent.get("agent_type") not in names.NAMESPACES:
+            return True
+        try:
+            self._sync(agent)
+            return True
+        except PlacementError as err:
+            LOG.warning("Placement sync of %s on %s failed: %s", agent.get("agent_type"),
+                        agent.get("host"), err)
+        except Exception:  # a bug must not fail the heartbeat either
+            LOG.exception("Placement sync of %s on %s failed", agent.get("agent_type"),
+                          agent.get("host"))
+        return False
+
+    def _sync(self, agent: dict) -> None:
+        agent_type = agent["agent_type"]
+        conf = agent.get("configurations") or {}
+        defaults = inventory_defaults(conf)
+        vnic_traits = {names.vnic_trait(v) for v in names.VNIC_TYPES[agent_type]}
+        reported = devices(agent)
+        by_hypervisor: dict[str, list[Device]] = {}
+        for dev in reported:
+            by_hypervisor.setdefault(dev.hypervisor, []).append(dev)
+        if not reported and conf.get("resource_provider_bandwidths") is None:
+            return  # the agent reports no bandwidth at all: nothing of ours in Placement
+        hypervisors = set(by_hypervisor) or {agent["host"]}
+        for hypervisor in sorted(hypervisors):
+            agent_uuid, agent_name = names.agent_provider(agent_type, hypervisor)
+            wanted = by_hypervisor.get(hypervisor, [])
+            compute = self.client.provider_by_name(hypervisor)
+            if compute is None:
+                if not wanted:
+                    continue
+                raise PlacementError(f"no resource provider named {hypervisor} (the compute "
+                                     f"node of host {agent['host']}) in Placement yet")
+            self.client.ensure_provider(agent_uuid, agent_name, compute["uuid"])
+            device_traits = {d.name: {*map(names.physnet_trait, d.physnets), *vnic_traits}
+                             for d in wanted}
+            self.client.ensure_custom_traits(vnic_traits.union(*device_traits.values()))
+            self.client.set_traits(agent_uuid, vnic_traits)
+            keep = set()
+            for dev in wanted:
+                dev_uuid, dev_name = names.device_provider(agent_type, hypervisor, dev.name)
+                keep.add(dev_uuid)
+                self.client.ensure_provider(dev_uuid, dev_name, agent_uuid)
+                self.client.set_traits(dev_uuid, device_traits[dev.name])
+                self.client.set_inventories(dev_uuid, inventories(dev, defaults))
+            for provider in self.client.providers_in_tree(agent_uuid):
+                if provider["parent_provider_uuid"] == agent_uuid and provider["uuid"] not in keep:
+                    self.client.delete_provider(provider["uuid"])
