@@ -21,7 +21,14 @@ IMPLEMENTED = {
     "fip-port-details", "floatingip-pools", "floating-ip-port-forwarding",
     "floating-ip-port-forwarding-description", "floating-ip-port-forwarding-detail",
     "floating-ip-port-forwarding-port-ranges", "expose-port-forwarding-in-fip", "service-type",
-    "flavors", "l3-flavors", "agent", "dhcp_agent_scheduler",
+    "flavors", "l3-flavors", "l3-port-ip-change-not-allowed",
+    # neutrino/services/agents
+    "agent", "dhcp_agent_scheduler",
+    # neutrino/services/qos
+    "qos", "qos-default", "qos-port-network-policy", "qos-fip", "qos-bw-limit-direction",
+    "qos-bw-minimum-ingress", "qos-rule-type-details", "qos-rule-type-filter", "qos-rules-alias",
+    "qos-pps", "qos-pps-minimum", "qos-pps-minimum-rule-alias", "port-resource-request",
+    "port-resource-request-groups", "agent-resources-synced",
 }
 
 
