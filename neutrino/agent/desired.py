@@ -117,6 +117,45 @@ class SecurityGroup:
 
 
 @dataclass(frozen=True)
+class PortForwarding:
+    """One forwarding of a floating IP: ``external`` ports to ``internal`` ones (ranges
+    as (first, last), the same length, mapped one to one)."""
+
+    id: str
+    protocol: str  # tcp | udp
+    internal_ip_address: str
+    external: tuple[int, int]
+    internal: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class FloatingIp:
+    """A floating IP of a router placed on this host."""
+
+    id: str
+    floating_ip_address: str
+    router_id: str | None = None
+    fixed_ip_address: str | None = None
+    port_id: str | None = None
+    status: str = "DOWN"
+    port_forwardings: tuple[PortForwarding, ...] = ()
+
+
+@dataclass(frozen=True)
+class Router:
+    """A router placed on this host: its ports are among ``DesiredState.ports`` (bound
+    here), their subnets among ``subnets``."""
+
+    id: str
+    admin_state_up: bool = True
+    enable_snat: bool = True
+    gw_port_id: str | None = None
+    external_network_id: str | None = None
+    interfaces: tuple[str, ...] = ()  # interface port ids
+    routes: tuple[tuple[str, str], ...] = ()  # (destination, nexthop)
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything one host needs: networks, ports (all hosts) and tunnel endpoints."""
 
@@ -132,6 +171,9 @@ class DesiredState:
     security_group_members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Networks whose DHCP this host serves (its DHCP port is among ``ports``).
     dhcp_networks: tuple[str, ...] = ()
+    # Routers placed on this host and their floating IPs (and port forwardings).
+    routers: tuple[Router, ...] = ()
+    floatingips: tuple[FloatingIp, ...] = ()
 
     def network_map(self) -> dict[str, Network]:
         return {net.id: net for net in self.networks}
@@ -142,7 +184,9 @@ class DesiredState:
                  subnets: Iterable[Mapping[str, Any]] = (),
                  security_groups: Iterable[Mapping[str, Any]] = (),
                  security_group_members: Mapping[str, Iterable[str]] | None = None,
-                 dhcp_networks: Iterable[str] = ()) -> DesiredState:
+                 dhcp_networks: Iterable[str] = (),
+                 routers: Iterable[Mapping[str, Any]] = (),
+                 floatingips: Iterable[Mapping[str, Any]] = ()) -> DesiredState:
         """Build from API resource bodies (``GET /v2.0/networks``, ``/v2.0/ports``, ...)."""
         return cls(
             networks=tuple(network_from_api(body) for body in networks),
@@ -153,6 +197,8 @@ class DesiredState:
             security_group_members={k: tuple(v) for k, v in
                                     (security_group_members or {}).items()},
             dhcp_networks=tuple(dhcp_networks),
+            routers=tuple(router_from_api(body) for body in routers),
+            floatingips=tuple(floatingip_from_api(body) for body in floatingips),
         )
 
     @classmethod
@@ -162,7 +208,8 @@ class DesiredState:
                             data.get("tunnel_endpoints"), subnets=data.get("subnets", ()),
                             security_groups=data.get("security_groups", ()),
                             security_group_members=data.get("security_group_members"),
-                            dhcp_networks=data.get("dhcp_networks", ()))
+                            dhcp_networks=data.get("dhcp_networks", ()),
+                            routers=data.get("routers", ()), floatingips=data.get("floatingips", ()))
 
     @classmethod
     def from_file(cls, path: str | Path) -> DesiredState:
@@ -215,6 +262,60 @@ def subnet_from_api(body: Mapping[str, Any]) -> Subnet:
         ipv6_address_mode=body.get("ipv6_address_mode"),
         ipv6_ra_mode=body.get("ipv6_ra_mode"),
     )
+
+
+def _port_range(value: Any, single: Any) -> tuple[int, int]:
+    if value:  # "80:90" or "80"
+        first, _, last = str(value).partition(":")
+        return int(first), int(last or first)
+    return int(single), int(single)
+
+
+def router_from_api(body: Mapping[str, Any]) -> Router:
+    """A router as the feed's document holds it: the API body plus ``gw_port`` and
+    ``_interfaces`` (port bodies, or ids as ``to_json`` writes them)."""
+    gateway = body.get("gw_port")
+    info = body.get("external_gateway_info") or {}
+    return Router(
+        id=body["id"], admin_state_up=bool(body.get("admin_state_up", True)),
+        enable_snat=bool(info.get("enable_snat", True)) if info else False,
+        gw_port_id=(gateway["id"] if isinstance(gateway, Mapping) else gateway) or None,
+        external_network_id=info.get("network_id"),
+        interfaces=tuple(p["id"] if isinstance(p, Mapping) else p
+                         for p in body.get("_interfaces") or ()),
+        routes=tuple((r["destination"], r["nexthop"]) for r in body.get("routes") or ()))
+
+
+def floatingip_from_api(body: Mapping[str, Any]) -> FloatingIp:
+    return FloatingIp(
+        id=body["id"], floating_ip_address=body["floating_ip_address"],
+        router_id=body.get("router_id"), fixed_ip_address=body.get("fixed_ip_address"),
+        port_id=body.get("port_id"), status=body.get("status") or "DOWN",
+        port_forwardings=tuple(sorted((PortForwarding(
+            id=pf.get("id") or "", protocol=pf["protocol"],
+            internal_ip_address=pf["internal_ip_address"],
+            external=_port_range(pf.get("external_port_range"), pf.get("external_port")),
+            internal=_port_range(pf.get("internal_port_range"), pf.get("internal_port")))
+            for pf in body.get("port_forwardings") or ()), key=lambda pf: (pf.protocol, pf.external))))
+
+
+def router_to_api(router: Router) -> dict[str, Any]:
+    info = ({"network_id": router.external_network_id, "enable_snat": router.enable_snat}
+            if router.external_network_id or router.gw_port_id else None)
+    return {"id": router.id, "admin_state_up": router.admin_state_up,
+            "external_gateway_info": info, "gw_port": router.gw_port_id,
+            "_interfaces": list(router.interfaces),
+            "routes": [{"destination": d, "nexthop": n} for d, n in router.routes]}
+
+
+def floatingip_to_api(fip: FloatingIp) -> dict[str, Any]:
+    return {"id": fip.id, "floating_ip_address": fip.floating_ip_address, "router_id": fip.router_id,
+            "fixed_ip_address": fip.fixed_ip_address, "port_id": fip.port_id, "status": fip.status,
+            "port_forwardings": [
+                {"id": pf.id, "protocol": pf.protocol, "internal_ip_address": pf.internal_ip_address,
+                 "external_port_range": f"{pf.external[0]}:{pf.external[1]}",
+                 "internal_port_range": f"{pf.internal[0]}:{pf.internal[1]}"}
+                for pf in fip.port_forwardings]}
 
 
 def rule_from_api(body: Mapping[str, Any]) -> SecurityGroupRule:
@@ -278,4 +379,6 @@ def to_json(state: DesiredState) -> str:
         "security_groups": [security_group_to_api(g) for g in state.security_groups],
         "security_group_members": {k: list(v) for k, v in state.security_group_members.items()},
         "dhcp_networks": list(state.dhcp_networks),
+        "routers": [router_to_api(r) for r in state.routers],
+        "floatingips": [floatingip_to_api(f) for f in state.floatingips],
     })

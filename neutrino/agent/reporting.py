@@ -26,6 +26,8 @@ OVS_AGENT_TYPE = "Open vSwitch agent"
 OVS_BINARY = "neutron-openvswitch-agent"
 DHCP_AGENT_TYPE = "DHCP agent"
 DHCP_BINARY = "neutron-dhcp-agent"
+L3_AGENT_TYPE = "L3 agent"
+L3_BINARY = "neutron-l3-agent"
 
 
 @dataclass
@@ -36,6 +38,10 @@ class HostFacts:
     dhcp_networks: int = 0
     dhcp_ports: int = 0
     dhcp_subnets: int = 0
+    routers: int = 0
+    floating_ips: int = 0
+    interfaces: int = 0
+    gateways: int = 0
 
 
 def agent_records(conf: Any, facts: HostFacts, extensions: list[str]) -> list[dict[str, Any]]:
@@ -74,6 +80,26 @@ def agent_records(conf: Any, facts: HostFacts, extensions: list[str]) -> list[di
                 "subnets": facts.dhcp_subnets,
                 "ports": facts.dhcp_ports,
                 "notifies_port_ready": True,
+            },
+        })
+    if getattr(agent, "l3", False):
+        records.append({
+            "host": agent.host,
+            "agent_type": L3_AGENT_TYPE,
+            "binary": L3_BINARY,
+            "topic": "l3_agent",
+            "availability_zone": agent.availability_zone,
+            "configurations": {
+                "agent_mode": "legacy",
+                "routers": facts.routers,
+                "ex_gw_ports": facts.gateways,
+                "interfaces": facts.interfaces,
+                "floating_ips": facts.floating_ips,
+                "external_network_bridge": "",
+                "gateway_external_network_id": "",
+                "handle_internal_only_routers": True,
+                "interface_driver": "openvswitch",
+                "log_agent_heartbeats": False,
             },
         })
     return records

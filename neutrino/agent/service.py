@@ -235,6 +235,10 @@ class AgentService:
         self.facts.dhcp_networks = len(dhcp)
         self.facts.dhcp_subnets = sum(1 for s in desired.subnets if s.network_id in dhcp and s.enable_dhcp)
         self.facts.dhcp_ports = sum(1 for p in desired.ports if p.network_id in dhcp)
+        self.facts.routers = len(desired.routers)
+        self.facts.gateways = sum(1 for r in desired.routers if r.gw_port_id)
+        self.facts.interfaces = sum(len(r.interfaces) for r in desired.routers)
+        self.facts.floating_ips = sum(1 for f in desired.floatingips if f.port_id)
         self.reporter.observe(agent.wired, agent.bound_here)
         self.reporter.flush(force=True)
         self.syncs += 1

@@ -43,6 +43,9 @@ OPTS = [
     cfg.BoolOpt("dhcp", default=False,
                 help="Serve DHCP for networks the server schedules to this host (dnsmasq); "
                      "the agent then also registers a 'DHCP agent'."),
+    cfg.BoolOpt("l3", default=False,
+                help="Carry routers the server schedules to this host (router namespaces, "
+                     "NAT with nftables); the agent then also registers an 'L3 agent'."),
     cfg.IntOpt("dhcp_lease_duration", default=86400, min=60,
                help="Seconds a DHCP lease lasts (dnsmasq's lease time)."),
     cfg.ListOpt("dnsmasq_dns_servers", default=[],

@@ -45,18 +45,22 @@ class Scope:
     members: dict[str, str] = field(default_factory=dict)  # remote group -> digest of addresses
     tunnel_endpoints: dict[str, str] = field(default_factory=dict)
     dhcp_networks: frozenset[str] = frozenset()
+    routers: dict[str, str] = field(default_factory=dict)  # placed here -> digest of its body
+    floatingips: dict[str, str] = field(default_factory=dict)  # of those routers -> digest
 
     def to_json(self) -> bytes:
         return orjson.dumps({"networks": sorted(self.networks), "groups": sorted(self.groups),
                              "members": self.members, "tunnel_endpoints": self.tunnel_endpoints,
-                             "dhcp_networks": sorted(self.dhcp_networks)},
+                             "dhcp_networks": sorted(self.dhcp_networks),
+                             "routers": self.routers, "floatingips": self.floatingips},
                             option=orjson.OPT_SORT_KEYS)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Scope:
         data = orjson.loads(text)
         return cls(frozenset(data["networks"]), frozenset(data["groups"]), data["members"],
-                   data["tunnel_endpoints"], frozenset(data["dhcp_networks"]))
+                   data["tunnel_endpoints"], frozenset(data["dhcp_networks"]),
+                   data.get("routers") or {}, data.get("floatingips") or {})
 
     def digest(self, host: str) -> str:
         """The scope's name for one host (the same scope of two hosts: two names)."""
@@ -107,6 +111,8 @@ class Derived:
 
     scope: Scope
     member_lists: dict[str, list[str]]
+    router_bodies: dict[str, dict] = field(default_factory=dict)
+    fip_bodies: dict[str, dict] = field(default_factory=dict)
 
 
 def derive(conn: Connection, registry: Any, host: str) -> Derived:
@@ -121,9 +127,47 @@ def derive(conn: Connection, registry: Any, host: str) -> Derived:
     remote = set(conn.scalars(select(RULES.c.remote_group_id).distinct().where(
         RULES.c.security_group_id.in_(used), RULES.c.remote_group_id.is_not(None)))) if used else set()
     lists = members(conn, remote)
+    routers, fips = router_bodies(conn, registry, host)
     scope = Scope(networks, frozenset(used | remote), {g: _digest(a) for g, a in lists.items()},
-                  tunnel_endpoints(conn, registry), dhcp)
-    return Derived(scope, lists)
+                  tunnel_endpoints(conn, registry), dhcp,
+                  {r: _body_digest(b) for r, b in routers.items()},
+                  {f: _body_digest(b) for f, b in fips.items()})
+    return Derived(scope, lists, routers, fips)
+
+
+def _body_digest(body: dict) -> str:
+    return hashlib.sha1(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def router_bodies(conn: Connection, registry: Any, host: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The routers placed on ``host`` (API bodies plus ``_interfaces``, their interface
+    ports' bodies, and ``gw_port``, the gateway port's) and their floating IPs (API
+    bodies, ``port_details`` and ``port_forwardings`` included); one query when the
+    host carries none."""
+    if not registry.api.has("l3_agent_scheduler"):
+        return {}, {}
+    from neutrino.services.l3.models import RouterPort
+    from neutrino.services.l3_agent_scheduler.scheduler import routers_on_host
+    ids = routers_on_host(conn, host)
+    if not ids:
+        return {}, {}
+    table = RouterPort.__table__
+    links = conn.execute(select(table.c.router_id, table.c.port_id, table.c.port_type)
+                         .where(table.c.router_id.in_(ids))).all()
+    ports = {p["id"]: p for p in registry.plugin("ports").load_ids(
+        conn, sorted({link.port_id for link in links}))} if links else {}
+    out = {}
+    for router in registry.plugin("routers").load_ids(conn, ids):
+        mine = sorted((link for link in links if link.router_id == router["id"]),
+                      key=lambda link: link.port_id)
+        gateway = [ports[link.port_id] for link in mine
+                   if link.port_type == "network:router_gateway" and link.port_id in ports]
+        out[router["id"]] = {**router, "gw_port": gateway[0] if gateway else None,
+                             "_interfaces": [ports[link.port_id] for link in mine
+                                             if link.port_type != "network:router_gateway"
+                                             and link.port_id in ports]}
+    fips = registry.plugin("floatingips")._list(conn, ADMIN, ListQuery(filters={"router_id": ids}))
+    return out, {f["id"]: f for f in fips}
 
 
 def _by_network(conn: Connection, registry: Any, path: str, networks: list[str]) -> list[dict]:
@@ -157,4 +201,6 @@ def document(conn: Connection, registry: Any, derived: Derived) -> dict:
     return {**bodies(conn, registry, scope.networks, scope.groups),
             "security_group_members": derived.member_lists,
             "tunnel_endpoints": scope.tunnel_endpoints,
-            "dhcp_networks": sorted(scope.dhcp_networks)}
+            "dhcp_networks": sorted(scope.dhcp_networks),
+            "routers": [derived.router_bodies[k] for k in sorted(derived.router_bodies)],
+            "floatingips": [derived.fip_bodies[k] for k in sorted(derived.fip_bodies)]}

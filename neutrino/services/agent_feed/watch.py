@@ -38,6 +38,8 @@ SCOPES = FeedScope.__table__
 _CURSOR = re.compile(r"1\.([0-9a-f-]{36})\.(\d{1,18})\.(\d{1,18})\.([0-9a-f]{32})")
 SG_TYPES = ("security_group", "security_group_rule")
 NETWORK_TYPES = ("network", "subnet", "port")
+# Rows that may change the routers and floating IPs of a host's document (derived).
+L3_TYPES = ("router", "floatingip", "port_forwarding")
 # A stored scope's used_at is refreshed when older than this (seconds): pruning keeps
 # scopes a live cursor names without a write on every watch.
 TOUCH_AFTER = 600
@@ -228,6 +230,15 @@ class Feed:
         for nid in sorted(old.dhcp_networks ^ now.dhcp_networks):
             op = "create" if nid in now.dhcp_networks else "delete"
             out.append(_derived_change("dhcp_network", nid, op, {"id": nid}))
+        for kind, before, after, found in (("router", old.routers, now.routers, new.router_bodies),
+                                           ("floatingip", old.floatingips, now.floatingips,
+                                            new.fip_bodies)):
+            for rid in sorted(set(before) | set(after)):
+                if rid not in after:
+                    out.append(_derived_change(kind, rid, "delete", {"id": rid}))
+                elif before.get(rid) != after[rid]:
+                    out.append(_derived_change(kind, rid, "update" if rid in before else "create",
+                                               found[rid]))
         return out
 
 
@@ -241,6 +252,8 @@ def _waker(host: str, old: scopes.Scope, now: scopes.Scope):
     def relevant(row: dict) -> bool:
         kind = row["resource_type"]
         if row.get("network_id") in networks or row.get("host") == host:
+            return True
+        if kind in L3_TYPES:  # any router may be (or have been) placed here
             return True
         if kind in SG_TYPES:
             body = row["body"] or {}

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, insert, select, update
 
+from neutrino.callbacks import DBEventPayload, Event
 from neutrino.context import Context
 from neutrino.db.models.port import Port
 from neutrino.ml2 import mechanism
@@ -92,6 +93,19 @@ def _after_change(registry: Any, agent: dict) -> None:
     if agent["agent_type"] == DHCP_AGENT:
         from neutrino.services.agents import dhcp
         dhcp.schedule_unserved(registry)
+    announce(registry, [agent])
+
+
+def announce(registry: Any, agents: list[dict]) -> None:
+    """Tell other features (the L3 scheduler) that these agents appeared, revived,
+    changed or died: an ``agent`` after_update event, as a PUT of one sends."""
+    for agent in agents:
+        registry.callbacks.publish("agent", Event.AFTER_UPDATE, registration_trigger,
+                                   DBEventPayload(_admin(), resource_id=agent["id"],
+                                                  states=(agent,)))
+
+
+registration_trigger = object()  # the trigger of the events this module publishes
 
 
 def rebind_failed(registry: Any, host: str) -> None:
@@ -161,6 +175,8 @@ def check_dead_agents(registry: Any) -> list[str]:
         return ids, sorted({r.host for r in rows if r.agent_type in mechanism.AGENT_TYPES})
 
     dead, hosts = plugin.write(txn)
+    if dead:
+        announce(registry, [{"id": i} for i in dead])
     if hosts:
         with registry.db.reader() as conn:
             active = list(conn.scalars(select(PORTS.c.id).where(
