@@ -204,6 +204,12 @@ class FeedClient:
         return self._request("POST", f"{self._host_path}/devices", self.timeout,
                              json={"up": list(up), "down": list(down)})
 
+    def report_floatingips(self, statuses: dict[str, str]) -> dict:
+        """POST /feed/v1/hosts/{host}/floatingips: floating IPs with their NAT in place
+        (ACTIVE) or not (DOWN, ERROR)."""
+        return self._request("POST", f"{self._host_path}/floatingips", self.timeout,
+                             json={"floatingips": dict(statuses)})
+
     # ---- the document ------------------------------------------------------------------
     def state(self) -> tuple[str, DesiredState]:
         """Fetch the host's whole state; keep it for ``watch``."""

@@ -41,6 +41,7 @@ OWNER_KEY = "neutrino-owner"
 OWNER_VALUE = "agent"
 IFACE_ID_KEY = "iface-id"  # set by whoever plugs the VM (Nova's os-vif convention)
 DHCP_NETWORK_KEY = "neutrino-dhcp-network"  # on the agent's own DHCP ports
+ROUTER_KEY = "neutrino-router"  # on the agent's own router ports (qr-/qg- veths)
 
 
 @dataclass(frozen=True)
@@ -193,3 +194,17 @@ class Ovsdb:
         """The agent's DHCP ports among a bridge's interfaces: interface name -> network id."""
         return {i.name: i.external_ids[DHCP_NETWORK_KEY] for i in interfaces
                 if i.owned and DHCP_NETWORK_KEY in i.external_ids}
+
+    def add_router_port(self, bridge: str, name: str, port_id: str, mac: str, router_id: str) -> None:
+        """Plug a router port's veth end as Nova plugs a VM (L2 sees a local port)."""
+        external_ids = {IFACE_ID_KEY: port_id, "attached-mac": mac, "iface-status": "active",
+                        OWNER_KEY: OWNER_VALUE, ROUTER_KEY: router_id}
+        with self.api.transaction(check_error=True) as txn:
+            txn.add(self.api.add_port(bridge, name, may_exist=True))
+            txn.add(self.api.db_set("Interface", name, ("external_ids", external_ids)))
+
+    @staticmethod
+    def router_ports(interfaces: Iterable[Interface]) -> dict[str, str]:
+        """The agent's router ports among a bridge's interfaces: interface name -> router id."""
+        return {i.name: i.external_ids[ROUTER_KEY] for i in interfaces
+                if i.owned and ROUTER_KEY in i.external_ids}

@@ -94,9 +94,11 @@ class SyncHook(Protocol):
 class Agent:
     """Converges one host's Open vSwitch to a DesiredState."""
 
-    def __init__(self, config: AgentConfig, dhcp: SyncHook | None = None) -> None:
+    def __init__(self, config: AgentConfig, dhcp: SyncHook | None = None,
+                 l3: SyncHook | None = None) -> None:
         self.config = config
         self.dhcp = dhcp
+        self.l3 = l3
         self.manager = OpenFlowManager()
         self.switch = OpenFlowSwitch(f"unix:{config.rundir}/{config.integration_bridge}.mgmt")
         self._extensions: dict[str, tuple[AgentExtension, FlowOwner]] = {}
@@ -183,6 +185,8 @@ class Agent:
             # Before reading br-int's ports: the DHCP ports it plugs get their
             # ofports now, so this sync's L2 flows already reach them.
             self.dhcp.sync(desired, self.ovsdb)
+        if self.l3 is not None:  # likewise its router ports
+            self.l3.sync(desired, self.ovsdb)
         ifaces, tunnels, stale_tunnels = self._ensure_tunnels(desired)
         view = self._view(desired, ifaces, tunnels)
         flows = self.desired_flows(view)

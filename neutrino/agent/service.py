@@ -57,7 +57,11 @@ def build_agent(conf: Any) -> Agent:
     if conf.agent.dhcp:
         from neutrino.agent.dhcp import Dhcp
         dhcp = Dhcp(config)
-    return Agent(config, dhcp=dhcp)
+    l3 = None
+    if conf.agent.l3:
+        from neutrino.agent.l3 import L3
+        l3 = L3(config)
+    return Agent(config, dhcp=dhcp, l3=l3)
 
 
 class Mailbox:
@@ -168,6 +172,8 @@ class AgentService:
         names = self.agent.extension_names()
         if self.agent.dhcp is not None:
             names.append("dhcp")
+        if self.agent.l3 is not None:
+            names.append("l3")
         self.extensions = extensions if extensions is not None else sorted(names)
         self.stop_event = threading.Event()
         self.mailbox = Mailbox()
@@ -241,10 +247,28 @@ class AgentService:
         self.facts.floating_ips = sum(1 for f in desired.floatingips if f.port_id)
         self.reporter.observe(agent.wired, agent.bound_here)
         self.reporter.flush(force=True)
+        self._report_floatingips(desired)
         self.syncs += 1
         self.history.append(dict(asdict(result), time=time.time()))
         del self.history[1:-1]  # the first sync after start and the latest are what matter
         self.write_status()
+
+    def _report_floatingips(self, desired: DesiredState) -> None:
+        """Floating IPs whose status differs from what the L3 component found; the
+        server's answer comes back through the feed, so nothing is remembered here and
+        a failed report is simply made again after the next sync."""
+        l3 = self.agent.l3
+        if l3 is None:
+            return
+        shown = {f.id: f.status for f in desired.floatingips}
+        changed = {i: s for i, s in l3.fip_statuses.items() if i in shown and shown[i] != s}
+        if not changed:
+            return
+        try:
+            self.client.report_floatingips(changed)
+            LOG.info("floating IPs reported: %s", changed)
+        except Exception as exc:  # a lost server: the next sync reports again
+            LOG.warning("reporting floating IPs failed: %s: %s", type(exc).__name__, exc)
 
     def status(self) -> dict[str, Any]:
         return {

@@ -125,7 +125,8 @@ def test_state_holds_the_groups_used_and_remote_with_members_on_any_host(feed_se
 def test_state_of_a_host_without_ports_is_empty(feed_server):
     state = _raw_state(feed_server, _host())["state"]
     assert state == {"networks": [], "ports": [], "subnets": [], "security_groups": [],
-                     "security_group_members": {}, "tunnel_endpoints": {}, "dhcp_networks": []}
+                     "security_group_members": {}, "tunnel_endpoints": {}, "dhcp_networks": [],
+                     "routers": [], "floatingips": []}
 
 
 # ---- the watch ------------------------------------------------------------------------------

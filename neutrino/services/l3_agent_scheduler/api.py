@@ -10,7 +10,7 @@ from neutrino.api import body, render
 from neutrino.api.resources import _json
 from neutrino.definitions.kinds import Uuid
 from neutrino.policy import Policy
-from neutrino.services.agents.api import _field, _Scheduler
+from neutrino.services.agents.api import _Feed, _field, _Scheduler
 from neutrino.services.l3_agent_scheduler import scheduler
 
 
@@ -51,8 +51,28 @@ class RouterAgents(_Scheduler):
         _json(resp, {"agents": render.shape(self.registry.spec("agents"), agents, None)})
 
 
+class FeedFloatingIps(_Feed):
+    """POST /feed/v1/hosts/{host}/floatingips ``{"floatingips": {id: status}}``: the
+    host's L3 agent reports which floating IPs have their NAT in place."""
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, host: str) -> None:
+        self.authorize(req)
+        payload = body.read_json(req)
+        fips = payload.get("floatingips") if isinstance(payload, dict) else None
+        if not isinstance(fips, dict) or set(payload) != {"floatingips"}:
+            raise exc.HTTPBadRequest("Invalid input: a body {\"floatingips\": {id: status}} "
+                                     "was expected")
+        for fip_id, status in fips.items():
+            _field(Uuid(), "floatingips", fip_id)
+            if status not in scheduler.FIP_STATUSES:
+                raise exc.HTTPBadRequest(f"Invalid input for the status of floating IP {fip_id}: "
+                                         f"{status!r} is not one of {', '.join(scheduler.FIP_STATUSES)}")
+        _json(resp, {"floatingips": scheduler.report_floatingips(self.registry, host, fips)})
+
+
 def install(app: falcon.App, registry: Any, policy: Policy) -> None:
     if registry.api.has("l3_agent_scheduler"):
+        app.add_route("/feed/v1/hosts/{host}/floatingips", FeedFloatingIps(registry))
         app.add_route("/v2.0/agents/{id}/l3-routers", AgentRouters(registry, policy))
         app.add_route("/v2.0/agents/{id}/l3-routers/{router_id}", AgentRouter(registry, policy))
         app.add_route("/v2.0/routers/{id}/l3-agents", RouterAgents(registry, policy))

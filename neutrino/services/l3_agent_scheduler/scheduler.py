@@ -195,3 +195,34 @@ def agents_of_router(registry: Any, ctx: Context, router_id: str) -> list[dict]:
 def routers_on_host(conn: Connection, host: str) -> list[str]:
     """The routers placed on ``host`` (the agent feed's document carries them)."""
     return sorted(conn.scalars(select(ROUTERS.c.id).where(ROUTERS.c.host == host)))
+
+
+FIP_STATUSES = ("ACTIVE", "DOWN", "ERROR")
+
+
+def report_floatingips(registry: Any, host: str, statuses: dict[str, str]) -> dict[str, str]:
+    """The L3 agent of ``host`` says which floating IPs have their NAT in place (ACTIVE)
+    or not (DOWN, ERROR). Only floating IPs of routers placed on ``host`` are set; each
+    that changes is an update of it (revision, events, journal row)."""
+    from neutrino.services.l3.models import FloatingIp
+    fips_table = FloatingIp.__table__
+    plugin = registry.plugin("floatingips")
+    if not statuses:
+        return {}
+
+    def txn(conn: Connection) -> dict[str, str]:
+        rows = conn.execute(select(fips_table.c.id, fips_table.c.status).join(
+            ROUTERS, ROUTERS.c.id == fips_table.c.router_id).where(
+            fips_table.c.id.in_(sorted(statuses)), ROUTERS.c.host == host)
+            .with_for_update()).all()
+        mine = {r.id: statuses[r.id] for r in rows}
+        changed = sorted(r.id for r in rows if r.status != statuses[r.id])
+
+        def write() -> None:
+            for status in {mine[i] for i in changed}:
+                conn.execute(update(fips_table).where(fips_table.c.id.in_(
+                    [i for i in changed if mine[i] == status])).values(status=status))
+        plugin.touch(conn, _admin(), changed, write)
+        return mine
+
+    return plugin.write(txn)
