@@ -261,11 +261,12 @@ class AgentService:
         if l3 is None:
             return
         shown = {f.id: f.status for f in desired.floatingips}
-        changed = {i: s for i, s in l3.fip_statuses.items() if i in shown and shown[i] != s}
+        changed = {i: s for i, s in l3.fip_statuses.items() if shown.get(i) != s}
         if not changed:
             return
         try:
             self.client.report_floatingips(changed)
+            l3.reported(set(changed))
             LOG.info("floating IPs reported: %s", changed)
         except Exception as exc:  # a lost server: the next sync reports again
             LOG.warning("reporting floating IPs failed: %s: %s", type(exc).__name__, exc)

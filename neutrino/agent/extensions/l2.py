@@ -125,7 +125,12 @@ def _network_flows(owner: FlowOwner, view: HostView, net: Network, nid: int) -> 
 
     # Flooding: local ports plus every host (or the physnet) carrying the network.
     # From outside we flood only locally: the sender already reached the others.
-    remote_actions = [_to_remote(net, ofport) for ofport in sorted(set(reach.values()))]
+    # A provider network's physnet also carries what Neutron does not know (physical
+    # routers, outside hosts): floods and unknown unicast go there even with no remote port.
+    flood_to = set(reach.values())
+    if not net.is_tunnelled and view.physnet_ofports.get(net.physical_network or ""):
+        flood_to.add(view.physnet_ofports[net.physical_network or ""])
+    remote_actions = [_to_remote(net, ofport) for ofport in sorted(flood_to)]
     egress_flood = _flood_local(owner, up) + remote_actions
     yield owner.flow(EGRESS, PRIO_FLOOD, on_net, ",".join(egress_flood) or "drop")
     yield owner.flow(INGRESS, PRIO_FLOOD, on_net, ",".join(_flood_local(owner, up)) or "drop")

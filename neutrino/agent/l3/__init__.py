@@ -15,7 +15,8 @@ wired port (status ACTIVE). For each router of ``desired.routers`` (admin up):
   ``enable_snat``, each floating IP as DNAT + SNAT, port forwardings as DNAT.
 
 A floating IP whose NAT is in place is reported ACTIVE, one that lost it DOWN
-(``POST /feed/v1/hosts/{host}/floatingips``); the conntrack entries of a
+(``POST /feed/v1/hosts/{host}/floatingips``), also one that left the document
+(disassociated: it has no router any more); the conntrack entries of a
 floating IP that went are deleted, so its connections stop. Routers no longer
 here (their OVSDB ports, state directories) are torn down. Level-triggered: a
 router whose plan did not change is left alone; a new process re-asserts each
@@ -46,8 +47,10 @@ class L3:
         self.config = config
         self.root = Path(config.state_path) / "l3"
         self._applied: dict[str, RouterPlan] = {}
-        # Floating IP id -> status, after the last sync (what the reporter sends).
+        # Floating IP id -> status, after the last sync (what the reporter sends); those
+        # that left this host's document while ACTIVE are DOWN until that is reported.
         self.fip_statuses: dict[str, str] = {}
+        self.gone: set[str] = set()
 
     def sync(self, desired: DesiredState, ovsdb: Ovsdb) -> None:
         bridge = self.config.integration_bridge
@@ -71,7 +74,13 @@ class L3:
                 statuses[fip_id] = "ACTIVE" if ok else "ERROR"
         for fip in desired.floatingips:
             statuses.setdefault(fip.id, "DOWN")
-        self.fip_statuses = statuses
+        self.gone |= {i for i, s in self.fip_statuses.items() if s == "ACTIVE" and i not in statuses}
+        self.gone -= set(statuses)
+        self.fip_statuses = {**dict.fromkeys(self.gone, "DOWN"), **statuses}
+
+    def reported(self, fip_ids: set[str]) -> None:
+        """The server was told these statuses."""
+        self.gone -= fip_ids
 
     def _known(self, plugged: dict[str, str]) -> set[str]:
         dirs = {p.name for p in self.root.iterdir() if p.is_dir()} if self.root.is_dir() else set()

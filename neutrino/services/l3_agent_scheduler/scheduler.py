@@ -202,8 +202,9 @@ FIP_STATUSES = ("ACTIVE", "DOWN", "ERROR")
 
 def report_floatingips(registry: Any, host: str, statuses: dict[str, str]) -> dict[str, str]:
     """The L3 agent of ``host`` says which floating IPs have their NAT in place (ACTIVE)
-    or not (DOWN, ERROR). Only floating IPs of routers placed on ``host`` are set; each
-    that changes is an update of it (revision, events, journal row)."""
+    or not (DOWN, ERROR). Only floating IPs of routers placed on ``host`` are set, and
+    DOWN of those without a router; each that changes is an update of it (revision,
+    events, journal row)."""
     from neutrino.services.l3.models import FloatingIp
     fips_table = FloatingIp.__table__
     plugin = registry.plugin("floatingips")
@@ -211,10 +212,12 @@ def report_floatingips(registry: Any, host: str, statuses: dict[str, str]) -> di
         return {}
 
     def txn(conn: Connection) -> dict[str, str]:
-        rows = conn.execute(select(fips_table.c.id, fips_table.c.status).join(
-            ROUTERS, ROUTERS.c.id == fips_table.c.router_id).where(
-            fips_table.c.id.in_(sorted(statuses)), ROUTERS.c.host == host)
-            .with_for_update()).all()
+        # A floating IP disassociated meanwhile has no router: its last host may say DOWN.
+        rows = [r for r in conn.execute(
+            select(fips_table.c.id, fips_table.c.status, ROUTERS.c.host).outerjoin(
+                ROUTERS, ROUTERS.c.id == fips_table.c.router_id).where(
+                fips_table.c.id.in_(sorted(statuses))).with_for_update(of=fips_table)).all()
+            if r.host == host or (r.host is None and statuses[r.id] == "DOWN")]
         mine = {r.id: statuses[r.id] for r in rows}
         changed = sorted(r.id for r in rows if r.status != statuses[r.id])
 

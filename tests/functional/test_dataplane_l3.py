@@ -1,0 +1,204 @@
+"""Routing on the wire, end to end: a router placed on an L3 host by the server, its
+namespace made by that host's `neutrino agent`, real packets between VMs and an
+"outside" host on a flat external provider network.
+
+Two hosts (host-a serves L3: `[agent] l3 = true`; both serve DHCP), every resource
+made through openstacksdk, VMs plugged as Nova plugs them and addressed by DHCP.
+What a user observes: the router's interface port ACTIVE, the floating IP ACTIVE,
+the outside host reached from a VM through SNAT (seeing the router's gateway
+address), not reached with enable_snat off, and the VM reached at its floating IP
+until it is disassociated.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from pyroute2 import IPRoute, netns
+
+from tests.support.requirements import unavailable
+from tests.support.server import ServerProcess
+from tests.support.waiting import wait_for
+
+from .cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
+from .conftest import _require_dataplane
+from .testbed import _CSUM_OFF, PHYSNET, Testbed, ns_exec, run
+
+pytestmark = [pytest.mark.dataplane, pytest.mark.xdist_group("e2e-l3")]
+
+OUTSIDE_IP = "172.24.4.1"  # the outside host, also the external subnet's gateway
+EXTERNAL_CIDR = "172.24.4.0/24"
+
+
+class Outside:
+    """A namespace on the underlay's bridge: the world beyond the external network."""
+
+    def __init__(self, bed: Testbed) -> None:
+        self.ns = bed._new_ns("o")
+        with IPRoute(netns=self.ns, flags=0) as ipr:
+            ipr.link("add", ifname="eth0", kind="veth", peer={"ifname": "uplout", "net_ns_fd": bed.underlay})
+            idx = ipr.link_lookup(ifname="eth0")[0]
+            ipr.addr("add", index=idx, address=OUTSIDE_IP, prefixlen=24)
+            ipr.link("set", index=idx, state="up")
+        with IPRoute(netns=bed.underlay, flags=0) as ipr:
+            idx = ipr.link_lookup(ifname="uplout")[0]
+            ipr.link("set", index=idx, master=ipr.link_lookup(ifname="br0")[0], state="up")
+        # Its frames cross Open vSwitch's userspace datapath: full checksums, as from a VM.
+        run(ns_exec(self.ns, [sys.executable, "-c", _CSUM_OFF]))
+        self.servers: list[subprocess.Popen] = []
+
+    def serve_peer_address(self, port: int) -> None:
+        """A TCP server answering each connection with the address it came from."""
+        self.servers.append(subprocess.Popen(ns_exec(self.ns, [
+            "socat", f"TCP-LISTEN:{port},fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+
+    def close(self) -> None:
+        for proc in self.servers:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def tcp_answer(ns: str, address: str, port: int) -> str | None:
+    """What a TCP server at address:port answers a connection from ``ns`` (None: no answer)."""
+    done = run(ns_exec(ns, ["socat", "-T", "3", "-", f"TCP:{address}:{port},connect-timeout=2"]),
+               check=False, timeout=15)
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def pings(ns: str, address: str) -> bool:
+    return run(ns_exec(ns, ["ping", "-n", "-q", "-c", "1", "-W", "1", address]),
+               check=False).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def l3cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cloud, Outside]]:
+    _require_dataplane()
+    missing = [tool for tool in ("socat", "nsenter", "dhclient", "nft") if shutil.which(tool) is None]
+    if missing:
+        unavailable(f"the L3 testbed needs {', '.join(missing)} "
+                    "(Debian: socat, util-linux, isc-dhcp-client, nftables)")
+    server = ServerProcess(extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start()
+    bed = Testbed(tmp_path_factory.mktemp("l3cloud"))
+    bridge: ApiBridge | None = None
+    outside: Outside | None = None
+    sdk = connect_sdk(server.url)
+    routers: list[str] = []
+    try:
+        hosts = [bed.add_host("host-a"), bed.add_host("host-b")]
+        bridge = ApiBridge(server.port)
+        for host in hosts:
+            bridge.connect(host)
+        world = Cloud(server, bed, bridge, sdk, hosts)
+        world.start_agent(hosts[0], extra="l3 = true\n")
+        world.start_agent(hosts[1])
+        for host in hosts:
+            world.agents[host.name].wait_synced()
+            world.wait_alive(host)
+        outside = Outside(bed)
+        world.routers = routers  # type: ignore[attr-defined]  (removed below)
+        yield world, outside
+    finally:
+        sdk.close()
+        if outside is not None:
+            outside.close()
+        bed.close()
+        for router_id in routers:  # the agents' namespaces outlive them
+            if f"qrouter-{router_id}" in netns.listnetns():
+                netns.remove(f"qrouter-{router_id}")
+        if bridge is not None:
+            bridge.close()
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def topology(l3cloud):
+    """The external network, a router with its gateway there and one tenant subnet, a
+    security group admitting ICMP and TCP from anywhere, and a VM on host-b."""
+    cloud, outside = l3cloud
+    sdk = cloud.sdk
+    ext = sdk.network.create_network(name="public", is_router_external=True,
+                                     provider_network_type="flat",
+                                     provider_physical_network=PHYSNET)
+    sdk.network.create_subnet(network_id=ext.id, ip_version=4, cidr=EXTERNAL_CIDR,
+                              gateway_ip=OUTSIDE_IP, enable_dhcp=False,
+                              allocation_pools=[{"start": "172.24.4.10", "end": "172.24.4.200"}])
+    net = sdk.network.create_network(name="tenant")
+    subnet = sdk.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.30.1.0/24")
+    router = sdk.network.create_router(name="r1", external_gateway_info={"network_id": ext.id})
+    cloud.routers.append(router.id)
+    sdk.network.add_interface_to_router(router, subnet_id=subnet.id)
+    group = sdk.network.create_security_group(name=f"in-{uuid.uuid4().hex[:6]}")
+    for protocol in ("icmp", "tcp"):
+        sdk.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
+                                               ethertype="IPv4", protocol=protocol)
+    port, vm = cloud.boot(cloud.hosts[1], net, security_group_ids=[group.id])
+    return {"ext": ext, "net": net, "subnet": subnet, "router": router, "port": port, "vm": vm}
+
+
+def gateway_ip(cloud: Cloud, router) -> str:
+    info = cloud.sdk.network.get_router(router.id).external_gateway_info
+    return info["external_fixed_ips"][0]["ip_address"]
+
+
+def test_router_is_placed_on_the_l3_host_and_its_interface_port_becomes_active(l3cloud, topology):
+    cloud, _outside = l3cloud
+    router = topology["router"]
+    agents = list(cloud.sdk.network.routers_hosting_l3_agents(router))
+    assert [a.host for a in agents] == ["host-a"]
+    assert agents[0].binary == "neutron-l3-agent" and agents[0].agent_type == "L3 agent"
+    [interface] = cloud.sdk.network.ports(device_id=router.id, device_owner="network:router_interface")
+    assert cloud.wait_status(interface, "ACTIVE").binding_host_id == "host-a"
+
+
+def test_vm_reaches_the_outside_host_which_sees_the_gateway_address(l3cloud, topology):
+    cloud, outside = l3cloud
+    outside.serve_peer_address(7001)
+    vm = topology["vm"]
+    assert wait_for(lambda: pings(vm.ns, OUTSIDE_IP), 30)
+    assert tcp_answer(vm.ns, OUTSIDE_IP, 7001) == gateway_ip(cloud, topology["router"])
+
+
+def test_without_snat_the_vm_does_not_reach_the_outside_host(l3cloud, topology):
+    cloud, outside = l3cloud
+    sdk, router, ext, vm = cloud.sdk, topology["router"], topology["ext"], topology["vm"]
+    outside.serve_peer_address(7002)
+    assert wait_for(lambda: tcp_answer(vm.ns, OUTSIDE_IP, 7002) is not None, 30)
+    sdk.network.update_router(router, external_gateway_info={"network_id": ext.id,
+                                                             "enable_snat": False})
+    try:
+        assert wait_for(lambda: not pings(vm.ns, OUTSIDE_IP), 30)
+        assert tcp_answer(vm.ns, OUTSIDE_IP, 7002) is None
+    finally:
+        sdk.network.update_router(router, external_gateway_info={"network_id": ext.id,
+                                                                 "enable_snat": True})
+    assert wait_for(lambda: tcp_answer(vm.ns, OUTSIDE_IP, 7002) is not None, 30)
+
+
+def test_outside_host_reaches_the_vm_at_its_floating_ip_until_it_is_disassociated(l3cloud, topology):
+    cloud, outside = l3cloud
+    sdk, vm, port = cloud.sdk, topology["vm"], topology["port"]
+    server = subprocess.Popen(ns_exec(vm.ns, ["socat", "TCP-LISTEN:8080,fork,reuseaddr",
+                                              "SYSTEM:echo vm-here"]),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        fip = sdk.network.create_ip(floating_network_id=topology["ext"].id, port_id=port.id)
+        assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "ACTIVE", 30)
+        address = fip.floating_ip_address
+        assert wait_for(lambda: pings(outside.ns, address), 30)
+        assert tcp_answer(outside.ns, address, 8080) == "vm-here"
+        # The VM's own outbound traffic leaves with its floating IP now.
+        outside.serve_peer_address(7003)
+        assert tcp_answer(vm.ns, OUTSIDE_IP, 7003) == address
+
+        sdk.network.update_ip(fip, port_id=None)
+        assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "DOWN", 30)
+        assert wait_for(lambda: not pings(outside.ns, address), 30)
+        assert tcp_answer(outside.ns, address, 8080) is None
+    finally:
+        server.kill()
+        server.wait(timeout=10)
