@@ -1,0 +1,102 @@
+"""The router plan and its nftables table, from desired state alone; every table the
+plan writes is checked by nft itself (``nft -c``), which refuses what it cannot load."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from neutrino.agent.desired import DesiredState, to_json
+from neutrino.agent.l3.plan import plan_routers, ruleset
+
+HOST = "net-1"
+EXT, INT = "e" * 8 + "-0000-0000-0000-000000000000", "i" * 8 + "-0000-0000-0000-000000000000"
+
+
+def state(enable_snat: bool = True, forwardings: list[dict] | None = None,
+          fixed: str | None = "10.0.0.5") -> DesiredState:
+    nets = [{"id": EXT, "provider:network_type": "flat", "provider:physical_network": "physnet1"},
+            {"id": INT, "provider:network_type": "vxlan", "provider:segmentation_id": 7, "mtu": 1450}]
+    subnets = [{"id": "s-ext", "network_id": EXT, "ip_version": 4, "cidr": "172.24.4.0/24",
+                "gateway_ip": "172.24.4.1"},
+               {"id": "s-int", "network_id": INT, "ip_version": 4, "cidr": "10.0.0.0/24",
+                "gateway_ip": "10.0.0.1"}]
+    ports = [{"id": "gwport-0001", "network_id": EXT, "mac_address": "fa:16:3e:00:00:01",
+              "binding:host_id": HOST, "device_owner": "network:router_gateway",
+              "fixed_ips": [{"subnet_id": "s-ext", "ip_address": "172.24.4.10"}]},
+             {"id": "ifport-0002", "network_id": INT, "mac_address": "fa:16:3e:00:00:02",
+              "binding:host_id": HOST, "device_owner": "network:router_interface",
+              "fixed_ips": [{"subnet_id": "s-int", "ip_address": "10.0.0.1"}]}]
+    router = {"id": "r1", "external_gateway_info": {"network_id": EXT, "enable_snat": enable_snat},
+              "gw_port": {"id": "gwport-0001"}, "_interfaces": [{"id": "ifport-0002"}],
+              "routes": [{"destination": "192.168.9.0/24", "nexthop": "10.0.0.254"}]}
+    fips = [{"id": "f1", "floating_ip_address": "172.24.4.20", "router_id": "r1",
+             "fixed_ip_address": fixed, "port_id": "vm" if fixed else None},
+            {"id": "f2", "floating_ip_address": "172.24.4.30", "router_id": "r1",
+             "port_forwardings": forwardings or []}]
+    return DesiredState.from_api(nets, ports, subnets=subnets, routers=[router], floatingips=fips)
+
+
+def valid(script: str) -> bool:
+    if shutil.which("nft") is None:
+        pytest.skip("nft not installed (Debian: nftables)")
+    done = subprocess.run(["nft", "-c", "-f", "-"], input=script, text=True, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    return True
+
+
+def test_desired_state_with_routers_survives_json():
+    s = state(forwardings=[{"protocol": "tcp", "internal_ip_address": "10.0.0.6",
+                            "internal_port_range": "8080:8082", "external_port_range": "80:82"}])
+    assert DesiredState.from_json(to_json(s)) == s
+
+
+def test_plan_has_the_devices_addresses_and_routes_of_the_router():
+    plan = plan_routers(state(), HOST)["r1"]
+    assert plan.namespace == "qrouter-r1"
+    assert (plan.gateway.device, plan.gateway.tap) == ("qg-gwport-0001", "tapgwport-0001")
+    # The floating IPs answer ARP on the gateway device.
+    assert plan.gateway.addresses == (("172.24.4.10", 24), ("172.24.4.20", 32))
+    assert [(d.device, d.addresses, d.mtu) for d in plan.interfaces] == [
+        ("qr-ifport-0002", (("10.0.0.1", 24),), 1450)]
+    assert plan.default_route == "172.24.4.1" and plan.routes == (("192.168.9.0/24", "10.0.0.254"),)
+
+
+def test_snat_of_internal_subnets_only_when_enabled():
+    with_snat = ruleset(plan_routers(state(), HOST)["r1"])
+    assert 'oifname "qg-gwport-0001" ip saddr { 10.0.0.0/24 } snat ip to 172.24.4.10' in with_snat
+    without = ruleset(plan_routers(state(enable_snat=False), HOST)["r1"])
+    assert "snat ip to 172.24.4.10" not in without
+    assert "ip saddr 10.0.0.5 oifname" in without  # the floating IP's own SNAT stays
+    assert valid(with_snat) and valid(without)
+
+
+def test_floating_ip_is_one_to_one_nat_and_gone_when_disassociated():
+    table = ruleset(plan_routers(state(), HOST)["r1"])
+    assert "ip daddr 172.24.4.20 dnat ip to 10.0.0.5" in table
+    assert "ip saddr 10.0.0.5 oifname \"qg-gwport-0001\" snat ip to 172.24.4.20" in table
+    bare = ruleset(plan_routers(state(fixed=None), HOST)["r1"])
+    assert "172.24.4.20" not in bare and valid(bare)
+
+
+def test_port_forwardings_single_and_ranges_one_to_one():
+    table = ruleset(plan_routers(state(forwardings=[
+        {"protocol": "tcp", "internal_ip_address": "10.0.0.6", "internal_port": 22,
+         "external_port": 2222},
+        {"protocol": "udp", "internal_ip_address": "10.0.0.7", "internal_port_range": "5000:5002",
+         "external_port_range": "6000:6002"}]), HOST)["r1"])
+    assert "ip daddr 172.24.4.30 tcp dport 2222 dnat ip to 10.0.0.6:22" in table
+    assert ("ip daddr 172.24.4.30 udp dport 6000-6002 dnat ip to 10.0.0.7 : udp dport map "
+            "{ 6000 : 5000, 6001 : 5001, 6002 : 5002 }") in table
+    assert valid(table)
+
+
+def test_table_is_replaced_whole_in_one_script():
+    lines = ruleset(plan_routers(state(), HOST)["r1"]).splitlines()
+    assert lines[:3] == ["table ip neutrino", "delete table ip neutrino", "table ip neutrino {"]
+
+
+def test_a_router_whose_ports_are_elsewhere_has_no_devices():
+    plan = plan_routers(state(), "other-host")["r1"]
+    assert plan.gateway is None and plan.interfaces == () and plan.floating == ()
