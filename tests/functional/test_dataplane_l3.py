@@ -118,7 +118,7 @@ def l3cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cloud, O
 @pytest.fixture(scope="module")
 def topology(l3cloud):
     """The external network, a router with its gateway there and one tenant subnet, a
-    security group admitting ICMP and TCP from anywhere, and a VM on host-b."""
+    security group admitting ICMP, TCP and UDP from anywhere, and a VM on host-b."""
     cloud, outside = l3cloud
     sdk = cloud.sdk
     ext = sdk.network.create_network(name="public", is_router_external=True,
@@ -133,7 +133,7 @@ def topology(l3cloud):
     cloud.routers.append(router.id)
     sdk.network.add_interface_to_router(router, subnet_id=subnet.id)
     group = sdk.network.create_security_group(name=f"in-{uuid.uuid4().hex[:6]}")
-    for protocol in ("icmp", "tcp"):
+    for protocol in ("icmp", "tcp", "udp"):
         sdk.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
                                                ethertype="IPv4", protocol=protocol)
     port, vm = cloud.boot(cloud.hosts[1], net, security_group_ids=[group.id])
@@ -202,3 +202,49 @@ def test_outside_host_reaches_the_vm_at_its_floating_ip_until_it_is_disassociate
     finally:
         server.kill()
         server.wait(timeout=10)
+
+
+def udp_answer(ns: str, address: str, port: int) -> str | None:
+    """What a UDP server at address:port answers a datagram from ``ns`` (None: nothing)."""
+    done = subprocess.run(ns_exec(ns, ["socat", "-T", "2", "-", f"UDP:{address}:{port}"]),
+                          input="ping\n", capture_output=True, text=True, timeout=15, check=False)
+    return done.stdout.strip() or None
+
+
+def test_port_forwardings_reach_the_vm_ports_one_to_one_and_stop_when_deleted(l3cloud, topology):
+    cloud, outside = l3cloud
+    sdk, vm, port = cloud.sdk, topology["vm"], topology["port"]
+    servers = [subprocess.Popen(ns_exec(vm.ns, args), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for args in (
+        ["socat", "TCP-LISTEN:9022,fork,reuseaddr", "SYSTEM:echo ssh-here"],
+        ["socat", "TCP-LISTEN:9100,fork,reuseaddr", "SYSTEM:echo port-9100"],
+        ["socat", "TCP-LISTEN:9101,fork,reuseaddr", "SYSTEM:echo port-9101"],
+        ["socat", "UDP-RECVFROM:9053,fork,reuseaddr", "SYSTEM:echo dns-here"])]
+    try:
+        fip = sdk.network.create_ip(floating_network_id=topology["ext"].id)
+        address = fip.floating_ip_address
+        ssh = sdk.network.create_port_forwarding(
+            floatingip_id=fip.id, protocol="tcp", internal_port_id=port.id,
+            internal_ip_address=vm.ip, internal_port=9022, external_port=2222)
+        sdk.network.create_port_forwarding(
+            floatingip_id=fip.id, protocol="tcp", internal_port_id=port.id,
+            internal_ip_address=vm.ip, internal_port_range="9100:9101",
+            external_port_range="3100:3101")
+        sdk.network.create_port_forwarding(
+            floatingip_id=fip.id, protocol="udp", internal_port_id=port.id,
+            internal_ip_address=vm.ip, internal_port=9053, external_port=53)
+        # (Three changes: the agent may apply them in one sync or in three.)
+        assert wait_for(lambda: udp_answer(outside.ns, address, 53) == "dns-here", 30)
+        assert tcp_answer(outside.ns, address, 2222) == "ssh-here"
+        assert tcp_answer(outside.ns, address, 3100) == "port-9100"
+        assert tcp_answer(outside.ns, address, 3101) == "port-9101"
+        # Only the forwarded ports: the VM's own port 9022 is not exposed as such.
+        assert tcp_answer(outside.ns, address, 9022) is None
+
+        sdk.network.delete_port_forwarding(ssh, fip.id)
+        assert wait_for(lambda: tcp_answer(outside.ns, address, 2222) is None, 30)
+        assert tcp_answer(outside.ns, address, 3100) == "port-9100"
+    finally:
+        for proc in servers:
+            proc.kill()
+            proc.wait(timeout=10)

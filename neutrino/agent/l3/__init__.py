@@ -106,6 +106,10 @@ class L3:
                      if (ip, fixed) not in {(i, f) for _x, i, f in plan.floating}}
             for address in sorted(gone):
                 namespace.delete_conntrack(plan.namespace, address)
+            for fwd in sorted(set(old.forwards) - set(plan.forwards), key=repr):
+                if fwd.floating_ip not in gone:
+                    namespace.delete_forward_conntrack(plan.namespace, fwd.floating_ip, fwd.protocol,
+                                                       range(fwd.external[0], fwd.external[1] + 1))
         self._applied[plan.router_id] = plan
         LOG.info("router %s: %d interfaces, gateway %s, %d floating IPs", plan.router_id,
                  len(plan.interfaces), plan.gateway_ip, len(plan.floating))

@@ -59,6 +59,13 @@ def delete_conntrack(namespace: str, address: str) -> None:
         run_in(namespace, ["conntrack", "-D", flag, address])
 
 
+def delete_forward_conntrack(namespace: str, address: str, protocol: str, ports: range) -> None:
+    """Forget the connections a removed port forwarding admitted."""
+    for port in ports:
+        run_in(namespace, ["conntrack", "-D", "-p", protocol, "--orig-dst", address,
+                           "--orig-port-dst", str(port)])
+
+
 def _sysctls() -> None:
     for path, value in (("ipv4/ip_forward", 1), ("ipv4/conf/all/rp_filter", 0),
                         ("ipv4/conf/default/rp_filter", 0)):
