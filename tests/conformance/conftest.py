@@ -48,7 +48,10 @@ def tempest_admin(tempest_keystone, tempest_neutrino) -> Client:
 # Two hosts' switch agents, as the suite's own agents will register them: Tempest's
 # agent tests read, update and delete agent records (it needs two, to leave one
 # alone). No DHCP agent: none would wire its DHCP ports, whose status Tempest waits
-# for (and every subnet would get one).
+# for (and every subnet would get one). One L3 agent record (on the first host), as a
+# legacy L3 agent registers it: the l3_agent_scheduler tests need one to place
+# routers on. It wires nothing, so router interface ports stay DOWN (those four
+# tests stay on the expected-failure list until an agent really runs here).
 TEMPEST_AGENT_HOSTS = ("tempest-host-1", "tempest-host-2")
 HEARTBEAT_SECONDS = 15
 
@@ -67,6 +70,11 @@ def tempest_agents(tempest_admin):
                 "configurations": {"tunnel_types": ["vxlan"], "bridge_mappings": {
                     "public": "br-ex"}, "integration_bridge": "br-int", "devices": 0}}})
             assert r.status == 200, r
+        r = tempest_admin.post("/feed/v1/agents", {"agent": {
+            "host": TEMPEST_AGENT_HOSTS[0], "agent_type": "L3 agent",
+            "binary": "neutron-l3-agent", "topic": "l3_agent", "start_flag": start,
+            "configurations": {"agent_mode": "legacy", "routers": 0}}})
+        assert r.status == 200, r
 
     beat(start=True)
     stop = threading.Event()
