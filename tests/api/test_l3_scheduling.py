@@ -187,3 +187,31 @@ def test_feed_document_of_the_host_carries_its_router_and_floating_ips(admin):
                       params={"cursor": watch["cursor"], "timeout": 5}).json
     assert ("floatingip", fip.json["floatingip"]["id"], "delete") in {
         (c["resource_type"], c["resource_id"], c["operation"]) for c in later["changes"]}
+
+
+def test_l3_agent_reports_floating_ip_status_of_its_routers_only(admin):
+    agent, other = l3_agent(admin), l3_agent(admin)
+    ext = external(admin)
+    r = router(admin, ext)
+    host = hosting(admin, r["id"])[0]
+    elsewhere = other["host"] if host == agent["host"] else agent["host"]
+    net = admin.post("/v2.0/networks", json={"network": {"name": "in"}}).json["network"]
+    sub = admin.post("/v2.0/subnets", json={"subnet": {
+        "network_id": net["id"], "cidr": "10.7.0.0/24", "ip_version": 4}}).json["subnet"]
+    admin.put(f"/v2.0/routers/{r['id']}/add_router_interface", json={"subnet_id": sub["id"]})
+    vm = admin.post("/v2.0/ports", json={"port": {"network_id": net["id"]}}).json["port"]
+    fip = admin.post("/v2.0/floatingips", json={"floatingip": {
+        "floating_network_id": ext["id"], "port_id": vm["id"]}}).json["floatingip"]
+    assert fip["status"] == "DOWN"
+    ignored = admin.post(f"/feed/v1/hosts/{elsewhere}/floatingips",
+                         json={"floatingips": {fip["id"]: "ACTIVE"}})
+    assert ignored.status == 200 and ignored.json == {"floatingips": {}}
+    done = admin.post(f"/feed/v1/hosts/{host}/floatingips", json={"floatingips": {fip["id"]: "ACTIVE"}})
+    assert done.status == 200 and done.json == {"floatingips": {fip["id"]: "ACTIVE"}}
+    shown = admin.get(f"/v2.0/floatingips/{fip['id']}").json["floatingip"]
+    assert shown["status"] == "ACTIVE" and shown["revision_number"] > fip["revision_number"]
+    for bad in ({"floatingips": {fip["id"]: "UP"}}, {"floatingips": {"nope": "DOWN"}},
+                {"floatingips": []}, {"statuses": {}}):
+        r400 = admin.post(f"/feed/v1/hosts/{host}/floatingips", json=bad)
+        assert r400.status == 400, (bad, r400)
+    assert admin.get(f"/v2.0/floatingips/{fip['id']}").json["floatingip"]["status"] == "ACTIVE"
