@@ -23,7 +23,7 @@ IMPLEMENTED = {
     "floating-ip-port-forwarding-port-ranges", "expose-port-forwarding-in-fip", "service-type",
     "flavors", "l3-flavors", "l3-port-ip-change-not-allowed",
     # neutrino/services/agents
-    "agent", "dhcp_agent_scheduler",
+    "agent", "dhcp_agent_scheduler", "l3_agent_scheduler",
     # neutrino/services/qos
     "qos", "qos-default", "qos-port-network-policy", "qos-fip", "qos-bw-limit-direction",
     "qos-bw-minimum-ingress", "qos-rule-type-details", "qos-rule-type-filter", "qos-rules-alias",
