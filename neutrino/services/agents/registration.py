@@ -162,7 +162,7 @@ def check_dead_agents(registry: Any) -> list[str]:
     DOWN. Returns the ids of the agents found dead."""
     plugin = registry.plugin("agents")
 
-    def txn(conn: Connection) -> tuple[list[str], list[str]]:
+    def txn(conn: Connection) -> tuple[list[dict], list[str]]:
         rows = conn.execute(select(AGENTS.c.id, AGENTS.c.host, AGENTS.c.agent_type).where(
             AGENTS.c.journaled_alive.is_(True),
             AGENTS.c.heartbeat_timestamp <= liveness.alive_since(registry.conf))
@@ -171,12 +171,14 @@ def check_dead_agents(registry: Any) -> list[str]:
             return [], []
         ids = [r.id for r in rows]
         conn.execute(update(AGENTS).where(AGENTS.c.id.in_(ids)).values(journaled_alive=False))
-        plugin.journal(conn, "update", plugin.load_ids(conn, ids))
-        return ids, sorted({r.host for r in rows if r.agent_type in mechanism.AGENT_TYPES})
+        items = plugin.load_ids(conn, ids)
+        plugin.journal(conn, "update", items)
+        return items, sorted({r.host for r in rows if r.agent_type in mechanism.AGENT_TYPES})
 
-    dead, hosts = plugin.write(txn)
-    if dead:
-        announce(registry, [{"id": i} for i in dead])
+    items, hosts = plugin.write(txn)
+    dead = [a["id"] for a in items]
+    if items:
+        announce(registry, items)
     if hosts:
         with registry.db.reader() as conn:
             active = list(conn.scalars(select(PORTS.c.id).where(
