@@ -127,21 +127,27 @@ def run_dhclient(ns: str, workdir: Path, *, v6: bool = False, stateless: bool = 
     conf = workdir / "dhclient.conf"
     conf.write_text(CONFIG.format(timeout=timeout))
     pidfile = workdir / f"dhclient{family}.pid"
-    cmd = ["dhclient", "-1", "-v", f"-{family}", "-sf", str(script), "-cf", str(conf),
+    # -d: in the foreground, so the process to stop is the one started here
+    # (the pid file of a daemonised dhclient is written after it forks, too
+    # late to be read reliably). It keeps running to renew once bound: it is
+    # killed as soon as the script has recorded the lease, so the next call is
+    # a fresh exchange and nothing outlives the test.
+    cmd = ["dhclient", "-1", "-d", "-v", f"-{family}", "-sf", str(script), "-cf", str(conf),
            "-lf", str(workdir / f"dhclient{family}.leases"), "-pf", str(pidfile)]
     if v6 and stateless:
         cmd.append("-S")  # Information-Request: options only, no address
     cmd.append("eth0")
-    done = subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True,
-                          timeout=timeout * 3 + 10, check=False)
-    # After binding dhclient stays in the background to renew: stop it, so the
-    # next call is a fresh exchange and nothing outlives the test.
-    try:
-        os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        pass
-    (workdir / f"dhclient{family}.log").write_text(done.stderr)
-    if done.returncode != 0 or not out.exists():
+    with (workdir / f"dhclient{family}.log").open("w") as log:
+        proc = subprocess.Popen(["ip", "netns", "exec", ns, *cmd], stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + timeout * 3 + 10
+            while time.monotonic() < deadline and proc.poll() is None and not out.exists():
+                time.sleep(0.05)
+        finally:
+            proc.kill()
+            proc.wait(timeout=10)
+    if not out.exists():
         return None
     return parse(out.read_text())
 
