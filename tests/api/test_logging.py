@@ -246,3 +246,16 @@ def test_snat_refusals_are_400_or_404_in_neutrons_order(snat_admin):
             resource_id=router(snat_admin, enable_snat=False)["id"])
     refused(snat_admin, 400, "RouterGatewayNotSet", resource_type="snat",
             resource_id=router(snat_admin, gateway=False)["id"])
+
+
+def test_openapi_documents_the_logging_calls(admin):
+    doc = admin.get("/openapi.json").json
+    paths = doc["paths"]
+    assert {"get", "post"} <= set(paths["/v2.0/log/logs"])
+    assert {"get", "put", "delete"} <= set(paths["/v2.0/log/logs/{id}"])
+    assert "get" in paths["/v2.0/log/loggable-resources"]
+    assert "post" not in paths["/v2.0/log/loggable-resources"]
+    create = doc["components"]["schemas"]["LogCreate"]["properties"]
+    assert create["event"]["enum"] == ["ACCEPT", "DROP", "ALL"]
+    assert {"name", "description", "resource_type", "resource_id", "target_id",
+            "enabled"} <= set(create)
