@@ -70,6 +70,8 @@ class Port:
     # (opt_name, opt_value, ip_version) of each extra DHCP option.
     extra_dhcp_opts: tuple[tuple[str, str, int], ...] = ()
     dns_name: str = ""
+    # The owning project: a log naming neither a group nor a port covers its ports.
+    project_id: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mac_address", self.mac_address.lower())
@@ -221,6 +223,7 @@ def port_from_api(body: Mapping[str, Any]) -> Port:
         extra_dhcp_opts=tuple((opt["opt_name"], str(opt["opt_value"]), int(opt.get("ip_version") or 4))
                               for opt in body.get("extra_dhcp_opts") or ()),
         dns_name=body.get("dns_name") or "",
+        project_id=body.get("project_id") or "",
     )
 
 
@@ -271,7 +274,7 @@ def port_to_api(port: Port) -> dict[str, Any]:
                                       for ip, mac in port.allowed_address_pairs],
             "extra_dhcp_opts": [{"opt_name": n, "opt_value": v, "ip_version": ver}
                                 for n, v, ver in port.extra_dhcp_opts],
-            "dns_name": port.dns_name}
+            "dns_name": port.dns_name, "project_id": port.project_id}
 
 
 def subnet_to_api(subnet: Subnet) -> dict[str, Any]:
