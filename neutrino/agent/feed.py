@@ -16,6 +16,8 @@ the client never derives it):
   addresses to ``body["addresses"]``; delete drops the entry.
 - ``tunnel_endpoint`` (id: a host): update sets ``body["ip"]``; delete drops it.
 - ``dhcp_network`` (id: a network): create adds it, delete removes it.
+- ``log`` (a security-group log): create or update upserts the body, delete
+  removes it; the desired state holds the enabled ones.
 
 Authentication: a keystoneauth1 Session (password or application-credential
 auth) when one is given or ``session_from_options`` builds one; under noauth a
@@ -82,13 +84,14 @@ class Document:
         self.members = {k: list(v) for k, v in (data.get("security_group_members") or {}).items()}
         self.endpoints = dict(data.get("tunnel_endpoints") or {})
         self.dhcp = set(data.get("dhcp_networks") or ())
+        self.logs = {b["id"]: b for b in data.get("logs") or ()}
 
     def apply(self, change: Mapping[str, Any]) -> None:
         kind, rid = change["resource_type"], change["resource_id"]
         delete = change["operation"] == "delete"
         body = change.get("body") or {}
         table = {"network": self.networks, "port": self.ports, "subnet": self.subnets,
-                 "security_group": self.groups}.get(kind)
+                 "security_group": self.groups, "log": self.logs}.get(kind)
         if table is not None:
             if delete:
                 table.pop(rid, None)
@@ -157,7 +160,8 @@ class Document:
                      if self.subnets[k]["network_id"] not in skipped],
             security_groups=groups,
             security_group_members={k: sorted(v) for k, v in sorted(self.members.items())},
-            dhcp_networks=sorted(n for n in self.dhcp if n not in skipped))
+            dhcp_networks=sorted(n for n in self.dhcp if n not in skipped),
+            logs=[self.logs[k] for k in sorted(self.logs)])
 
 
 class FeedClient:
@@ -226,7 +230,8 @@ class FeedClient:
                            "subnets": list(doc.subnets.values()),
                            "security_groups": list(doc.groups.values()),
                            "security_group_members": doc.members,
-                           "tunnel_endpoints": doc.endpoints, "dhcp_networks": sorted(doc.dhcp)})
+                           "tunnel_endpoints": doc.endpoints, "dhcp_networks": sorted(doc.dhcp),
+                           "logs": [doc.logs[k] for k in sorted(doc.logs)]})
 
 
 def _message(resp: Any) -> str:
