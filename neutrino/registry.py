@@ -35,7 +35,8 @@ FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.address_scopes", "neutrino.services.l3",
                              "neutrino.services.port_forwarding", "neutrino.services.flavors",
                              "neutrino.services.agents", "neutrino.services.agent_feed",
-                             "neutrino.services.qos", "neutrino.services.l3_agent_scheduler")
+                             "neutrino.services.qos", "neutrino.services.l3_agent_scheduler",
+                             "neutrino.services.logging")
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ class Port:
     # (opt_name, opt_value, ip_version) of each extra DHCP option.
     extra_dhcp_opts: tuple[tuple[str, str, int], ...] = ()
     dns_name: str = ""
+    # The owning project: a log naming neither a group nor a port covers its ports.
+    project_id: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mac_address", self.mac_address.lower())
@@ -156,6 +158,19 @@ class Router:
 
 
 @dataclass(frozen=True)
+class Log:
+    """An enabled security-group packet log (the logging API's ``log``): which packets
+    of which ports get a record. ``resource_id`` a group (None: every group),
+    ``target_id`` a port (None: every port of the project's groups)."""
+
+    id: str
+    project_id: str
+    event: str = "ALL"  # ACCEPT, DROP or ALL
+    resource_id: str | None = None
+    target_id: str | None = None
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything one host needs: networks, ports (all hosts) and tunnel endpoints."""
 
@@ -174,6 +189,9 @@ class DesiredState:
     # Routers placed on this host and their floating IPs (and port forwardings).
     routers: tuple[Router, ...] = ()
     floatingips: tuple[FloatingIp, ...] = ()
+    # Enabled security-group logs (every one of the cloud's: few, and an agent tells
+    # which of its ports each one covers).
+    logs: tuple[Log, ...] = ()
 
     def network_map(self) -> dict[str, Network]:
         return {net.id: net for net in self.networks}
@@ -186,7 +204,8 @@ class DesiredState:
                  security_group_members: Mapping[str, Iterable[str]] | None = None,
                  dhcp_networks: Iterable[str] = (),
                  routers: Iterable[Mapping[str, Any]] = (),
-                 floatingips: Iterable[Mapping[str, Any]] = ()) -> DesiredState:
+                 floatingips: Iterable[Mapping[str, Any]] = (),
+                 logs: Iterable[Mapping[str, Any]] = ()) -> DesiredState:
         """Build from API resource bodies (``GET /v2.0/networks``, ``/v2.0/ports``, ...)."""
         return cls(
             networks=tuple(network_from_api(body) for body in networks),
@@ -199,6 +218,7 @@ class DesiredState:
             dhcp_networks=tuple(dhcp_networks),
             routers=tuple(router_from_api(body) for body in routers),
             floatingips=tuple(floatingip_from_api(body) for body in floatingips),
+            logs=tuple(log_from_api(body) for body in logs if body.get("enabled", True)),
         )
 
     @classmethod
@@ -209,7 +229,8 @@ class DesiredState:
                             security_groups=data.get("security_groups", ()),
                             security_group_members=data.get("security_group_members"),
                             dhcp_networks=data.get("dhcp_networks", ()),
-                            routers=data.get("routers", ()), floatingips=data.get("floatingips", ()))
+                            routers=data.get("routers", ()), floatingips=data.get("floatingips", ()),
+                            logs=data.get("logs", ()))
 
     @classmethod
     def from_file(cls, path: str | Path) -> DesiredState:
@@ -249,6 +270,7 @@ def port_from_api(body: Mapping[str, Any]) -> Port:
         extra_dhcp_opts=tuple((opt["opt_name"], str(opt["opt_value"]), int(opt.get("ip_version") or 4))
                               for opt in body.get("extra_dhcp_opts") or ()),
         dns_name=body.get("dns_name") or "",
+        project_id=body.get("project_id") or "",
     )
 
 
@@ -353,7 +375,7 @@ def port_to_api(port: Port) -> dict[str, Any]:
                                       for ip, mac in port.allowed_address_pairs],
             "extra_dhcp_opts": [{"opt_name": n, "opt_value": v, "ip_version": ver}
                                 for n, v, ver in port.extra_dhcp_opts],
-            "dns_name": port.dns_name}
+            "dns_name": port.dns_name, "project_id": port.project_id}
 
 
 def subnet_to_api(subnet: Subnet) -> dict[str, Any]:
@@ -362,6 +384,17 @@ def subnet_to_api(subnet: Subnet) -> dict[str, Any]:
             "dns_nameservers": list(subnet.dns_nameservers),
             "host_routes": [{"destination": d, "nexthop": n} for d, n in subnet.host_routes],
             "ipv6_address_mode": subnet.ipv6_address_mode, "ipv6_ra_mode": subnet.ipv6_ra_mode}
+
+
+def log_from_api(body: Mapping[str, Any]) -> Log:
+    return Log(id=body["id"], project_id=body.get("project_id") or "",
+               event=body.get("event") or "ALL", resource_id=body.get("resource_id"),
+               target_id=body.get("target_id"))
+
+
+def log_to_api(log: Log) -> dict[str, Any]:
+    return {"id": log.id, "project_id": log.project_id, "event": log.event,
+            "resource_id": log.resource_id, "target_id": log.target_id, "enabled": True}
 
 
 def security_group_to_api(group: SecurityGroup) -> dict[str, Any]:
@@ -381,4 +414,5 @@ def to_json(state: DesiredState) -> str:
         "dhcp_networks": list(state.dhcp_networks),
         "routers": [router_to_api(r) for r in state.routers],
         "floatingips": [floatingip_to_api(f) for f in state.floatingips],
+        "logs": [log_to_api(log) for log in state.logs],
     })

@@ -18,6 +18,8 @@ the client never derives it):
 - ``dhcp_network`` (id: a network): create adds it, delete removes it.
 - ``router`` / ``floatingip`` (routers placed on this host, their floating IPs):
   create or update sets the whole body, delete removes it.
+- ``log`` (a security-group log): create or update upserts the body, delete
+  removes it; the desired state holds the enabled ones.
 
 Authentication: a keystoneauth1 Session (password or application-credential
 auth) when one is given or ``session_from_options`` builds one; under noauth a
@@ -86,6 +88,7 @@ class Document:
         self.dhcp = set(data.get("dhcp_networks") or ())
         self.routers = {b["id"]: b for b in data.get("routers", ())}
         self.floatingips = {b["id"]: b for b in data.get("floatingips", ())}
+        self.logs = {b["id"]: b for b in data.get("logs") or ()}
 
     def apply(self, change: Mapping[str, Any]) -> None:
         kind, rid = change["resource_type"], change["resource_id"]
@@ -93,7 +96,7 @@ class Document:
         body = change.get("body") or {}
         table = {"network": self.networks, "port": self.ports, "subnet": self.subnets,
                  "security_group": self.groups, "router": self.routers,
-                 "floatingip": self.floatingips}.get(kind)
+                 "floatingip": self.floatingips, "log": self.logs}.get(kind)
         if table is not None:
             if delete:
                 table.pop(rid, None)
@@ -164,7 +167,8 @@ class Document:
             security_group_members={k: sorted(v) for k, v in sorted(self.members.items())},
             dhcp_networks=sorted(n for n in self.dhcp if n not in skipped),
             routers=[self.routers[k] for k in sorted(self.routers)],
-            floatingips=[self.floatingips[k] for k in sorted(self.floatingips)])
+            floatingips=[self.floatingips[k] for k in sorted(self.floatingips)],
+            logs=[self.logs[k] for k in sorted(self.logs)])
 
 
 class FeedClient:
@@ -241,7 +245,8 @@ class FeedClient:
                            "security_group_members": doc.members,
                            "tunnel_endpoints": doc.endpoints, "dhcp_networks": sorted(doc.dhcp),
                            "routers": list(doc.routers.values()),
-                           "floatingips": list(doc.floatingips.values())})
+                           "floatingips": list(doc.floatingips.values()),
+                           "logs": [doc.logs[k] for k in sorted(doc.logs)]})
 
 
 def _message(resp: Any) -> str:

@@ -2,11 +2,13 @@
 this package. Read values at use time (``CONF.group.opt``), never cache mutable ones."""
 from oslo_config import cfg
 
-from neutrino.conf import agent, agents, database, default, journal, ml2, placement, quotas
+from neutrino.conf import (
+    agent, agents, database, default, journal, ml2, network_log, placement, quotas,
+)
 
 CONF = cfg.CONF
 
-for _module in (default, agents, database, ml2, quotas, journal, agent, placement):
+for _module in (default, agents, database, ml2, quotas, journal, agent, placement, network_log):
     _module.register(CONF)
 
 

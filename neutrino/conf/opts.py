@@ -1,6 +1,8 @@
 """Entry point for oslo-config-generator and `neutrino config sample`."""
 from neutrino import logs
-from neutrino.conf import agent, agents, database, default, journal, ml2, placement, quotas
+from neutrino.conf import (
+    agent, agents, database, default, journal, ml2, network_log, placement, quotas,
+)
 
 
 def list_opts() -> list[tuple[str, list]]:
@@ -18,4 +20,5 @@ def list_opts() -> list[tuple[str, list]]:
         ("agent", agent.OPTS),
         (agent.AUTH_GROUP, agent.auth_list_opts()),
         ("placement", placement.OPTS),
+        (network_log.GROUP, network_log.OPTS),
     ]

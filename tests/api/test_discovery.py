@@ -29,6 +29,8 @@ IMPLEMENTED = {
     "qos-bw-minimum-ingress", "qos-rule-type-details", "qos-rule-type-filter", "qos-rules-alias",
     "qos-pps", "qos-pps-minimum", "qos-pps-minimum-rule-alias", "port-resource-request",
     "port-resource-request-groups", "agent-resources-synced",
+    # neutrino/services/logging
+    "logging",
 }
 
 

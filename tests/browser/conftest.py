@@ -22,7 +22,10 @@ def chromium_path() -> str | None:
     return found or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session: Playwright's sync API keeps an asyncio loop running in this
+# thread while it lives, and later tests on the same worker that run a loop of their own
+# (the data-plane testbed) fail with "This event loop is already running".
+@pytest.fixture(scope="module")
 def browser():
     try:
         from playwright.sync_api import sync_playwright

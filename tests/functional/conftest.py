@@ -47,7 +47,7 @@ def testbed(tmp_path: Path) -> Iterator[Testbed]:
 @pytest.fixture(scope="module")
 def cloud_server() -> Iterator[ServerProcess]:
     """The module's API server: SQLite, agents declared dead after a few seconds."""
-    server = ServerProcess(extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start()
+    server = ServerProcess(extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start(timeout=120)
     try:
         yield server
     finally:

@@ -5,7 +5,7 @@ a packet socket. On receive the kernel strips the outer tag into metadata; it
 comes back through PACKET_AUXDATA and is printed with each frame as JSON:
 ``{"tpid": ..., "vid": ..., "data": hex}``.
 
-    python rawframes.py send IFNAME HEXFRAME
+    python rawframes.py send IFNAME HEXFRAME [HEXFRAME...]
     python rawframes.py capture IFNAME SECONDS ETHERTYPE_FILTER_HEX
 """
 
@@ -56,6 +56,7 @@ def capture(ifname: str, seconds: float, marker: bytes) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "send":
-        send(sys.argv[2], bytes.fromhex(sys.argv[3]))
+        for hexframe in sys.argv[3:]:
+            send(sys.argv[2], bytes.fromhex(hexframe))
     else:
         capture(sys.argv[2], float(sys.argv[3]), bytes.fromhex(sys.argv[4]))

@@ -145,12 +145,13 @@ def delivered_to(sender: Vm, receivers: list[Vm], frames: dict[str, bytes],
     script = str(HERE / "rawframes.py")
     captures = []
     for receiver in receivers:
-        cap = subprocess.Popen(ns_exec(receiver.ns, [sys.executable, script, "capture", "eth0", "2",
+        cap = subprocess.Popen(ns_exec(receiver.ns, [sys.executable, script, "capture", "eth0", "4",
                                                      marker.hex()]), stdout=subprocess.PIPE, text=True)
         assert cap.stdout is not None and cap.stdout.readline().strip() == "ready"
         captures.append(cap)
-    for frame in frames.values():
-        run(ns_exec(sender.ns, [sys.executable, script, "send", "eth0", frame.hex()]))
+    # One sender process for all frames: on a loaded machine, one each would outlast the capture.
+    run(ns_exec(sender.ns, [sys.executable, script, "send", "eth0",
+                            *(frame.hex() for frame in frames.values())]))
     result = []
     for cap in captures:
         out, _ = cap.communicate(timeout=15)

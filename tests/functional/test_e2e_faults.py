@@ -114,7 +114,7 @@ def test_an_api_server_restart_keeps_forwarding_and_agents_resume_from_their_cur
     time.sleep(0.5)
     cloud.server.stop()
     assert wait_for(lambda: not feed_stats(cloud, "host-a")["connected"], 20)
-    cloud.server.start()
+    cloud.server.start(timeout=120)
     out = ping_result(ping)
     assert "50 packets transmitted, 50 received, 0% packet loss" in out, out
 

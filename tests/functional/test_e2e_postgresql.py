@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.dataplane, pytest.mark.postgres, pytest.mark.xdist_gro
 def cloud_server(postgres) -> Iterator[ServerProcess]:  # noqa: ANN001 - the session's cluster
     url = postgres.create_database("e2e_" + uuid.uuid4().hex[:8])
     server = ServerProcess(database_url=url, workers=2,
-                           extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start()
+                           extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start(timeout=120)
     try:
         yield server
     finally:

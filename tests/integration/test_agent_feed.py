@@ -124,6 +124,9 @@ def test_state_holds_the_groups_used_and_remote_with_members_on_any_host(feed_se
 
 def test_state_of_a_host_without_ports_is_empty(feed_server):
     state = _raw_state(feed_server, _host())["state"]
+    # Logs are every host's (the cloud's security-group logs; other tests make some).
+    logs = Client(feed_server.url).get("/v2.0/log/logs?resource_type=security_group").json
+    assert state.pop("logs") == sorted(logs["logs"], key=lambda log: log["id"])
     assert state == {"networks": [], "ports": [], "subnets": [], "security_groups": [],
                      "security_group_members": {}, "tunnel_endpoints": {}, "dhcp_networks": [],
                      "routers": [], "floatingips": []}
@@ -252,6 +255,33 @@ def test_kept_document_equals_a_fresh_state_after_a_sequence_of_changes(feed_ser
     cursor = _drain(client, cursor)
     _assert_kept_equals_fresh(feed_server, client)
     assert client.document.desired().networks == ()
+
+
+def test_state_and_watch_carry_security_group_logs_to_every_host(feed_server, api):
+    host = _host()
+    client = FeedClient(feed_server.url, host)
+    cursor, desired = client.state()
+    group = _group(api)
+    r = api.post("/v2.0/log/logs", {"log": {"resource_type": "security_group",
+                                           "resource_id": group["id"], "event": "DROP"}})
+    assert r.status == 201, r
+    log = r.json["log"]
+    assert log["id"] not in {x.id for x in desired.logs}
+    cursor = _drain(client, cursor)
+    kept = {x.id: x for x in client.document.desired().logs}
+    assert (kept[log["id"]].event, kept[log["id"]].resource_id) == ("DROP", group["id"])
+    _assert_kept_equals_fresh(feed_server, client)
+    # Disabled: kept in the document, out of the desired state (logging stops).
+    assert api.put(f"/v2.0/log/logs/{log['id']}", {"log": {"enabled": False}}).status == 200
+    cursor = _drain(client, cursor)
+    assert log["id"] in client.document.logs
+    assert log["id"] not in {x.id for x in client.document.desired().logs}
+    _assert_kept_equals_fresh(feed_server, client)
+    # Deleted with its group.
+    assert api.delete(f"/v2.0/security-groups/{group['id']}").status == 204
+    cursor = _drain(client, cursor)
+    assert log["id"] not in client.document.logs
+    _assert_kept_equals_fresh(feed_server, client)
 
 
 def test_kept_document_equals_a_fresh_state_under_concurrent_writers(feed_server, api):

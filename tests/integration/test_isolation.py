@@ -338,3 +338,44 @@ def test_agent_isolation(identity, persona: str) -> None:
     if persona != "admin":
         assert caller.delete(f"/v2.0/agents/{agent['id']}").status in (401, 404)
     assert admin.delete(f"/v2.0/agents/{agent['id']}").status == 204
+
+
+# Packet logs are an admin's (Neutron's defaults): (list shows project A's log, show,
+# create, update, delete, list loggable resources shows a type) per persona. Others
+# are told a log does not exist and may not create one, as Neutron answers.
+LOG_EXPECT = {
+    "admin": (True, 200, 201, 200, 204, True),
+    "owner_member": (False, 404, 403, 404, 404, False),
+    "owner_reader": (False, 404, 403, 404, 404, False),
+    "other_member": (False, 404, 403, 404, 404, False),
+    "no_token": (False, 401, 401, 401, 401, False),
+    "invalid_token": (False, 401, 401, 401, 401, False),
+}
+
+
+@pytest.mark.parametrize("identity,persona", MODES, indirect=["identity"])
+def test_log_isolation(identity, persona: str) -> None:
+    caller, admin = identity.client(persona), identity.client("admin")
+    listed_expected, show, create, update, delete, types = LOG_EXPECT[persona]
+    body = {"log": {"resource_type": "security_group", "project_id": identity.project_a}}
+    r = admin.post("/v2.0/log/logs", body)
+    assert r.status == 201, r
+    log = r.json["log"]
+    path = f"/v2.0/log/logs/{log['id']}"
+    listed = caller.get("/v2.0/log/logs")
+    assert listed.status == (401 if show == 401 else 200), listed
+    if listed.status == 200:
+        assert (log["id"] in [x["id"] for x in listed.json["logs"]]) is listed_expected
+    assert caller.get(path).status == show
+    # In the caller's own project: naming project A is refused before any policy check.
+    made = caller.post("/v2.0/log/logs", {"log": {"resource_type": "security_group"}})
+    assert made.status == create, made
+    r = caller.put(path, {"log": {"enabled": False}})
+    assert r.status == update, r
+    assert admin.get(path).json["log"]["enabled"] is (update != 200)
+    assert caller.delete(path).status == delete
+    assert admin.get(path).status == (404 if delete == 204 else 200)
+    kinds = caller.get("/v2.0/log/loggable-resources")
+    assert kinds.status == (401 if show == 401 else 200), kinds
+    if kinds.status == 200:
+        assert bool(kinds.json["loggable_resources"]) is types

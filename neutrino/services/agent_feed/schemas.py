@@ -10,12 +10,12 @@ DOCUMENT = {"type": "object", "properties": {
     "security_group_members": {"type": "object", "additionalProperties": {
         "type": "array", "items": {"type": "string"}}},
     "tunnel_endpoints": {"type": "object", "additionalProperties": {"type": "string"}},
-    "dhcp_networks": {"type": "array", "items": {"type": "string"}}}}
+    "dhcp_networks": {"type": "array", "items": {"type": "string"}}, "logs": _LIST}}
 CHANGE = {"type": "object", "properties": {
     "seq": {"type": ["integer", "null"]},
     "resource_type": {"type": "string", "enum": [
         "network", "subnet", "port", "security_group", "security_group_rule",
-        "security_group_members", "tunnel_endpoint", "dhcp_network"]},
+        "security_group_members", "tunnel_endpoint", "dhcp_network", "log"]},
     "resource_id": {"type": "string"},
     "operation": {"type": "string", "enum": ["create", "update", "delete"]},
     "revision_number": {"type": "integer"},

@@ -4,9 +4,11 @@ The document (docs/agent-feed.md) holds the API bodies of the networks the host
 carries (a port of it is bound there, its DHCP port among them), every port and
 subnet of those networks, the security groups of its bound ports plus those their
 rules name as remote groups, the member addresses of those remote groups (ports on
-any host), the tunnel endpoints of the Open vSwitch agents (dead ones too) and the networks whose
-DHCP the host serves. Bodies come from the plugins' own rendering, as a GET by an
-admin shows them, in a fixed number of queries whatever the host's size.
+any host), the tunnel endpoints of the Open vSwitch agents (dead ones too), the networks whose
+DHCP the host serves, and every security-group packet log (``logs``: few, admins'
+objects; the agent applies the enabled ones to its ports). Bodies come from the
+plugins' own rendering, as a GET by an admin shows them, in a fixed number of
+queries whatever the host's size.
 
 The scope is what a watch cannot learn from journal rows alone: which networks
 and groups are in the document, digests of the member lists, the tunnel endpoints
@@ -195,6 +197,18 @@ def _by_id(item: dict) -> str:
     return item["id"]
 
 
+LOGGED_TYPE = "security_group"  # the log type the agent writes records for
+
+
+def logs(conn: Connection, registry: Any) -> list[dict]:
+    """Bodies of every security-group log, enabled or not (none while no feature
+    serves the logging API)."""
+    if "log/logs" not in registry.plugin_classes:
+        return []
+    return sorted(registry.plugin("log/logs")._list(
+        conn, ADMIN, ListQuery(filters={"resource_type": [LOGGED_TYPE]})), key=_by_id)
+
+
 def document(conn: Connection, registry: Any, derived: Derived) -> dict:
     """The whole state document of a host whose scope is ``derived``."""
     scope = derived.scope
@@ -203,4 +217,5 @@ def document(conn: Connection, registry: Any, derived: Derived) -> dict:
             "tunnel_endpoints": scope.tunnel_endpoints,
             "dhcp_networks": sorted(scope.dhcp_networks),
             "routers": [derived.router_bodies[k] for k in sorted(derived.router_bodies)],
-            "floatingips": [derived.fip_bodies[k] for k in sorted(derived.fip_bodies)]}
+            "floatingips": [derived.fip_bodies[k] for k in sorted(derived.fip_bodies)],
+            "logs": logs(conn, registry)}

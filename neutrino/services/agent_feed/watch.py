@@ -40,6 +40,7 @@ SG_TYPES = ("security_group", "security_group_rule")
 NETWORK_TYPES = ("network", "subnet", "port")
 # Rows that may change the routers and floating IPs of a host's document (derived).
 L3_TYPES = ("router", "floatingip", "port_forwarding")
+LOG_TYPES = ("log",)  # every host's: the document holds every security-group log
 # A stored scope's used_at is refreshed when older than this (seconds): pruning keeps
 # scopes a live cursor names without a write on every watch.
 TOUCH_AFTER = 600
@@ -74,7 +75,7 @@ def decode(text: str) -> tuple[str, journal.Cursor, str]:
 
 def _relevance(host: str, networks: frozenset[str], groups: frozenset[str]):
     return or_(JOURNAL.c.network_id.in_(sorted(networks)), JOURNAL.c.host == host,
-               JOURNAL.c.resource_type.in_(SG_TYPES))
+               JOURNAL.c.resource_type.in_(SG_TYPES + LOG_TYPES))
 
 
 def _group_of(row: dict) -> str | None:
@@ -206,6 +207,9 @@ class Feed:
                 out.append(_change(row))
             elif kind in SG_TYPES and _group_of(row) in now.groups:
                 out.append(_change(row))
+            elif kind in LOG_TYPES and (row["body"] or {}).get("resource_type") == \
+                    scopes.LOGGED_TYPE:
+                out.append(_change(row))
         for nid in sorted(old.networks - now.networks):
             out.append(_derived_change("network", nid, "delete", {"id": nid}))
         for gid in sorted(old.groups - now.groups):
@@ -251,7 +255,7 @@ def _waker(host: str, old: scopes.Scope, now: scopes.Scope):
 
     def relevant(row: dict) -> bool:
         kind = row["resource_type"]
-        if row.get("network_id") in networks or row.get("host") == host:
+        if row.get("network_id") in networks or row.get("host") == host or kind in LOG_TYPES:
             return True
         if kind in L3_TYPES:  # any router may be (or have been) placed here
             return True

@@ -20,17 +20,27 @@ GROUP = {"id": "g1", "stateful": False, "security_group_rules": [
      "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": None,
      "remote_group_id": "g1"}]}
 
+LOG = {"id": "l1", "project_id": "pr1", "resource_type": "security_group", "resource_id": "g1",
+       "target_id": "p1", "event": "DROP", "enabled": True, "name": "drops"}
+
 
 def state() -> DesiredState:
     return DesiredState.from_api([NET], [BOUND, UNBOUND], {"hostA": "192.0.2.1"},
                                  subnets=[SUBNET], security_groups=[GROUP],
                                  security_group_members={"g1": ["10.0.0.5", "10.0.0.99"]},
-                                 dhcp_networks=["n1"])
+                                 dhcp_networks=["n1"], logs=[LOG, {**LOG, "id": "l2",
+                                                                   "enabled": False}])
 
 
 def test_json_round_trip_keeps_every_field():
     original = state()
     assert DesiredState.from_json(to_json(original)) == original
+
+
+def test_only_enabled_logs_are_desired():
+    (log,) = state().logs
+    assert (log.id, log.event, log.resource_id, log.target_id, log.project_id) == (
+        "l1", "DROP", "g1", "p1", "pr1")
 
 
 def test_port_fields_come_from_the_api_body():

@@ -206,6 +206,23 @@ def test_a_port_without_groups_sends_only_what_needs_no_rule() -> None:
                for f in flows)
 
 
+def test_base_matches_every_port_shares_are_one_clause_flow_per_port() -> None:
+    one = flows_for(view_of((port(1),), (), {}))
+    two = flows_for(view_of((port(1), port(2)), (), {}))
+    # The second port adds its own flows only: the shared matches exist once.
+    shared = [f for f in one if "conjunction(" in f.actions and "in_port" not in f.match]
+    assert {f.match for f in shared} >= {"icmp6,icmpv6_type=134", "udp6,tp_src=546,tp_dst=547",
+                                         "icmp6,icmpv6_type=135"}
+    assert len([f for f in two if f in shared]) == len(shared)
+    clauses = {f.match: f.actions for f in two if f.match.startswith("in_port=11")
+               and "conjunction(" in f.actions}
+    assert clauses == {"in_port=11": clauses["in_port=11"],
+                       "in_port=11,dl_src=fa:16:3e:00:00:02": "conjunction(1,1/2)"}
+    # One MAC, one IPv4 address: 16 egress filter flows (24 with one flow per match),
+    # 3 ingress filter flows, the drop at the end of each rules stage.
+    assert len([f for f in two if f.match.startswith(("in_port=11", "reg7=11"))]) == 21
+
+
 def test_stateless_ports_bypass_conntrack() -> None:
     group = SecurityGroup("sl", False, (rule(protocol="tcp", low=22, high=22),))
     flows = flows_for(view_of((port(1, "sl"),), (group,), {}))

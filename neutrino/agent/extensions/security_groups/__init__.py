@@ -41,7 +41,7 @@ from neutrino.agent.openflow.manager import FlowOwner
 from neutrino.agent.openflow.pipeline import REG_DST_PORT, REG_NETWORK
 from neutrino.agent.topology import HostView
 
-from .base import INGRESS_ALLOWS, PRIO_ALLOW, egress_base, ingress_base
+from .base import INGRESS_ALLOWS, PRIO_ALLOW, SHARED_EGRESS, SHARED_VERDICTS, egress_base, ingress_base
 from .rules import ETHERTYPES, CompiledRule, RuleError, compile_rule, member_match
 
 LOG = logging.getLogger(__name__)
@@ -59,6 +59,9 @@ PRIO_PORT_DROP = 1
 ZONE = REG_NETWORK.field.replace("[]", "[0..15]")
 TRUSTED_OWNER_PREFIX = "network:"
 _CONJ_SPACE = (1 << 32) - 1
+# Conjunction ids of the shared egress base flows (base.SHARED_EGRESS); remote-group
+# conjunctions never get these.
+SHARED_CONJ_IDS = {name: number for number, name in enumerate(sorted(SHARED_EGRESS), 1)}
 
 
 def is_filtered(port: Port) -> bool:
@@ -67,7 +70,7 @@ def is_filtered(port: Port) -> bool:
 
 def assign_conj_ids(keys: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
     """Conjunction ids derived from content: the same after a restart, stable as others come and go."""
-    taken: set[int] = set()
+    taken: set[int] = set(SHARED_CONJ_IDS.values())
     result = {}
     for key in sorted(set(keys)):
         candidate = zlib.crc32("|".join(key).encode()) % _CONJ_SPACE + 1
@@ -106,6 +109,13 @@ class SecurityGroups:
             yield owner.flow(stage, PRIO_STATE, "ct_state=+trk+rel", accept[direction])
         for match in INGRESS_ALLOWS:
             yield owner.flow(INGRESS, PRIO_ALLOW, match, accept["ingress"])
+        for name, (prio, matches) in sorted(SHARED_EGRESS.items()):
+            conj = SHARED_CONJ_IDS[name]
+            verdict = SHARED_VERDICTS[name]
+            yield owner.flow(EGRESS, prio, f"conj_id={conj}",
+                             accept["egress"] if verdict == "accept" else verdict)
+            for match in matches:
+                yield owner.flow(EGRESS, prio, match, f"conjunction({conj},2/2)")
 
         # (group, remote group, direction, ethertype) -> dimension-2 matches
         conj_clauses: dict[tuple[str, ...], set[str]] = defaultdict(set)
@@ -133,7 +143,9 @@ class SecurityGroups:
         action = ({d: f"ct(commit,zone={ZONE}),{a}" for d, a in accept.items()} if stateful
                   else accept)
         selector = {"egress": f"in_port={ofport}", "ingress": f"{REG_DST_PORT.match}={ofport}"}
-        verdict = {d: {"accept": accept[d], "drop": "drop",
+        shared = {f"shared:{name}": f"conjunction({conj},1/2)"
+                  for name, conj in SHARED_CONJ_IDS.items()}
+        verdict = {d: {"accept": accept[d], "drop": "drop", **shared,
                        "rules": (f"ct(table={owner.table(s)},zone={ZONE})" if stateful
                                  else owner.goto(s))}
                    for d, s in RULES_STAGE.items()}
