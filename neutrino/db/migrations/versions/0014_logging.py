@@ -1,13 +1,13 @@
 """packet logs (logging)
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-02 03:20:00
 """
 import sqlalchemy as sa
 from alembic import op  # noqa: I001
 
-revision = '0015'
+revision = '0014'
 down_revision = '0013'
 branch_labels = None
 depends_on = None
