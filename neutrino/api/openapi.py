@@ -212,7 +212,7 @@ def collection_path(spec: ResourceSpec, api: Api) -> dict:
     out: dict = {"get": {"operationId": listing,
                          "summary": f"List {spec.collection}", "parameters": list_parameters(spec),
                          "responses": _responses("200", many, list_links(spec))}}
-    if spec.resource.writable:
+    if spec.resource.writable and spec.resource.creatable:
         one = {"type": "object", "properties": {spec.member_key: ref}}
         summary = f"Create a {spec.name}"
         if spec.resource.bulk:

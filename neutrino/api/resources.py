@@ -113,6 +113,8 @@ class Collection(_Base):
                      scope: dict[str, Any] | None = None) -> None:
         """A create; ``scope`` sets attributes the URL implies (a sub-resource's parent)."""
         self.require_writable()
+        if not self.spec.resource.creatable:
+            raise falcon.HTTPMethodNotAllowed(["GET"])
         ctx, d = self.decisions(req)
         items, explicit, bulk = body.parse_create(self.spec, body.read_json(req), ctx)
         if scope:

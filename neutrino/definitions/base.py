@@ -115,6 +115,9 @@ class Resource:
     bulk: bool = True
     # Writable through POST/PUT/DELETE (false for e.g. ip availabilities).
     writable: bool = True
+    # POST allowed, when writable (false for QoS alias rules: PUT and DELETE by id only;
+    # they are created under their policy).
+    creatable: bool = True
     # The URL parameter naming a member, e.g. network_id for ip availabilities.
     id_attribute: str = "id"
     # The singular body key when it is not ``name``: a sub-resource whose body key is

@@ -68,7 +68,7 @@ def dhcp_subnets(conn: Connection, network_id: str) -> list[str]:
 
 
 def dhcp_ports(conn: Connection, network_id: str) -> list[Any]:
-    return conn.execute(select(PORTS.c.id, PORTS.c.binding_host_id).where(
+    return conn.execute(select(PORTS.c.id, PORTS.c.binding_host_id, PORTS.c.device_id).where(
         PORTS.c.network_id == network_id, PORTS.c.device_owner == DHCP_OWNER)).all()
 
 
@@ -113,8 +113,11 @@ def sync_network(registry: Any, network_id: str) -> None:
             select(ALLOCS.c.subnet_id, ALLOCS.c.ip_address).where(ALLOCS.c.port_id == r.id))}
             for r in existing}
     if not subnets:
+        # Only the ports the scheduler made go; one a user made keeps living, its
+        # addresses released with their subnets (as in Neutron).
         for row in existing:
-            ports.delete(_admin(), row.id)
+            if row.device_id == device_id(row.binding_host_id or "", network_id):
+                ports.delete(_admin(), row.id)
         return
     for row in existing:  # one address on each DHCP subnet, the ones held kept
         if set(held[row.id]) != set(subnets):

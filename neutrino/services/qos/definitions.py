@@ -74,7 +74,7 @@ def _alias(rule_type: str) -> Resource:
                             filter=a.filter, sort=a.sort) for a in RULE_TYPES[rule_type])
     return Resource(name=f"alias_{rule_type}_rule", collection=f"alias_{rule_type}_rules",
                     path=f"qos/alias_{rule_type}_rules", standard_attributes=False,
-                    project_scoped=False, bulk=False,
+                    project_scoped=False, bulk=False, creatable=False,
                     attributes=(RULE_ID,
                                 Attribute("tenant_id", String(255), "The policy's project."),
                                 Attribute("qos_policy_id", Uuid(), "The rule's policy.",
