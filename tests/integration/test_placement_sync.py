@@ -7,7 +7,6 @@ import uuid
 
 import os_resource_classes as orc
 import os_traits
-import pytest
 
 from neutrino.services.qos.placement import names
 from neutrino.services.qos.placement.client import PlacementClient
@@ -182,9 +181,11 @@ def test_sync_through_keystone_tokens(placement_keystone, keystone):
     assert r.status_code == 401
 
 
-@pytest.mark.parametrize("physnet,other", [("physnet0", "physnet1")])
-def test_allocation_candidates_only_on_devices_with_room_on_the_physnet(placement, physnet,
-                                                                         other):
+def test_allocation_candidates_only_on_devices_with_room_on_the_physnet(placement):
+    # Physnets of this test alone: the Placement is shared by the session, and other
+    # tests' devices on a "physnet0" would be candidates too.
+    suffix = uuid.uuid4().hex[:8]
+    physnet, other = f"pn{suffix}", f"po{suffix}"
     hosts = [_host(), _host()]
     sync = PlacementSync(_client(placement))
     for i, host in enumerate(hosts):
