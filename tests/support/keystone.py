@@ -32,7 +32,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 from tests.support.postgres import free_port
-from tests.support.requirements import unavailable
+from tests.support.requirements import started
 from tests.support.server import VENV_BIN, ServerProcess
 
 REGION = "RegionOne"
@@ -304,13 +304,7 @@ class TokenAuth(requests.auth.AuthBase):
 
 @pytest.fixture(scope="session")
 def keystone():
-    ks = Keystone()
-    try:
-        ks.start()
-    except Exception as err:  # noqa: BLE001
-        log = ks.log()
-        ks.stop()
-        unavailable(f"cannot start Keystone: {err}\n{log}")
+    ks = started(Keystone(), "Keystone")
     yield ks
     ks.stop()
 

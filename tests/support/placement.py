@@ -26,7 +26,7 @@ import pytest
 import requests
 
 from tests.support.postgres import free_port
-from tests.support.requirements import unavailable
+from tests.support.requirements import started, unavailable
 from tests.support.server import VENV_BIN
 
 MICROVERSION = "placement 1.39"
@@ -171,13 +171,7 @@ class Placement:
 
 @pytest.fixture(scope="session")
 def placement():
-    p = Placement()
-    try:
-        p.start()
-    except Exception as err:  # noqa: BLE001
-        log = p.log()
-        p.stop()
-        unavailable(f"cannot start Placement: {err}\n{log}")
+    p = started(Placement(), "Placement")
     yield p
     p.stop()
 

@@ -15,3 +15,14 @@ def unavailable(reason: str) -> None:
     if in_ci():
         pytest.fail(f"required part unavailable under CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def started(server, name: str):
+    """Start a test server (``start``/``stop``/``log``); an unavailable part otherwise."""
+    try:
+        server.start()
+    except Exception as err:  # noqa: BLE001
+        log = server.log()
+        server.stop()
+        unavailable(f"cannot start {name}: {err}\n{log}")
+    return server
