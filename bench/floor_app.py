@@ -156,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(args.state_dir, exist_ok=True)
     # Exactly the settings `neutrino serve` gives gunicorn, from the same class; only the
     # application each worker loads differs.
+    # The floor serves no feed watches; their threads are started only when used.
     conf = SimpleNamespace(bind_host="127.0.0.1", bind_port=args.port, api_workers=1,
-                           api_threads=args.threads, debug=False)
+                           api_threads=args.threads, debug=False,
+                           agent_feed=SimpleNamespace(watch_threads=0))
 
     class FloorServer(_Server):
         def load(self) -> falcon.App:
