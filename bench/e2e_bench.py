@@ -14,6 +14,10 @@ namespaces with their own Open vSwitch, userspace datapath):
 * ``plug_to_active``: after such a create on host-a itself, the VIF plugged as
   Nova does (OVSDB ``iface-id``; timed from ovs-vsctl's return) until the API
   shows the port ACTIVE (the agent saw OVSDB move, wired the port, reported it up).
+* ``sg_rule_to_flows`` and ``remote_group_member_to_flows``: a security group rule
+  created, and a port of host-b joining a group another group's rule names, until
+  host-a (where a VM of that group is) has the flow (see
+  ``security_groups_to_flows``). ~50 samples each: median and p95.
 * ``full_sync_1000``: one host with 1,000 bound, plugged ports on 100 networks
   (bulk-created, plugging untimed): a new agent's ``state()`` from the server
   (the whole desired state over HTTP, parsed) and its first ``sync`` on an
@@ -62,6 +66,12 @@ class Api:
             raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:300]}")
         return r.json()
 
+    def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        r = self.http.put(self.url + path, json=body, timeout=60)
+        if r.status_code >= 300:
+            raise RuntimeError(f"PUT {path}: {r.status_code} {r.text[:300]}")
+        return r.json()
+
     def get(self, path: str) -> dict[str, Any]:
         r = self.http.get(self.url + path, timeout=60)
         r.raise_for_status()
@@ -79,6 +89,11 @@ def wait(predicate: Any, timeout: float = 30.0, poll: float = 0.005) -> float:
 
 def has_mac_flow(host: OvsHost, mac: str) -> bool:
     return any(f"dl_dst={mac}" in f for f in host.dump_flows())
+
+
+def has_flow_with(host: OvsHost, match: str) -> bool:
+    """A flow on br-int whose match has ``match`` (e.g. ``tp_dst=20000``) as a whole field."""
+    return any(f"{match}," in f or f"{match} " in f for f in host.dump_flows())
 
 
 def plug_all(host: OvsHost, port_ids: list[str]) -> None:
@@ -149,9 +164,60 @@ def api_to_flows(api: Api, bed: Testbed, server: ServerProcess) -> dict[str, Any
         return {"api_to_flows": {**figure(to_flows), "what": "POST port bound to host-b -> "
                                  "its MAC's flow on host-a's br-int"},
                 "plug_to_active": {**figure(to_active), "what": "VIF plugged on host-a -> "
-                                   "GET port shows ACTIVE"}}
+                                   "GET port shows ACTIVE"},
+                **security_groups_to_flows(api, bed, host_a, host_b)}
     finally:
         bridge.close()
+
+
+def security_groups_to_flows(api: Api, bed: Testbed, host_a: OvsHost,
+                             host_b: OvsHost) -> dict[str, Any]:
+    """A VM on host-a in group ``guarded``, which admits TCP from members of ``members``.
+
+    * ``sg_rule_to_flows``: each sample POSTs a rule to ``guarded`` (ingress TCP to a
+      port of its own) and times until host-a's br-int has a flow matching that port;
+    * ``remote_group_member_to_flows``: each sample PUTs one of host-b's ports (made
+      beforehand, in no group) into ``members`` and times until host-a's br-int has a
+      flow matching its address (its clause of the remote-group conjunction).
+    """
+    net_id = api.post("/v2.0/networks", {"network": {"name": "bench-sg"}})["network"]["id"]
+    api.post("/v2.0/subnets", {"subnet": {"network_id": net_id, "ip_version": 4,
+                                          "cidr": "10.41.0.0/16"}})
+    guarded, members = (api.post("/v2.0/security-groups", {"security_group": {"name": name}})
+                        ["security_group"]["id"] for name in ("guarded", "members"))
+    api.post("/v2.0/security-group-rules", {"security_group_rule": {
+        "security_group_id": guarded, "direction": "ingress", "ethertype": "IPv4",
+        "protocol": "tcp", "remote_group_id": members}})
+    vm = api.post("/v2.0/ports", {"port": {"network_id": net_id, "binding:host_id": "host-a",
+                                           "security_groups": [guarded]}})["port"]
+    bed.add_vm(host_a, vm["id"], vm["mac_address"], None)
+    wait(lambda: api.get(f"/v2.0/ports/{vm['id']}")["port"]["status"] == "ACTIVE", 30, 0.05)
+
+    to_rule_flows = []
+    for n in range(SAMPLES):
+        port = 20000 + n
+        began = time.perf_counter()
+        api.post("/v2.0/security-group-rules", {"security_group_rule": {
+            "security_group_id": guarded, "direction": "ingress", "ethertype": "IPv4",
+            "protocol": "tcp", "port_range_min": port, "port_range_max": port}})
+        wait(lambda p=port: has_flow_with(host_a, f"tp_dst={p}"))
+        to_rule_flows.append(time.perf_counter() - began)
+
+    joiners = api.post("/v2.0/ports", {"ports": [
+        {"network_id": net_id, "binding:host_id": host_b.name, "security_groups": []}
+        for _ in range(SAMPLES)]})["ports"]
+    to_member_flows = []
+    for joiner in joiners:
+        address = joiner["fixed_ips"][0]["ip_address"]
+        began = time.perf_counter()
+        api.put(f"/v2.0/ports/{joiner['id']}", {"port": {"security_groups": [members]}})
+        wait(lambda a=address: has_flow_with(host_a, f"nw_src={a}"))
+        to_member_flows.append(time.perf_counter() - began)
+    return {"sg_rule_to_flows": {**figure(to_rule_flows), "what": "POST security group rule "
+                                 "-> its flow on host-a's br-int (a VM in the group there)"},
+            "remote_group_member_to_flows": {**figure(to_member_flows), "what": "PUT a host-b "
+                                             "port into a remote group -> its address's flow "
+                                             "on host-a's br-int"}}
 
 
 def full_sync(api: Api, bed: Testbed, server: ServerProcess) -> dict[str, Any]:

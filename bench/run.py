@@ -154,6 +154,14 @@ def e2e_rows(e2e: dict) -> list[tuple[str, str, str, str]]:
          f"p95 {flows['p95_ms']:.0f} ms", "", ""),
         (f"e2e: VIF plugged -> port ACTIVE in the API ({active['samples']} ports)",
          f"median {active['median_ms']:.0f} ms, p95 {active['p95_ms']:.0f} ms", "", ""),
+        *[(f"e2e: {label} ({e2e[key]['samples']} samples)",
+           f"median {e2e[key]['median_ms']:.0f} ms, p95 {e2e[key]['p95_ms']:.0f} ms", "", "")
+          for key, label in (
+              ("sg_rule_to_flows", "security group rule create -> its flow on the host of "
+                                   "a VM in the group"),
+              ("remote_group_member_to_flows", "a port joins a remote group -> its address's "
+                                               "flow on another host"))
+          if key in e2e],
         (f"e2e: full sync of one host with {sync['bound_ports']:,} bound ports "
          f"({sync['flows']:,} flows): state fetch + converge",
          f"{sync['state_fetch_seconds']:.2f} + {sync['converge_seconds']:.2f} s", "", ""),

@@ -317,6 +317,11 @@ class IpAddressInUse(InUse):
     message = "Unable to complete operation for network {net_id}. The IP address {ip_address} is in use."
 
 
+class GatewayIpInUse(InUse):
+    message = ("Current gateway ip {ip_address} already in use by port {port_id}. "
+               "Unable to update.")
+
+
 class MacAddressInUse(InUse):
     message = "Unable to complete operation for network {net_id}. The mac address {mac} is in use."
 

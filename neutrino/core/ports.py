@@ -30,6 +30,8 @@ PAIRS = AllowedAddressPair.__table__
 DHCP_OPTS = ExtraDhcpOpt.__table__
 NETWORKS = Network.__table__
 BOUND_VIF_TYPES_OK = ("unbound", "binding_failed")
+# Ports whose automatic addresses are the first free ones of the pools, as in Neutron.
+PREFER_NEXT_OWNERS = frozenset({"network:dhcp", "network:distributed"})
 
 # Statements of the create path, built once: building a SELECT with its WHERE clause
 # costs SQLAlchemy about 100 us a time, several times what running it costs on SQLite.
@@ -290,7 +292,8 @@ class PortPlugin(ResourcePlugin):
                     raise exc.AllocationOnAutoAddressSubnet(ip=address, subnet_id=subnet.id)
                 chosen.append((subnet, eui64))
             else:
-                chosen.append((subnet, self.ipam.request_address(conn, subnet, address)))
+                chosen.append((subnet, self.ipam.request_address(
+                    conn, subnet, address, prefer_next=owner in PREFER_NEXT_OWNERS)))
         seen = set()
         for subnet, ip in chosen:
             if (subnet.id, ip) in seen:
@@ -308,7 +311,8 @@ class PortPlugin(ResourcePlugin):
             failure = None
             for subnet in (s for s in serving if s.ip_version == version and not s.auto_address):
                 try:
-                    chosen.append((subnet, self.ipam.request_address(conn, subnet, None)))
+                    chosen.append((subnet, self.ipam.request_address(
+                        conn, subnet, None, prefer_next=owner in PREFER_NEXT_OWNERS)))
                     failure = None
                     break
                 except exc.IpAddressGenerationFailure as err:

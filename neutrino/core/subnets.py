@@ -218,6 +218,15 @@ class SubnetPlugin(ResourcePlugin):
         net = ipaddress.ip_network(original["cidr"])
         addressing.check_dhcp_update(original, body)
         gateway = body.get("gateway_ip", original["gateway_ip"])
+        current_gateway = original["gateway_ip"]
+        if "gateway_ip" in body and current_gateway is not None and gateway != current_gateway:
+            # As Neutron: a router interface holds the current gateway; it stays.
+            router = conn.execute(select(PORTS.c.id).join(
+                ALLOCS, ALLOCS.c.port_id == PORTS.c.id).where(
+                ALLOCS.c.subnet_id == original["id"], ALLOCS.c.ip_address == current_gateway,
+                PORTS.c.device_owner.in_(ROUTER_OWNERS))).first()
+            if router is not None:
+                raise exc.GatewayIpInUse(ip_address=current_gateway, port_id=router.id)
         if "gateway_ip" in body and gateway is not None:
             addressing.check_gateway(net, gateway)
             holder = conn.execute(select(PORTS.c.device_owner).join(

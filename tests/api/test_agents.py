@@ -106,6 +106,10 @@ def test_list_filters(admin):
         return sorted(a["id"] for a in r.json["agents"])
 
     assert ids(agent_type=DHCP) == [dhcp["id"]]
+    # Case-insensitive, as Neutron on MySQL: Tempest asks for "DHCP Agent".
+    assert ids(agent_type="DHCP Agent") == [dhcp["id"]]
+    assert ids(agent_type=["open vswitch AGENT", DHCP]) == sorted([ovs["id"], dhcp["id"]])
+    assert ids(agent_type="DHCP") == []
     assert ids(binary="neutron-openvswitch-agent") == [ovs["id"]]
     assert ids(topic="dhcp_agent") == [dhcp["id"]]
     assert ids(availability_zone="zone-x") == [dhcp["id"]]

@@ -69,7 +69,8 @@ def test_dhcp_subnet_gets_a_dhcp_port_on_the_dhcp_agents_host(admin, project, dh
     assert p["binding:host_id"] == host and p["binding:vif_type"] == "ovs"
     assert p["device_id"] == f"dhcp{uuid.uuid5(uuid.NAMESPACE_DNS, host)}-{n['id']}"
     assert p["project_id"] == n["project_id"]
-    assert [ip["subnet_id"] for ip in p["fixed_ips"]] == [s["id"]]
+    # The first free address of the pool (after the gateway), as Neutron gives DHCP ports.
+    assert p["fixed_ips"] == [{"subnet_id": s["id"], "ip_address": "10.20.0.2"}]
     agents = admin.get(f"/v2.0/networks/{n['id']}/dhcp-agents")
     assert agents.status == 200 and [a["id"] for a in agents.json["agents"]] == [dhcp_agent["id"]]
     hosted = admin.get(f"/v2.0/agents/{dhcp_agent['id']}/dhcp-networks").json["networks"]
@@ -82,6 +83,7 @@ def test_second_dhcp_subnet_adds_an_address_not_a_port(admin, project, dhcp_agen
     second = subnet(project, n["id"], "10.22.0.0/24")
     [p] = dhcp_ports(admin, n["id"])
     assert sorted(ip["subnet_id"] for ip in p["fixed_ips"]) == sorted([first["id"], second["id"]])
+    assert sorted(ip["ip_address"] for ip in p["fixed_ips"]) == ["10.21.0.2", "10.22.0.2"]
 
 
 def test_subnet_without_dhcp_gets_no_port_until_dhcp_is_enabled(admin, project, dhcp_agent):

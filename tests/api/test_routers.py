@@ -146,6 +146,24 @@ def test_interface_by_subnet_takes_the_gateway_ip(member, inside, project_id):
     assert member.delete(f"/v2.0/routers/{r['id']}").status == 204
 
 
+def test_gateway_ip_held_by_a_router_interface_cannot_change(member):
+    net = member.network()
+    subnet = member.subnet(net["id"], "10.0.0.0/24",
+                           allocation_pools=[{"start": "10.0.0.100", "end": "10.0.0.200"}])
+    path = f"/v2.0/subnets/{subnet['id']}"
+    # No router port yet: the gateway moves freely.
+    assert member.put(path, {"subnet": {"gateway_ip": "10.0.0.2"}}).status == 200
+    r = router(member)
+    port_id = add(member, r["id"], subnet_id=subnet["id"]).json["port_id"]
+    for gateway in ("10.0.0.3", None):
+        rep = member.put(path, {"subnet": {"gateway_ip": gateway}})
+        assert rep.status == 409 and rep.error_type == "GatewayIpInUse", rep
+        assert "10.0.0.2" in rep.error_message and port_id in rep.error_message
+    assert member.show("subnets", subnet["id"])["gateway_ip"] == "10.0.0.2"
+    # The same gateway again, and other attributes, still update.
+    assert member.put(path, {"subnet": {"gateway_ip": "10.0.0.2", "name": "kept"}}).status == 200
+
+
 def test_interface_request_needs_exactly_one_of_subnet_and_port(member, inside):
     r = router(member)
     port = member.port(inside["network"]["id"])

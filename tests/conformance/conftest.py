@@ -1,6 +1,8 @@
 """Tempest's run: its Keystone and its Neutrino (the hooks are in plugin.py)."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.support.client import Client
@@ -45,49 +47,66 @@ def tempest_admin(tempest_keystone, tempest_neutrino) -> Client:
 
 
 
-# Two hosts' switch agents, as the suite's own agents will register them: Tempest's
-# agent tests read, update and delete agent records (it needs two, to leave one
-# alone). No DHCP agent: none would wire its DHCP ports, whose status Tempest waits
-# for (and every subnet would get one). One L3 agent record (on the first host), as a
-# legacy L3 agent registers it: the l3_agent_scheduler tests need one to place
-# routers on. It wires nothing, so router interface ports stay DOWN (those four
-# tests stay on the expected-failure list until an agent really runs here).
-TEMPEST_AGENT_HOSTS = ("tempest-host-1", "tempest-host-2")
-HEARTBEAT_SECONDS = 15
+# The suite's own agent: one testbed host (tests/functional/testbed.py: a namespace with
+# its own ovs-vswitchd) running `neutrino agent` with DHCP and L3 on, authenticated as
+# the neutron service user. It registers an Open vSwitch, a DHCP and an L3 agent (three
+# records: Tempest's agent tests want two, to leave one alone), wires the DHCP ports of
+# every DHCP subnet and the ports of the routers scheduled to it, and reports them
+# ACTIVE. The public network's physical network is in its bridge mappings.
+TEMPEST_AGENT_HOST = "tempest-host-1"
+HEARTBEAT_SECONDS = 10
 
 
 @pytest.fixture(scope="session")
-def tempest_agents(tempest_admin):
-    """Register the agents, and beat their hearts while Tempest runs (a record Tempest
-    deletes comes back with the next heartbeat, as with a real agent)."""
-    import threading
+def tempest_agents(tempest_keystone, tempest_neutrino, tmp_path_factory):
+    """The agent process for Tempest's run; its log is copied into .tempest/ at the end."""
+    from pyroute2 import netns
 
-    def beat(start: bool = False) -> None:
-        for host in TEMPEST_AGENT_HOSTS:
-            r = tempest_admin.post("/feed/v1/agents", {"agent": {
-                "host": host, "agent_type": "Open vSwitch agent",
-                "binary": "neutron-openvswitch-agent", "topic": "N/A", "start_flag": start,
-                "configurations": {"tunnel_types": ["vxlan"], "bridge_mappings": {
-                    "public": "br-ex"}, "integration_bridge": "br-int", "devices": 0}}})
-            assert r.status == 200, r
-        r = tempest_admin.post("/feed/v1/agents", {"agent": {
-            "host": TEMPEST_AGENT_HOSTS[0], "agent_type": "L3 agent",
-            "binary": "neutron-l3-agent", "topic": "l3_agent", "start_flag": start,
-            "configurations": {"agent_mode": "legacy", "routers": 0}}})
-        assert r.status == 200, r
+    from tests.functional.cloud import ApiBridge, spawn_agent
+    from tests.functional.testbed import Testbed, TestbedError, preflight
+    from tests.support.keystone import DOMAIN
+    from tests.support.tempest import PUBLIC_NETWORK, WORKSPACE
 
-    beat(start=True)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.wait(HEARTBEAT_SECONDS):
-            try:
-                beat()
-            except Exception:  # noqa: BLE001 - a busy server: the next beat is in time
-                continue
-
-    thread = threading.Thread(target=loop, name="tempest-agent-heartbeats", daemon=True)
-    thread.start()
-    yield TEMPEST_AGENT_HOSTS
-    stop.set()
-    thread.join(5)
+    try:
+        preflight()
+    except TestbedError as err:
+        unavailable(f"Tempest's agent needs the data-plane testbed: {err}")
+    missing = [tool for tool in ("socat", "nsenter", "dnsmasq", "nft") if shutil.which(tool) is None]
+    if missing:
+        unavailable(f"Tempest's agent needs {', '.join(missing)} "
+                    "(Debian: socat, util-linux, dnsmasq, nftables)")
+    svc = tempest_keystone.service_user
+    auth = ("[agent_auth]\nauth_type = password\n"
+            f"auth_url = {tempest_keystone.auth_url}\nusername = {svc.name}\n"
+            f"password = {svc.password}\nproject_name = {svc.project_name}\n"
+            f"user_domain_id = {DOMAIN}\nproject_domain_id = {DOMAIN}\n")
+    bed = Testbed(tmp_path_factory.mktemp("tempest-agent"))
+    bridges: list[ApiBridge] = []
+    host = None
+    try:
+        host = bed.add_host(TEMPEST_AGENT_HOST)
+        # The host namespace reaches Neutrino and Keystone at their own loopback URLs.
+        for port in (tempest_neutrino.port, tempest_keystone.port):
+            bridges.append(ApiBridge(port))
+            bridges[-1].connect(host)
+        agent = spawn_agent(bed, host, tempest_neutrino.url, dhcp=True, physnet=PUBLIC_NETWORK,
+                            report_interval=HEARTBEAT_SECONDS, extra="l3 = true\n" + auth)
+        try:
+            agent.wait_synced(timeout=180)
+        except TestbedError as err:
+            log = (host.workdir / "agent.log").read_text(errors="replace")[-4000:]
+            pytest.fail(f"Tempest's agent did not start: {err}\n{log}")
+        yield TEMPEST_AGENT_HOST
+    finally:
+        bed.close()
+        for bridge in bridges:
+            bridge.close()
+        if host is not None:
+            for router in (host.workdir / "agent" / "l3").glob("*/"):
+                try:
+                    netns.remove(f"qrouter-{router.name}")
+                except OSError:
+                    pass
+            for name in ("agent.log", "agent.out"):
+                if (host.workdir / name).exists() and WORKSPACE.exists():
+                    shutil.copy(host.workdir / name, WORKSPACE / name)

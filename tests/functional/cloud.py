@@ -83,17 +83,19 @@ class ApiBridge:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def agent_conf(host: OvsHost, url: str, *, dhcp: bool = False, extra: str = "") -> Path:
-    """The host's agent configuration, as an operator would write /etc/neutrino/agent.conf."""
+def agent_conf(host: OvsHost, url: str, *, dhcp: bool = False, physnet: str = PHYSNET,
+               report_interval: float = REPORT_INTERVAL, extra: str = "") -> Path:
+    """The host's agent configuration, as an operator would write /etc/neutrino/agent.conf
+    (``extra`` goes on in [agent], and may open further sections)."""
     path = host.workdir / "agent.conf"
     path.write_text(
         "[agent]\n"
         f"host = {host.name}\nserver_url = {url}\n"
         f"ovsdb_connection = {host.db}\novs_rundir = {host.workdir}\n"
-        f"bridge_mappings = {PHYSNET}:{PHYS_BRIDGE}\n"
+        f"bridge_mappings = {physnet}:{PHYS_BRIDGE}\n"
         f"tunnel_types = vxlan,geneve\ntunneling_ip = {host.tunnel_ip}\n"
         "datapath_type = netdev\n"
-        f"report_interval = {REPORT_INTERVAL}\nwatch_timeout = 10\nmax_backoff = 0.5\n"
+        f"report_interval = {report_interval}\nwatch_timeout = 10\nmax_backoff = 0.5\n"
         f"dhcp = {str(dhcp).lower()}\n"
         # pytest's tmp_path is private to root: dnsmasq must not drop to nobody, or it
         # could not re-read its files on SIGHUP.

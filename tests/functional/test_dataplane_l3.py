@@ -12,6 +12,7 @@ until it is disassociated.
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 import uuid
@@ -153,6 +154,23 @@ def test_router_is_placed_on_the_l3_host_and_its_interface_port_becomes_active(l
     assert agents[0].binary == "neutron-l3-agent" and agents[0].agent_type == "L3 agent"
     [interface] = cloud.sdk.network.ports(device_id=router.id, device_owner="network:router_interface")
     assert cloud.wait_status(interface, "ACTIVE").binding_host_id == "host-a"
+
+
+def test_an_ipv6_interface_port_becomes_active_and_holds_its_address(l3cloud, topology):
+    """No IPv6 routing yet, but the port is wired like any other: the router's namespace
+    holds its address and the port turns ACTIVE (Tempest's RoutersIpV6Test waits for it)."""
+    cloud, _outside = l3cloud
+    sdk = cloud.sdk
+    net = sdk.network.create_network(name="tenant-v6")
+    subnet = sdk.network.create_subnet(network_id=net.id, ip_version=6, cidr="2001:db8:30::/64")
+    router = sdk.network.create_router(name="r6")
+    cloud.routers.append(router.id)
+    sdk.network.add_interface_to_router(router, subnet_id=subnet.id)
+    [interface] = sdk.network.ports(device_id=router.id, device_owner="network:router_interface")
+    assert cloud.wait_status(interface, "ACTIVE").binding_host_id == "host-a"
+    with IPRoute(netns=f"qrouter-{router.id}", flags=0) as ipr:
+        addresses = {a.get("IFA_ADDRESS") for a in ipr.get_addr(family=socket.AF_INET6)}
+    assert interface.fixed_ips[0]["ip_address"] in addresses
 
 
 def test_vm_reaches_the_outside_host_which_sees_the_gateway_address(l3cloud, topology):

@@ -76,6 +76,9 @@ project_network_v6_mask_bits = 64
 ipv6 = true
 ipv6_subnet_attributes = true
 api_extensions = {extensions}
+[neutron_plugin_options]
+# The zone the suite's agent reports with its DHCP and L3 records ([agent] availability_zone).
+agent_availability_zone = nova
 [service_available]
 neutron = true
 nova = false

@@ -40,10 +40,48 @@ class L2Forwarding:
     name = "l2"
     stages = (CLASSIFY, EGRESS, INGRESS, OUTPUT)
 
+    def __init__(self) -> None:
+        # network id -> (everything its flows are computed from, those flows): a sync
+        # reuses the flows (and their cookies) of every network whose inputs did not
+        # change, so one port's change recomputes one network's flows.
+        self._memo: dict[str, tuple[tuple, list[Flow]]] = {}
+        self._memo_owner: FlowOwner | None = None
+
     def flows(self, owner: FlowOwner, view: HostView) -> Iterator[Flow]:
+        if owner is not self._memo_owner:
+            self._memo, self._memo_owner = {}, owner
         yield owner.flow(OUTPUT, 1, "", f"output:{REG_DST_PORT.field}")
+        memo: dict[str, tuple[tuple, list[Flow]]] = {}
         for net_id, net in sorted(view.networks.items()):
-            yield from _network_flows(owner, view, net, view.network_ids[net_id])
+            inputs = _NetworkInputs.of(view, net, view.network_ids[net_id])
+            signature = inputs.signature()
+            kept = self._memo.get(net_id)
+            flows = kept[1] if kept is not None and kept[0] == signature else list(
+                _network_flows(owner, inputs))
+            memo[net_id] = (signature, flows)
+            yield from flows
+        self._memo = memo
+
+
+class _NetworkInputs:
+    """What one network's L2 flows depend on, gathered from the host view."""
+
+    __slots__ = ("net", "nid", "local", "remote", "reach", "patch")
+
+    def __init__(self, net: Network, nid: int, local: list[tuple[Port, int]],
+                 remote: list[Port], reach: dict[str, int], patch: int | None) -> None:
+        self.net, self.nid, self.local, self.remote = net, nid, local, remote
+        self.reach, self.patch = reach, patch
+
+    @classmethod
+    def of(cls, view: HostView, net: Network, nid: int) -> _NetworkInputs:
+        remote = [p for p in view.ports(net.id) if p.host != view.host]
+        return cls(net, nid, view.local_ports(net.id), remote, _remote_ofports(view, net, remote),
+                   view.physnet_ofports.get(net.physical_network or ""))
+
+    def signature(self) -> tuple:
+        return (self.net, self.nid, tuple(self.local), tuple(self.remote),
+                tuple(sorted(self.reach.items())), self.patch)
 
 
 def _deliver(owner: FlowOwner, ofport: int) -> str:
@@ -81,12 +119,11 @@ def _remote_ofports(view: HostView, net: Network, remote: list[Port]) -> dict[st
     return result
 
 
-def _network_flows(owner: FlowOwner, view: HostView, net: Network, nid: int) -> Iterator[Flow]:
+def _network_flows(owner: FlowOwner, inputs: _NetworkInputs) -> Iterator[Flow]:
+    net, nid, local, remote = inputs.net, inputs.nid, inputs.local, inputs.remote
+    reach, patch = inputs.reach, inputs.patch
     set_net = f"load:{nid}->{REG_NETWORK.field}"
     on_net = f"{REG_NETWORK.match}={nid}"
-    local = view.local_ports(net.id)
-    remote = [p for p in view.ports(net.id) if p.host != view.host]
-    reach = _remote_ofports(view, net, remote)
     up = [ofport for port, ofport in local if port.admin_state_up]
 
     # Classification: VM ports enter the egress path; admin-down ports go nowhere.
@@ -102,7 +139,6 @@ def _network_flows(owner: FlowOwner, view: HostView, net: Network, nid: int) -> 
             yield owner.flow(CLASSIFY, PRIO_PORT,
                              f"in_port={ofport},tun_id={net.segmentation_id:#x}", to_ingress)
     else:
-        patch = view.physnet_ofports.get(net.physical_network or "")
         if patch and net.network_type == "vlan":
             yield owner.flow(CLASSIFY, PRIO_PORT, f"in_port={patch},dl_vlan={net.segmentation_id}",
                              f"pop_vlan,{to_ingress}")
@@ -128,8 +164,8 @@ def _network_flows(owner: FlowOwner, view: HostView, net: Network, nid: int) -> 
     # A provider network's physnet also carries what Neutron does not know (physical
     # routers, outside hosts): floods and unknown unicast go there even with no remote port.
     flood_to = set(reach.values())
-    if not net.is_tunnelled and view.physnet_ofports.get(net.physical_network or ""):
-        flood_to.add(view.physnet_ofports[net.physical_network or ""])
+    if not net.is_tunnelled and patch:
+        flood_to.add(patch)
     remote_actions = [_to_remote(net, ofport) for ofport in sorted(flood_to)]
     egress_flood = _flood_local(owner, up) + remote_actions
     yield owner.flow(EGRESS, PRIO_FLOOD, on_net, ",".join(egress_flood) or "drop")

@@ -75,10 +75,14 @@ def _sysctls() -> None:
 
 def ensure(plan: RouterPlan, host_netns: str | None = None) -> None:
     """Create or correct the namespace, its devices, forwarding and routes."""
+    # IPv6 on for the namespace when a port has an IPv6 address (it holds it; there is
+    # no IPv6 routing yet), so that the address can be set.
+    ipv6 = any(ipaddress.ip_address(ip).version == 6 for dev in plan.devices
+               for ip, _prefixlen in dev.addresses)
     for dev in plan.devices:
         dhcp_ns.ensure(InterfaceSpec(namespace=plan.namespace, tap=dev.tap, device=dev.device,
                                      mac=dev.mac, mtu=dev.mtu, addresses=dev.addresses,
-                                     ipv6=False), host_netns)
+                                     ipv6=ipv6), host_netns)
     if plan.namespace not in netns.listnetns():
         netns.create(plan.namespace)
     dhcp_ns.in_namespace(plan.namespace, _sysctls)

@@ -41,7 +41,7 @@ class Flow:
     actions: str
     owner: int = field(compare=False)
 
-    @property
+    @cached_property  # like the cookie: flows reused from sync to sync keep theirs
     def key(self) -> tuple[int, int, str]:
         """What OpenFlow considers the same flow: adding a second one replaces the first."""
         return (self.table, self.priority, self.match)

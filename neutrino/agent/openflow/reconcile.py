@@ -40,7 +40,17 @@ class FlowDiff:
 
 
 def check_conflicts(desired: Iterable[Flow]) -> dict[int, Flow]:
-    """Index desired flows by cookie; refuse two different flows with the same key."""
+    """Index desired flows by cookie; refuse two different flows with the same key.
+
+    Different flows with one key have different cookies, so as many keys as cookies
+    means no conflict: the flow-by-flow search runs only when the counts differ."""
+    by_cookie = {flow.cookie: flow for flow in desired}
+    if len({flow.key for flow in by_cookie.values()}) == len(by_cookie):
+        return by_cookie
+    return _find_conflict(by_cookie.values())
+
+
+def _find_conflict(desired: Iterable[Flow]) -> dict[int, Flow]:
     by_cookie: dict[int, Flow] = {}
     by_key: dict[tuple[int, int, str], Flow] = {}
     for flow in desired:

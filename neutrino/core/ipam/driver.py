@@ -37,8 +37,10 @@ class IpamDriver(ABC):
     unique key (subnet, address) is the final word under concurrency."""
 
     @abstractmethod
-    def request_address(self, conn: Connection, subnet: SubnetInfo, address: str | None) -> str:
-        """A free address of the subnet: ``address`` if given and free, else any.
+    def request_address(self, conn: Connection, subnet: SubnetInfo, address: str | None,
+                        prefer_next: bool = False) -> str:
+        """A free address of the subnet: ``address`` if given and free, else any (the
+        first free one of the pools with ``prefer_next``: DHCP ports, as in Neutron).
 
         Raises IpAddressInUse, InvalidIpForSubnet or IpAddressGenerationFailure.
         """

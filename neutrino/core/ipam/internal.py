@@ -3,6 +3,7 @@
 A random pick keeps concurrent creators from all asking for the same "next"
 address: a batch of random candidates is checked with one query. Only when a
 pool is nearly full does it fall back to scanning for the first free address.
+DHCP (and distributed) ports take the first free address, as in Neutron.
 """
 from __future__ import annotations
 
@@ -32,13 +33,16 @@ def _pool_ints(subnet: SubnetInfo) -> list[tuple[int, int]]:
 
 
 class InternalIpamDriver(IpamDriver):
-    def request_address(self, conn: Connection, subnet: SubnetInfo, address: str | None) -> str:
+    def request_address(self, conn: Connection, subnet: SubnetInfo, address: str | None,
+                        prefer_next: bool = False) -> str:
         if address is not None:
             return self._specific(conn, subnet, address)
         pools = _pool_ints(subnet)
         total = sum(hi - lo + 1 for lo, hi in pools)
         if total == 0:
             raise exc.IpAddressGenerationFailure(subnet_id=subnet.id)
+        if prefer_next:
+            return self._first_free(conn, subnet, pools)
         make = ipaddress.ip_address
         candidates = list(dict.fromkeys(
             str(make(_nth(pools, random.randrange(total)))) for _ in range(min(CANDIDATES, total))))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete
+from sqlalchemy import Connection, Select, delete, func
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
@@ -36,6 +36,13 @@ class AgentPlugin(ResourcePlugin):
     def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
         super().__init__(db, conf, registry)
         self.filters["alive"] = self._alive_filter
+        self.filters["agent_type"] = self._agent_type_filter
+
+    @staticmethod
+    def _agent_type_filter(stmt: Select, values: list) -> Select:
+        """Case-insensitive, as Neutron answers on its reference database (MySQL's
+        default collation): Tempest asks for ``agent_type=DHCP Agent``."""
+        return stmt.where(func.lower(AGENTS.c.agent_type).in_([str(v).lower() for v in values]))
 
     def _alive_filter(self, stmt: Select, values: list) -> Select:
         if len(set(values)) > 1:
