@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -29,6 +30,8 @@ from tests.support.waiting import wait_for
 
 from .cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
 from .conftest import _require_dataplane
+from neutrino.agent.extensions.routing import dvr_mac
+
 from .testbed import Testbed, Vm, ns_exec, run
 
 pytestmark = [pytest.mark.dataplane, pytest.mark.xdist_group("e2e-dvr")]
@@ -49,6 +52,40 @@ def tcp_answer(vm: Vm, address: str, port: int) -> str | None:
     done = run(ns_exec(vm.ns, ["socat", "-T", "3", "-", f"{family}:{target}:{port},connect-timeout=2"]),
                check=False, timeout=15)
     return (done.stdout.strip() or None) if done.returncode == 0 else None
+
+
+# Prints the source MAC of the first IPv4 ICMP frame from argv[1] seen on any interface
+# of the namespace, the IPv4 header starting at byte argv[2] (14: plain Ethernet; 64:
+# the frame inside VXLAN on the underlay: 14 + 20 + 8 + 8 + 14).
+CAPTURE = """
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.settimeout(30)
+want, ip = socket.inet_aton(sys.argv[1]), int(sys.argv[2])
+print("ready", flush=True)
+while True:
+    f = s.recv(4096)
+    if len(f) > ip + 20 and f[ip + 9] == 1 and f[ip + 12:ip + 16] == want:
+        print(f[ip - 8:ip - 2].hex(":"), flush=True)
+        break
+"""
+
+
+def source_mac_seen(ns: str, ip_offset: int, sender: Vm, target: str) -> str:
+    """The source MAC of the sender's ICMP to ``target`` as seen in namespace ``ns``."""
+    proc = subprocess.Popen(ns_exec(ns, [sys.executable, "-c", CAPTURE, sender.ip, str(ip_offset)]),
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+
+        def seen() -> bool:
+            pings(sender, target)
+            return proc.poll() is not None
+        assert wait_for(seen, 30)
+        return proc.stdout.read().strip()
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def ip6(vm: Vm, *args: str) -> None:
@@ -165,6 +202,38 @@ def test_the_receivers_security_group_still_applies(scene) -> None:
     assert wait_for(lambda: tcp_answer(vm1, vm2.ip, OPEN_PORT) == "vm2-here", 60)
     assert tcp_answer(vm1, vm2.ip, CLOSED_PORT) is None
     assert tcp_answer(vm1, vm2.ip6, CLOSED_PORT) is None
+
+
+def test_the_senders_security_group_still_applies(cloud, scene) -> None:
+    """VM 1's group narrowed to egress ICMP: its pings are routed, its TCP is not."""
+    sdk = cloud.sdk
+    vm1, vm2 = scene["vms"]
+    port = scene["ports"][0]
+    narrow = sdk.network.create_security_group(name=f"icmp-out-{uuid.uuid4().hex[:6]}")
+    for rule in list(sdk.network.security_group_rules(security_group_id=narrow.id)):
+        sdk.network.delete_security_group_rule(rule)
+    for ethertype, icmp in (("IPv4", "icmp"), ("IPv6", "ipv6-icmp")):
+        sdk.network.create_security_group_rule(security_group_id=narrow.id, direction="egress",
+                                               ethertype=ethertype, protocol=icmp)
+    sdk.network.update_port(port, security_group_ids=[narrow.id])
+    try:
+        assert wait_for(lambda: tcp_answer(vm1, vm2.ip, OPEN_PORT) is None, 60)
+        assert tcp_answer(vm1, vm2.ip6, OPEN_PORT) is None
+        assert pings(vm1, vm2.ip) and pings(vm1, vm2.ip6)
+    finally:
+        sdk.network.update_port(port, security_group_ids=[scene["group"].id])
+    assert wait_for(lambda: tcp_answer(vm1, vm2.ip, OPEN_PORT) == "vm2-here", 60)
+
+
+def test_routed_frames_carry_the_senders_dvr_mac_on_the_wire_and_the_routers_at_the_vm(
+        cloud, scene) -> None:
+    vm1, vm2 = scene["vms"]
+    v4_two = scene["subnets"][1][0]
+    [router_mac] = [p.mac_address for p in cloud.sdk.network.ports(device_id=scene["router"].id)
+                    if any(ip["subnet_id"] == v4_two.id for ip in p.fixed_ips)]
+    assert wait_for(lambda: pings(vm1, vm2.ip), 60)
+    assert source_mac_seen(cloud.bed.underlay, 64, vm1, vm2.ip) == dvr_mac("host-b")
+    assert source_mac_seen(vm2.ns, 14, vm1, vm2.ip) == router_mac
 
 
 def test_traffic_does_not_pass_the_router_host(cloud, scene) -> None:
