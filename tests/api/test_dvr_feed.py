@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from neutrino.agent.feed import FeedClient
 from tests.support.agents import new_host, register_ok
 from tests.support.client import Client
 from tests.support.databases import new_database
@@ -115,3 +116,40 @@ def test_hosts_of_a_routers_networks_get_its_interfaces_and_the_other_networks_p
         admin.put(f"/v2.0/routers/{router['id']}/remove_router_interface", json={"subnet_id": sub["id"]})
     assert ("distributed_router", router["id"], "delete") in _kinds(
         _watch(admin, d, later_d["cursor"]))
+
+
+def test_kept_document_equals_a_fresh_state_through_router_changes(admin):
+    """The agent's FeedClient, applying the watch's changes, keeps what a fresh state shows."""
+    host, other = new_host(), new_host()
+    for h in (host, other):
+        register_ok(admin, h)
+    (one, sub1), (two, sub2) = (_network(admin, f"10.6{n}.0.0/24") for n in (1, 2))
+    _vm(admin, one, host)
+    client = FeedClient(admin.base, host)
+    cursor, _ = client.state()
+    router = admin.post("/v2.0/routers", json={"router": {"name": "kept"}}).json["router"]
+    path = f"/v2.0/routers/{router['id']}"
+    steps = [
+        lambda: admin.put(f"{path}/add_router_interface", json={"subnet_id": sub1["id"]}),
+        lambda: admin.put(f"{path}/add_router_interface", json={"subnet_id": sub2["id"]}),
+        lambda: admin.post("/v2.0/ports", json={"port": {
+            "network_id": two["id"], "binding:host_id": other, "device_owner": "compute:nova"}}),
+        lambda: admin.put(path, json={"router": {"admin_state_up": False}}),
+        lambda: admin.put(path, json={"router": {"admin_state_up": True}}),
+        lambda: admin.put(f"{path}/remove_router_interface", json={"subnet_id": sub2["id"]}),
+        lambda: admin.put(f"{path}/remove_router_interface", json={"subnet_id": sub1["id"]}),
+    ]
+    for step in steps:
+        assert step().status in (200, 201)
+        cursor = _drain(client, cursor)
+        _, fresh = FeedClient(admin.base, host).state()
+        assert client.document.desired() == fresh
+    assert client.document.desired().distributed_routers == ()
+
+
+def _drain(client: FeedClient, cursor: str) -> str:
+    for _ in range(50):
+        cursor, changed = client.watch(cursor, timeout=0.3)
+        if changed is None:
+            return cursor
+    raise AssertionError("the watch never went quiet")
