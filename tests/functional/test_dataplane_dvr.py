@@ -32,7 +32,7 @@ from .cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
 from .conftest import _require_dataplane
 from neutrino.agent.extensions.routing import dvr_mac
 
-from .testbed import Testbed, Vm, ns_exec, run
+from .testbed import PHYSNET, Testbed, Vm, ns_exec, run
 
 pytestmark = [pytest.mark.dataplane, pytest.mark.xdist_group("e2e-dvr")]
 
@@ -55,25 +55,27 @@ def tcp_answer(vm: Vm, address: str, port: int) -> str | None:
 
 
 # Prints the source MAC of the first IPv4 ICMP frame from argv[1] seen on any interface
-# of the namespace, the IPv4 header starting at byte argv[2] (14: plain Ethernet; 64:
-# the frame inside VXLAN on the underlay: 14 + 20 + 8 + 8 + 14).
+# of the namespace, the Ethernet frame starting at byte argv[2] (0: a plain frame; 50:
+# the frame inside VXLAN on the underlay, after 14 + 20 + 8 + 8), with or without a
+# VLAN tag (the kernel may have taken it off already).
 CAPTURE = """
 import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.settimeout(30)
-want, ip = socket.inet_aton(sys.argv[1]), int(sys.argv[2])
+want, eth = socket.inet_aton(sys.argv[1]), int(sys.argv[2])
 print("ready", flush=True)
 while True:
     f = s.recv(4096)
+    ip = eth + (18 if f[eth + 12:eth + 14] == bytes([0x81, 0]) else 14)
     if len(f) > ip + 20 and f[ip + 9] == 1 and f[ip + 12:ip + 16] == want:
-        print(f[ip - 8:ip - 2].hex(":"), flush=True)
+        print(f[eth + 6:eth + 12].hex(":"), flush=True)
         break
 """
 
 
-def source_mac_seen(ns: str, ip_offset: int, sender: Vm, target: str) -> str:
+def source_mac_seen(ns: str, frame_offset: int, sender: Vm, target: str) -> str:
     """The source MAC of the sender's ICMP to ``target`` as seen in namespace ``ns``."""
-    proc = subprocess.Popen(ns_exec(ns, [sys.executable, "-c", CAPTURE, sender.ip, str(ip_offset)]),
+    proc = subprocess.Popen(ns_exec(ns, [sys.executable, "-c", CAPTURE, sender.ip, str(frame_offset)]),
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
@@ -232,8 +234,25 @@ def test_routed_frames_carry_the_senders_dvr_mac_on_the_wire_and_the_routers_at_
     [router_mac] = [p.mac_address for p in cloud.sdk.network.ports(device_id=scene["router"].id)
                     if any(ip["subnet_id"] == v4_two.id for ip in p.fixed_ips)]
     assert wait_for(lambda: pings(vm1, vm2.ip), 60)
-    assert source_mac_seen(cloud.bed.underlay, 64, vm1, vm2.ip) == dvr_mac("host-b")
-    assert source_mac_seen(vm2.ns, 14, vm1, vm2.ip) == router_mac
+    assert source_mac_seen(cloud.bed.underlay, 50, vm1, vm2.ip) == dvr_mac("host-b")
+    assert source_mac_seen(vm2.ns, 0, vm1, vm2.ip) == router_mac
+
+
+def test_routing_onto_a_vlan_provider_network_and_back(cloud, scene) -> None:
+    """VM 3 on a VLAN provider network on host-c: host-b routes onto the physnet with
+    its DVR MAC as source, so the underlay's learning bridge never sees the router's
+    MAC arriving from several hosts."""
+    sdk = cloud.sdk
+    net = sdk.network.create_network(name="ew-vlan", provider_network_type="vlan",
+                                     provider_physical_network=PHYSNET,
+                                     provider_segmentation_id=1240)
+    subnet = sdk.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.40.3.0/24")
+    sdk.network.add_interface_to_router(scene["router"], subnet_id=subnet.id)
+    _port, vm3 = cloud.boot(cloud.hosts[2], net, security_group_ids=[scene["group"].id])
+    vm1 = scene["vms"][0]
+    assert wait_for(lambda: pings(vm1, vm3.ip), 60)
+    assert pings(vm3, vm1.ip)
+    assert source_mac_seen(cloud.bed.underlay, 0, vm1, vm3.ip) == dvr_mac("host-b")
 
 
 def test_traffic_does_not_pass_the_router_host(cloud, scene) -> None:
