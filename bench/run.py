@@ -22,11 +22,11 @@ import sys
 from bench.api_bench import TARGET_MISSED
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-BENCHMARKS = ("api", "l3", "agent", "feed", "e2e", "qos")
+BENCHMARKS = ("api", "l3", "agent", "feed", "e2e", "qos", "dvr")
 
 
 def missing_prerequisite(name: str) -> str | None:
-    if name in ("agent", "e2e"):
+    if name in ("agent", "e2e", "dvr"):
         if os.geteuid() != 0:
             return "needs root (network namespaces, Open vSwitch)"
         if not shutil.which("ovs-vswitchd"):
@@ -203,6 +203,13 @@ def qos_rows(qos: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def dvr_rows(dvr: dict) -> list[tuple[str, str, str, str]]:
+    figure = dvr["add_interface_to_first_packet"]
+    return [(f"dvr: add_router_interface -> first packet routed east-west between two hosts "
+             f"({figure['samples']} samples)", f"median {figure['median_ms']:.0f} ms, "
+             f"max {figure['max_ms']:.0f} ms", "", "")]
+
+
 def summary() -> str:
     rows: list[tuple[str, str, str, str]] = []
     api, l3, agent = load("api"), load("l3"), load("agent")
@@ -220,6 +227,9 @@ def summary() -> str:
     qos = load("qos")
     if qos:
         rows += qos_rows(qos)
+    dvr = load("dvr")
+    if dvr:
+        rows += dvr_rows(dvr)
     lines = ["| figure | result | target | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if api:

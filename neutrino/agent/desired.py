@@ -158,6 +158,30 @@ class Router:
 
 
 @dataclass(frozen=True)
+class RouterInterface:
+    """One interface of a router: its port's network, MAC and (subnet id, address) pairs,
+    the addresses being the router's gateway on those subnets."""
+
+    port_id: str
+    network_id: str
+    mac_address: str
+    fixed_ips: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mac_address", self.mac_address.lower())
+
+
+@dataclass(frozen=True)
+class DistributedRouter:
+    """A router with an interface on a network this host carries, wherever it is placed:
+    what east-west routing in br-int needs (docs/agent.md, "East-west routing")."""
+
+    id: str
+    admin_state_up: bool = True
+    interfaces: tuple[RouterInterface, ...] = ()
+
+
+@dataclass(frozen=True)
 class Log:
     """An enabled security-group packet log (the logging API's ``log``): which packets
     of which ports get a record. ``resource_id`` a group (None: every group),
@@ -189,6 +213,9 @@ class DesiredState:
     # Routers placed on this host and their floating IPs (and port forwardings).
     routers: tuple[Router, ...] = ()
     floatingips: tuple[FloatingIp, ...] = ()
+    # Routers with an interface on a network of this host's ports (placed anywhere);
+    # their other networks' ports and subnets are among ``ports`` and ``subnets``.
+    distributed_routers: tuple[DistributedRouter, ...] = ()
     # Enabled security-group logs (every one of the cloud's: few, and an agent tells
     # which of its ports each one covers).
     logs: tuple[Log, ...] = ()
@@ -205,6 +232,7 @@ class DesiredState:
                  dhcp_networks: Iterable[str] = (),
                  routers: Iterable[Mapping[str, Any]] = (),
                  floatingips: Iterable[Mapping[str, Any]] = (),
+                 distributed_routers: Iterable[Mapping[str, Any]] = (),
                  logs: Iterable[Mapping[str, Any]] = ()) -> DesiredState:
         """Build from API resource bodies (``GET /v2.0/networks``, ``/v2.0/ports``, ...)."""
         return cls(
@@ -218,6 +246,8 @@ class DesiredState:
             dhcp_networks=tuple(dhcp_networks),
             routers=tuple(router_from_api(body) for body in routers),
             floatingips=tuple(floatingip_from_api(body) for body in floatingips),
+            distributed_routers=tuple(distributed_router_from_api(body)
+                                      for body in distributed_routers),
             logs=tuple(log_from_api(body) for body in logs if body.get("enabled", True)),
         )
 
@@ -230,6 +260,7 @@ class DesiredState:
                             security_group_members=data.get("security_group_members"),
                             dhcp_networks=data.get("dhcp_networks", ()),
                             routers=data.get("routers", ()), floatingips=data.get("floatingips", ()),
+                            distributed_routers=data.get("distributed_routers", ()),
                             logs=data.get("logs", ()))
 
     @classmethod
@@ -306,6 +337,24 @@ def router_from_api(body: Mapping[str, Any]) -> Router:
         interfaces=tuple(p["id"] if isinstance(p, Mapping) else p
                          for p in body.get("_interfaces") or ()),
         routes=tuple((r["destination"], r["nexthop"]) for r in body.get("routes") or ()))
+
+
+def distributed_router_from_api(body: Mapping[str, Any]) -> DistributedRouter:
+    """The feed's ``distributed_routers`` entry (docs/agent-feed.md)."""
+    return DistributedRouter(
+        id=body["id"], admin_state_up=bool(body.get("admin_state_up", True)),
+        interfaces=tuple(RouterInterface(
+            port_id=i["port_id"], network_id=i["network_id"], mac_address=i["mac_address"],
+            fixed_ips=tuple((ip["subnet_id"], ip["ip_address"]) for ip in i.get("fixed_ips") or ()))
+            for i in body.get("interfaces") or ()))
+
+
+def distributed_router_to_api(router: DistributedRouter) -> dict[str, Any]:
+    return {"id": router.id, "admin_state_up": router.admin_state_up,
+            "interfaces": [{"port_id": i.port_id, "network_id": i.network_id,
+                            "mac_address": i.mac_address,
+                            "fixed_ips": [{"subnet_id": s, "ip_address": a} for s, a in i.fixed_ips]}
+                           for i in router.interfaces]}
 
 
 def floatingip_from_api(body: Mapping[str, Any]) -> FloatingIp:
@@ -414,5 +463,6 @@ def to_json(state: DesiredState) -> str:
         "dhcp_networks": list(state.dhcp_networks),
         "routers": [router_to_api(r) for r in state.routers],
         "floatingips": [floatingip_to_api(f) for f in state.floatingips],
+        "distributed_routers": [distributed_router_to_api(r) for r in state.distributed_routers],
         "logs": [log_to_api(log) for log in state.logs],
     })

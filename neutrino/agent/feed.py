@@ -18,6 +18,9 @@ the client never derives it):
 - ``dhcp_network`` (id: a network): create adds it, delete removes it.
 - ``router`` / ``floatingip`` (routers placed on this host, their floating IPs):
   create or update sets the whole body, delete removes it.
+- ``distributed_router`` (routers with an interface on a network this host
+  carries: their interfaces, for east-west routing in OpenFlow): create or
+  update sets the whole body, delete removes it.
 - ``log`` (a security-group log): create or update upserts the body, delete
   removes it; the desired state holds the enabled ones.
 
@@ -88,6 +91,7 @@ class Document:
         self.dhcp = set(data.get("dhcp_networks") or ())
         self.routers = {b["id"]: b for b in data.get("routers", ())}
         self.floatingips = {b["id"]: b for b in data.get("floatingips", ())}
+        self.distributed = {b["id"]: b for b in data.get("distributed_routers", ())}
         self.logs = {b["id"]: b for b in data.get("logs") or ()}
 
     def apply(self, change: Mapping[str, Any]) -> None:
@@ -96,7 +100,8 @@ class Document:
         body = change.get("body") or {}
         table = {"network": self.networks, "port": self.ports, "subnet": self.subnets,
                  "security_group": self.groups, "router": self.routers,
-                 "floatingip": self.floatingips, "log": self.logs}.get(kind)
+                 "floatingip": self.floatingips, "log": self.logs,
+                 "distributed_router": self.distributed}.get(kind)
         if table is not None:
             if delete:
                 table.pop(rid, None)
@@ -168,6 +173,7 @@ class Document:
             dhcp_networks=sorted(n for n in self.dhcp if n not in skipped),
             routers=[self.routers[k] for k in sorted(self.routers)],
             floatingips=[self.floatingips[k] for k in sorted(self.floatingips)],
+            distributed_routers=[self.distributed[k] for k in sorted(self.distributed)],
             logs=[self.logs[k] for k in sorted(self.logs)])
 
 
@@ -246,6 +252,7 @@ class FeedClient:
                            "tunnel_endpoints": doc.endpoints, "dhcp_networks": sorted(doc.dhcp),
                            "routers": list(doc.routers.values()),
                            "floatingips": list(doc.floatingips.values()),
+                           "distributed_routers": list(doc.distributed.values()),
                            "logs": [doc.logs[k] for k in sorted(doc.logs)]})
 
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from neutrino.agent.desired import DesiredState
 from neutrino.agent.extensions import AgentExtension
 from neutrino.agent.extensions.l2 import L2Forwarding
+from neutrino.agent.extensions.routing import EastWestRouting
 from neutrino.agent.extensions.security_groups import SecurityGroups
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
 from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
@@ -111,6 +112,7 @@ class Agent:
         self.bound_here: set[str] = set()
         self.add_extension(L2Forwarding())
         self.add_extension(SecurityGroups())
+        self.add_extension(EastWestRouting())
 
     # -- lifecycle -----------------------------------------------------------------
 

@@ -76,6 +76,20 @@ class HostView:
         """The bound ports of a network, on every host (unbound ones are nowhere on the wire)."""
         return self._ports_by_network.get(network_id, [])
 
+    @cached_property
+    def _peer_networks(self) -> dict[str, set[str]]:
+        return routed_peers(self.desired)
+
+    def peer_networks(self, network_id: str) -> set[str]:
+        """The network and those sharing an admin-up distributed router with it."""
+        return self._peer_networks.get(network_id, set()) | {network_id}
+
+    def sending_hosts(self, network_id: str) -> set[str]:
+        """Other hosts that may send this network's frames here: those with a bound
+        port on it, or on a network it is routed with (they route east-west onto it)."""
+        return {p.host for peer in self.peer_networks(network_id) for p in self.ports(peer)
+                if p.host != self.host}
+
     def local_ports(self, network_id: str) -> list[tuple[Port, int]]:
         """Plugged ports of this host on a network, with their ofport."""
         return [(p, self.local_ofports[p.id]) for p in self.ports(network_id)
@@ -89,15 +103,40 @@ def local_networks(desired: DesiredState, host: str) -> dict[str, Network]:
             if p.host == host and p.network_id in nets}
 
 
+def routed_peers(desired: DesiredState) -> dict[str, set[str]]:
+    """network id -> the other networks an admin-up distributed router joins it to."""
+    peers: dict[str, set[str]] = defaultdict(set)
+    for router in desired.distributed_routers:
+        if not router.admin_state_up:
+            continue
+        nets = {i.network_id for i in router.interfaces}
+        for net in nets:
+            peers[net] |= nets - {net}
+    return peers
+
+
 def wanted_tunnels(desired: DesiredState, host: str) -> set[tuple[str, str]]:
-    """(kind, remote ip) of every tunnel this host needs: one per remote host per type."""
+    """(kind, remote ip) of every tunnel this host needs: one per remote host per type.
+
+    Towards the hosts of a local network's ports, and, for east-west routing, of
+    the ports of the networks it is routed with: this host sends on those networks'
+    segments (their type) and receives on its own network's (its type).
+    """
+    nets = desired.network_map()
     local = local_networks(desired, host)
+    peers = routed_peers(desired)
+    # network id -> the tunnel types used towards hosts with ports on it
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for net_id, net in local.items():
+        for other in peers.get(net_id, set()) | {net_id}:
+            peer = nets.get(other)
+            kinds[other].update(n.network_type for n in (net, peer)
+                                if n is not None and n.is_tunnelled)
     wanted = set()
     for port in desired.ports:
-        net = local.get(port.network_id)
-        if net is None or not net.is_tunnelled or not port.is_bound or port.host == host:
+        if not port.is_bound or port.host == host or port.network_id not in kinds:
             continue
         remote_ip = desired.tunnel_endpoints.get(port.host)
         if remote_ip:
-            wanted.add((net.network_type, remote_ip))
+            wanted.update((kind, remote_ip) for kind in kinds[port.network_id])
     return wanted

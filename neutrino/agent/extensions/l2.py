@@ -135,7 +135,10 @@ def _network_flows(owner: FlowOwner, inputs: _NetworkInputs) -> Iterator[Flow]:
     # Classification of traffic from outside the host: it enters the ingress path.
     to_ingress = f"{set_net},{owner.goto(INGRESS)}"
     if net.is_tunnelled:
-        for ofport in sorted(set(reach.values())):
+        # From every host that may send on it: also those routing east-west onto it.
+        senders = {view.tunnel_ofports.get((net.network_type, view.desired.tunnel_endpoints.get(h, "")))
+                   for h in view.sending_hosts(net.id)}
+        for ofport in sorted(senders - {None}):
             yield owner.flow(CLASSIFY, PRIO_PORT,
                              f"in_port={ofport},tun_id={net.segmentation_id:#x}", to_ingress)
     else:

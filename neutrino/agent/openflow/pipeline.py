@@ -62,6 +62,9 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
     # must differ from the one that sent it there (*_filter), or it would loop.
     Stage("egress_rules", Miss.NEXT, "conntrack state, then the port's egress rules"),
     Stage("egress_qos", Miss.NEXT, "rate limits and marking of traffic leaving a VM"),
+    # After the sender's security groups, before L2: what is routed leaves here.
+    Stage("routing", Miss.NEXT,
+          "east-west routing: gateway ARP/ND answered, routed to the destination VM's port"),
     Stage("egress_deflection", Miss.DROP,
           "L2 forwarding of VM traffic: to a local port's ingress, a tunnel or a physnet"),
     Stage("ingress_deflection", Miss.DROP,
@@ -70,6 +73,8 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
           "security groups for traffic delivered to a VM: base allows, into conntrack"),
     Stage("ingress_rules", Miss.NEXT, "conntrack state, then the port's ingress rules"),
     Stage("ingress_qos", Miss.NEXT, "rate limits of traffic delivered to a VM"),
+    Stage("routed_delivery", Miss.NEXT,
+          "routed frames from other hosts: their host's source MAC back to the router's"),
     Stage("output", Miss.DROP, "deliver to the port in the destination register"),
     Stage("canary", Miss.DROP, "never reached by packets; its flow vanishing means OVS lost flows"),
 )

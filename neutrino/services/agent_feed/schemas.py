@@ -10,12 +10,22 @@ DOCUMENT = {"type": "object", "properties": {
     "security_group_members": {"type": "object", "additionalProperties": {
         "type": "array", "items": {"type": "string"}}},
     "tunnel_endpoints": {"type": "object", "additionalProperties": {"type": "string"}},
-    "dhcp_networks": {"type": "array", "items": {"type": "string"}}, "logs": _LIST}}
+    "dhcp_networks": {"type": "array", "items": {"type": "string"}}, "logs": _LIST,
+    "routers": _LIST, "floatingips": _LIST,
+    # Routers with an interface on a network the host carries: east-west routing.
+    "distributed_routers": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "string"}, "admin_state_up": {"type": "boolean"},
+        "interfaces": {"type": "array", "items": {"type": "object", "properties": {
+            "port_id": {"type": "string"}, "network_id": {"type": "string"},
+            "mac_address": {"type": "string"},
+            "fixed_ips": {"type": "array", "items": {"type": "object", "properties": {
+                "subnet_id": {"type": "string"}, "ip_address": {"type": "string"}}}}}}}}}}}}
 CHANGE = {"type": "object", "properties": {
     "seq": {"type": ["integer", "null"]},
     "resource_type": {"type": "string", "enum": [
         "network", "subnet", "port", "security_group", "security_group_rule",
-        "security_group_members", "tunnel_endpoint", "dhcp_network", "log"]},
+        "security_group_members", "tunnel_endpoint", "dhcp_network", "log", "router",
+        "floatingip", "distributed_router"]},
     "resource_id": {"type": "string"},
     "operation": {"type": "string", "enum": ["create", "update", "delete"]},
     "revision_number": {"type": "integer"},

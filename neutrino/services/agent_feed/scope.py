@@ -49,12 +49,16 @@ class Scope:
     dhcp_networks: frozenset[str] = frozenset()
     routers: dict[str, str] = field(default_factory=dict)  # placed here -> digest of its body
     floatingips: dict[str, str] = field(default_factory=dict)  # of those routers -> digest
+    # Routers with an interface on a network a port bound here is on -> digest of
+    # their interfaces (east-west routing in OpenFlow, wherever the router is placed).
+    distributed: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         return orjson.dumps({"networks": sorted(self.networks), "groups": sorted(self.groups),
                              "members": self.members, "tunnel_endpoints": self.tunnel_endpoints,
                              "dhcp_networks": sorted(self.dhcp_networks),
-                             "routers": self.routers, "floatingips": self.floatingips},
+                             "routers": self.routers, "floatingips": self.floatingips,
+                             "distributed": self.distributed},
                             option=orjson.OPT_SORT_KEYS)
 
     @classmethod
@@ -62,7 +66,8 @@ class Scope:
         data = orjson.loads(text)
         return cls(frozenset(data["networks"]), frozenset(data["groups"]), data["members"],
                    data["tunnel_endpoints"], frozenset(data["dhcp_networks"]),
-                   data.get("routers") or {}, data.get("floatingips") or {})
+                   data.get("routers") or {}, data.get("floatingips") or {},
+                   data.get("distributed") or {})
 
     def digest(self, host: str) -> str:
         """The scope's name for one host (the same scope of two hosts: two names)."""
@@ -115,13 +120,19 @@ class Derived:
     member_lists: dict[str, list[str]]
     router_bodies: dict[str, dict] = field(default_factory=dict)
     fip_bodies: dict[str, dict] = field(default_factory=dict)
+    distributed_bodies: dict[str, dict] = field(default_factory=dict)
 
 
 def derive(conn: Connection, registry: Any, host: str) -> Derived:
-    """The host's scope as the database holds it now (five small queries)."""
+    """The host's scope as the database holds it now (a few small queries)."""
     bound = conn.execute(select(PORTS.c.network_id, PORTS.c.device_owner)
                          .where(PORTS.c.binding_host_id == host).distinct()).all()
-    networks = frozenset(n for n, _owner in bound)
+    carried = frozenset(n for n, _owner in bound)
+    distributed = distributed_routers(conn, registry, carried)
+    # The other networks of those routers: their subnets and ports (with their hosts)
+    # are where this host routes to.
+    networks = carried | {i["network_id"] for body in distributed.values()
+                          for i in body["interfaces"]}
     dhcp = frozenset(n for n, owner in bound if owner == DHCP_OWNER)
     used = set(conn.scalars(select(BINDINGS.c.security_group_id).distinct()
                             .join(PORTS, PORTS.c.id == BINDINGS.c.port_id)
@@ -133,8 +144,48 @@ def derive(conn: Connection, registry: Any, host: str) -> Derived:
     scope = Scope(networks, frozenset(used | remote), {g: _digest(a) for g, a in lists.items()},
                   tunnel_endpoints(conn, registry), dhcp,
                   {r: _body_digest(b) for r, b in routers.items()},
-                  {f: _body_digest(b) for f, b in fips.items()})
-    return Derived(scope, lists, routers, fips)
+                  {f: _body_digest(b) for f, b in fips.items()},
+                  {r: _body_digest(b) for r, b in distributed.items()})
+    return Derived(scope, lists, routers, fips, distributed)
+
+
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
+                           "network:ha_router_replicated_interface")
+
+
+def distributed_routers(conn: Connection, registry: Any, networks: frozenset[str]) -> dict[str, dict]:
+    """router id -> ``{"id", "admin_state_up", "interfaces": [{"port_id", "network_id",
+    "mac_address", "fixed_ips": [{"subnet_id", "ip_address"}]}]}`` of every router with
+    an interface on one of ``networks`` (two queries; none without the L3 feature)."""
+    if not networks or "routers" not in registry.plugin_classes:
+        return {}
+    from neutrino.services.l3.models import Router, RouterPort
+    links, routers = RouterPort.__table__, Router.__table__
+    ids = sorted(set(conn.scalars(
+        select(links.c.router_id).join(PORTS, PORTS.c.id == links.c.port_id)
+        .where(PORTS.c.network_id.in_(sorted(networks)),
+               links.c.port_type.in_(ROUTER_INTERFACE_OWNERS)))))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(links.c.router_id, PORTS.c.id, PORTS.c.network_id, PORTS.c.mac_address,
+               IPS.c.subnet_id, IPS.c.ip_address)
+        .join(PORTS, PORTS.c.id == links.c.port_id)
+        .join(IPS, IPS.c.port_id == PORTS.c.id)
+        .where(links.c.router_id.in_(ids), links.c.port_type.in_(ROUTER_INTERFACE_OWNERS))
+        .order_by(PORTS.c.id, IPS.c.ip_address)).all()
+    admin = dict(conn.execute(select(routers.c.id, routers.c.admin_state_up)
+                              .where(routers.c.id.in_(ids))).all())
+    out: dict[str, dict] = {rid: {"id": rid, "admin_state_up": bool(admin.get(rid, True)),
+                                  "interfaces": []} for rid in ids}
+    for row in rows:
+        interfaces = out[row.router_id]["interfaces"]
+        if not interfaces or interfaces[-1]["port_id"] != row.id:
+            interfaces.append({"port_id": row.id, "network_id": row.network_id,
+                               "mac_address": row.mac_address, "fixed_ips": []})
+        interfaces[-1]["fixed_ips"].append({"subnet_id": row.subnet_id,
+                                            "ip_address": row.ip_address})
+    return out
 
 
 def _body_digest(body: dict) -> str:
@@ -218,4 +269,6 @@ def document(conn: Connection, registry: Any, derived: Derived) -> dict:
             "dhcp_networks": sorted(scope.dhcp_networks),
             "routers": [derived.router_bodies[k] for k in sorted(derived.router_bodies)],
             "floatingips": [derived.fip_bodies[k] for k in sorted(derived.fip_bodies)],
+            "distributed_routers": [derived.distributed_bodies[k]
+                                    for k in sorted(derived.distributed_bodies)],
             "logs": logs(conn, registry)}

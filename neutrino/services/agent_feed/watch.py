@@ -236,7 +236,9 @@ class Feed:
             out.append(_derived_change("dhcp_network", nid, op, {"id": nid}))
         for kind, before, after, found in (("router", old.routers, now.routers, new.router_bodies),
                                            ("floatingip", old.floatingips, now.floatingips,
-                                            new.fip_bodies)):
+                                            new.fip_bodies),
+                                           ("distributed_router", old.distributed,
+                                            now.distributed, new.distributed_bodies)):
             for rid in sorted(set(before) | set(after)):
                 if rid not in after:
                     out.append(_derived_change(kind, rid, "delete", {"id": rid}))
