@@ -66,22 +66,33 @@ class L2Forwarding:
 class _NetworkInputs:
     """What one network's L2 flows depend on, gathered from the host view."""
 
-    __slots__ = ("net", "nid", "local", "remote", "reach", "patch")
+    __slots__ = ("net", "nid", "local", "remote", "reach", "patch", "senders")
 
     def __init__(self, net: Network, nid: int, local: list[tuple[Port, int]],
-                 remote: list[Port], reach: dict[str, int], patch: int | None) -> None:
+                 remote: list[Port], reach: dict[str, int], patch: int | None,
+                 senders: tuple[int, ...]) -> None:
         self.net, self.nid, self.local, self.remote = net, nid, local, remote
-        self.reach, self.patch = reach, patch
+        self.reach, self.patch, self.senders = reach, patch, senders
 
     @classmethod
     def of(cls, view: HostView, net: Network, nid: int) -> _NetworkInputs:
         remote = [p for p in view.ports(net.id) if p.host != view.host]
         return cls(net, nid, view.local_ports(net.id), remote, _remote_ofports(view, net, remote),
-                   view.physnet_ofports.get(net.physical_network or ""))
+                   view.physnet_ofports.get(net.physical_network or ""), _sender_ofports(view, net))
 
     def signature(self) -> tuple:
         return (self.net, self.nid, tuple(self.local), tuple(self.remote),
-                tuple(sorted(self.reach.items())), self.patch)
+                tuple(sorted(self.reach.items())), self.patch, self.senders)
+
+
+def _sender_ofports(view: HostView, net: Network) -> tuple[int, ...]:
+    """The tunnel ofports of every host that may send on a tunnelled network: also those
+    routing east-west onto it."""
+    if not net.is_tunnelled:
+        return ()
+    senders = {view.tunnel_ofports.get((net.network_type, view.desired.tunnel_endpoints.get(h, "")))
+               for h in view.sending_hosts(net.id)}
+    return tuple(sorted(senders - {None}))
 
 
 def _deliver(owner: FlowOwner, ofport: int) -> str:
@@ -135,10 +146,7 @@ def _network_flows(owner: FlowOwner, inputs: _NetworkInputs) -> Iterator[Flow]:
     # Classification of traffic from outside the host: it enters the ingress path.
     to_ingress = f"{set_net},{owner.goto(INGRESS)}"
     if net.is_tunnelled:
-        # From every host that may send on it: also those routing east-west onto it.
-        senders = {view.tunnel_ofports.get((net.network_type, view.desired.tunnel_endpoints.get(h, "")))
-                   for h in view.sending_hosts(net.id)}
-        for ofport in sorted(senders - {None}):
+        for ofport in inputs.senders:
             yield owner.flow(CLASSIFY, PRIO_PORT,
                              f"in_port={ofport},tun_id={net.segmentation_id:#x}", to_ingress)
     else:
