@@ -34,6 +34,7 @@ FEATURE = Feature(
     subscriptions=(
         Subscription("port", Event.PRECOMMIT_CREATE, binding_check.check_allocation,
                      AFTER_BINDING),
+        Subscription("port", Event.BEFORE_UPDATE, binding_check.remember_unbound),
         Subscription("port", Event.PRECOMMIT_UPDATE, binding_check.check_allocation,
                      AFTER_BINDING),
     ),

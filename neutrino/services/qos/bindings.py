@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, insert, select
+import orjson
+from sqlalchemy import Connection, Select, delete, insert, select, update
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core.extenders import AttributeExtender
 from neutrino.db.models.network import NetworkSegment
 from neutrino.services.qos import policies
-from neutrino.services.qos.placement import names
+from neutrino.services.qos.placement import allocation, names
 from neutrino.services.qos.policies import (
     FIP_BINDINGS,
     NETWORK_BINDINGS,
@@ -149,6 +150,27 @@ class PortQos(_Binding):
         super().create(conn, ctx, items, bodies)
         self.load(conn, select(PORTS.c.id).where(PORTS.c.id.in_([i["id"] for i in items])),
                   items)
+
+    def update(self, conn: Connection, ctx: Context, original: dict, changes: dict) -> None:
+        """A new policy; a bound VM port's Placement allocation follows it
+        (placement/allocation.py)."""
+        super().update(conn, ctx, original, changes)
+        network_policy = original.get("qos_network_policy_id")
+        owned_by_network = (original.get("device_owner") or "").startswith("network:")
+        old = original.get("qos_policy_id") or (None if owned_by_network else network_policy)
+        new = changes["qos_policy_id"] or (None if owned_by_network else network_policy)
+        if old == new or old is None:
+            return
+        row = conn.execute(select(PORTS.c.binding_profile, PORTS.c.device_id,
+                                  PORTS.c.device_owner).where(PORTS.c.id == original["id"])).one()
+        profile = orjson.loads(row.binding_profile or "{}")
+        port = {"id": original["id"], "device_id": row.device_id,
+                "device_owner": row.device_owner, "binding:profile": profile}
+        updated = allocation.follow_policy(self.registry, conn, port, old, new)
+        if updated is not None and updated != profile.get("allocation"):
+            profile["allocation"] = updated
+            conn.execute(update(PORTS).where(PORTS.c.id == original["id"])
+                         .values(binding_profile=orjson.dumps(profile).decode()))
 
     def check_supported(self, conn: Connection, item: dict, policy_id: str | None) -> None:
         if policy_id is None:

@@ -21,7 +21,16 @@ class PlacementError(Exception):
 
 
 class GenerationConflict(PlacementError):
-    """A provider's generation changed between reading and writing it."""
+    """A provider's (or a consumer's) generation changed between reading and writing it."""
+
+
+class Unreachable(PlacementError):
+    """No answer from Placement (refused, timed out, no endpoint)."""
+
+
+class AllocationRefused(PlacementError):
+    """Placement refused a consumer's new allocations (no room, no such inventory) or
+    the consumer has no allocation to change."""
 
 
 def adapter_from_conf(conf: Any) -> Any | None:
@@ -58,11 +67,13 @@ class PlacementClient:
             resp = self.adapter.request(path, method, json=body, headers=headers, params=params,
                                         raise_exc=False, timeout=self.timeout)
         except ksa_exc.ClientException as err:  # connection refused, timeout, no endpoint
-            raise PlacementError(f"{method} {path}: {err}") from err
+            raise Unreachable(f"{method} {path}: {err}") from err
         if resp.status_code in ok:
             return resp.json() if resp.content else None
         if resp.status_code == 409 and "placement.concurrent_update" in resp.text:
             raise GenerationConflict(f"{method} {path}: {resp.text}")
+        if resp.status_code in (400, 409) and path.startswith("/allocations/"):
+            raise AllocationRefused(f"{method} {path}: {resp.status_code} {resp.text[:500]}")
         raise PlacementError(f"{method} {path}: {resp.status_code} {resp.text[:500]}")
 
     def _replace(self, path: str, key: str, wanted: Any) -> None:
@@ -126,3 +137,42 @@ class PlacementClient:
 
     def set_inventories(self, rp_uuid: str, inventories: dict[str, dict]) -> None:
         self._replace(f"/resource_providers/{rp_uuid}/inventories", "inventories", inventories)
+
+    # ---- a consumer's allocations ---------------------------------------------------------
+    def change_allocation(self, consumer: str, diff: dict[str, dict[str, int]],
+                          add_providers: bool = False,
+                          owner: tuple[str, str] | None = None) -> tuple[str, str]:
+        """Add ``diff`` ({provider: {resource class: amount}}, amounts may be negative)
+        to the consumer's allocations, with its consumer generation (re-read and retried
+        while another writer moves it on); a class falling to 0 goes, and so does a
+        provider left with none. ``AllocationRefused`` when the consumer has no
+        allocation on such a provider (unless ``add_providers``) or Placement refuses
+        the result (no room). Returns the consumer's (project, user); ``owner`` gives
+        them for a consumer that has no allocation left to read them from."""
+        path = f"/allocations/{consumer}"
+        for attempt in range(self.retries + 1):
+            current = self._call("GET", path)
+            allocations = {rp: dict(a["resources"]) for rp, a in current["allocations"].items()}
+            for rp, classes in diff.items():
+                if rp not in allocations and add_providers:
+                    allocations[rp] = {}
+                elif rp not in allocations:
+                    raise AllocationRefused(f"consumer {consumer} has no allocation on "
+                                            f"resource provider {rp}")
+                for rc, amount in classes.items():
+                    allocations[rp][rc] = allocations[rp].get(rc, 0) + amount
+                    if allocations[rp][rc] <= 0:
+                        allocations[rp].pop(rc)
+            project, user = (current.get("project_id"), current.get("user_id")) if \
+                current["allocations"] else owner or (None, None)
+            body = {"allocations": {rp: {"resources": r} for rp, r in allocations.items() if r},
+                    "project_id": project, "user_id": user,
+                    "consumer_generation": current.get("consumer_generation")}
+            try:
+                self._call("PUT", path, body, ok=(204,))
+                return project, user
+            except GenerationConflict:
+                if attempt == self.retries:
+                    raise
+                LOG.debug("consumer generation of %s moved on; retrying", consumer)
+        raise AssertionError("unreachable")
