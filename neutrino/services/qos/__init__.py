@@ -35,6 +35,7 @@ FEATURE = Feature(
         Subscription("port", Event.PRECOMMIT_CREATE, binding_check.check_allocation,
                      AFTER_BINDING),
         Subscription("port", Event.BEFORE_UPDATE, binding_check.remember_unbound),
+        Subscription("agent", Event.AFTER_UPDATE, reporter.agent_subscriber),
         Subscription("port", Event.PRECOMMIT_UPDATE, binding_check.check_allocation,
                      AFTER_BINDING),
     ),

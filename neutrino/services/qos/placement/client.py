@@ -76,33 +76,31 @@ class PlacementClient:
             raise AllocationRefused(f"{method} {path}: {resp.status_code} {resp.text[:500]}")
         raise PlacementError(f"{method} {path}: {resp.status_code} {resp.text[:500]}")
 
-    def _replace(self, path: str, key: str, wanted: Any) -> None:
-        """Make ``key`` of ``path`` (a provider's traits or inventories) ``wanted``: read
-        it with the provider's generation, write only if it differs, and read again and
-        retry while another writer moves the generation on."""
+    def _replace(self, path: str, key: str, wanted: Any, known: tuple[Any, int] | None = None
+                 ) -> int:
+        """Make ``key`` of ``path`` (a provider's traits or inventories) ``wanted``, and
+        return the provider's generation after. ``known`` is (what it holds, its
+        generation) when the caller knows it (a provider it just created): no read.
+        Otherwise it is read; either way it is written only if it differs, and read
+        again and retried while another writer moves the generation on."""
         for attempt in range(self.retries + 1):
-            current = self._call("GET", path)
-            have = current[key]
+            if known is None:
+                current = self._call("GET", path)
+                known = (current[key], current["resource_provider_generation"])
+            have, generation = known
+            known = None
             if (sorted(have) if key == "traits" else have) == wanted:
-                return
+                return generation
             try:
-                self._call("PUT", path, {key: wanted, "resource_provider_generation":
-                                         current["resource_provider_generation"]})
-                return
+                return self._call("PUT", path, {key: wanted, "resource_provider_generation":
+                                                generation})["resource_provider_generation"]
             except GenerationConflict:
                 if attempt == self.retries:
                     raise
                 LOG.debug("provider generation moved on; retrying %s", path)
+        raise AssertionError("unreachable")
 
     # ---- providers ------------------------------------------------------------------
-    def provider(self, rp_uuid: str) -> dict | None:
-        try:
-            return self._call("GET", f"/resource_providers/{rp_uuid}")
-        except PlacementError as err:
-            if " 404 " in str(err):
-                return None
-            raise
-
     def provider_by_name(self, name: str) -> dict | None:
         found = self._call("GET", "/resource_providers", params={"name": name})
         providers = found["resource_providers"]
@@ -112,15 +110,14 @@ class PlacementClient:
         return self._call("GET", "/resource_providers",
                           params={"in_tree": rp_uuid})["resource_providers"]
 
-    def ensure_provider(self, rp_uuid: str, name: str, parent: str) -> None:
-        """The provider exists with this name under this parent."""
-        current = self.provider(rp_uuid)
-        if current is None:
-            self._call("POST", "/resource_providers",
-                       {"uuid": rp_uuid, "name": name, "parent_provider_uuid": parent})
-        elif current["name"] != name or current["parent_provider_uuid"] != parent:
-            self._call("PUT", f"/resource_providers/{rp_uuid}",
-                       {"name": name, "parent_provider_uuid": parent})
+    def create_provider(self, rp_uuid: str, name: str, parent: str) -> dict:
+        """A new provider (as Placement returns it: with its generation)."""
+        return self._call("POST", "/resource_providers",
+                          {"uuid": rp_uuid, "name": name, "parent_provider_uuid": parent})
+
+    def update_provider(self, rp_uuid: str, name: str, parent: str) -> dict:
+        return self._call("PUT", f"/resource_providers/{rp_uuid}",
+                          {"name": name, "parent_provider_uuid": parent})
 
     def delete_provider(self, rp_uuid: str) -> None:
         self._call("DELETE", f"/resource_providers/{rp_uuid}", ok=(204, 404))
@@ -132,11 +129,18 @@ class PlacementClient:
                 self._call("PUT", f"/traits/{trait}", ok=(201, 204))
                 self.known_traits.add(trait)
 
-    def set_traits(self, rp_uuid: str, traits: set[str]) -> None:
-        self._replace(f"/resource_providers/{rp_uuid}/traits", "traits", sorted(traits))
+    def set_traits(self, rp_uuid: str, traits: set[str], generation: int | None = None) -> int:
+        """The provider's traits are ``traits``; ``generation`` of a provider known to
+        have none (just created). Returns its generation after."""
+        known = None if generation is None else ([], generation)
+        return self._replace(f"/resource_providers/{rp_uuid}/traits", "traits", sorted(traits),
+                             known)
 
-    def set_inventories(self, rp_uuid: str, inventories: dict[str, dict]) -> None:
-        self._replace(f"/resource_providers/{rp_uuid}/inventories", "inventories", inventories)
+    def set_inventories(self, rp_uuid: str, inventories: dict[str, dict],
+                        generation: int | None = None) -> int:
+        known = None if generation is None else ({}, generation)
+        return self._replace(f"/resource_providers/{rp_uuid}/inventories", "inventories",
+                             inventories, known)
 
     # ---- a consumer's allocations ---------------------------------------------------------
     def change_allocation(self, consumer: str, diff: dict[str, dict[str, int]],

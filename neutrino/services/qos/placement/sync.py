@@ -24,10 +24,16 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from neutrino.services.qos.placement import names
 from neutrino.services.qos.placement.client import PlacementClient, PlacementError
 
 LOG = logging.getLogger(__name__)
+# The keys of an agent's configurations the sync reads.
+REPORTED = ("resource_provider_bandwidths", "resource_provider_inventory_defaults",
+            "resource_provider_hypervisors", "resource_provider_default_hypervisor",
+            "bridge_mappings", "device_mappings")
 INVENTORY_KEYS = ("allocation_ratio", "min_unit", "max_unit", "reserved", "step_size")
 DEFAULTS = {"allocation_ratio": 1.0, "min_unit": 1, "reserved": 0, "step_size": 1}
 
@@ -108,16 +114,44 @@ def inventories(device: Device, defaults: dict[str, Any]) -> dict[str, dict]:
     return out
 
 
+def fingerprint(agent: dict) -> bytes:
+    """What of an agent's report the sync reads: equal fingerprints, equal trees."""
+    conf = agent.get("configurations") or {}
+    return orjson.dumps([agent.get("agent_type"), agent.get("host"),
+                         {k: conf.get(k) for k in REPORTED}], option=orjson.OPT_SORT_KEYS)
+
+
 class PlacementSync:
+    """Syncs agents into Placement, remembering what it last wrote for each (the
+    report's fingerprint and the generations of the providers it left): an agent
+    whose report did not change since is not synced again (no call at all), unless
+    asked to ``verify``: then one listing of its providers, and the full
+    comparison only if a generation moved (Nova's allocations move them too).
+
+    A full sync reads the compute node and its tree in two calls, creates the
+    providers missing (and sets traits and inventories of a new one without
+    reading them first), and reads the traits and inventories of the existing
+    ones, writing only what differs. Safe to call from several threads for
+    different agents."""
+
     def __init__(self, client: PlacementClient) -> None:
         self.client = client
+        # (agent type, host) -> (fingerprint, agent provider uuids, generations left)
+        self.synced: dict[tuple[str, str], tuple[bytes, list[str], dict[str, int]]] = {}
 
-    def sync(self, agent: dict) -> bool:
+    def sync(self, agent: dict, verify: bool = False) -> bool:
         """Bring Placement in line with the agent's report; True when it is."""
         if agent.get("agent_type") not in names.NAMESPACES:
             return True
+        key, print_ = (agent["agent_type"], agent["host"]), fingerprint(agent)
         try:
-            self._sync(agent)
+            cached = self.synced.get(key)
+            if cached is not None and cached[0] == print_:
+                if not verify or self._unchanged(cached[1], cached[2]):
+                    return True
+            self.synced.pop(key, None)
+            generations: dict[str, int] = {}
+            self.synced[key] = (print_, self._sync(agent, generations), generations)
             return True
         except PlacementError as err:
             LOG.warning("Placement sync of %s on %s failed: %s", agent.get("agent_type"),
@@ -127,7 +161,19 @@ class PlacementSync:
                           agent.get("host"))
         return False
 
-    def _sync(self, agent: dict) -> None:
+    def forget(self, agent: dict) -> None:
+        self.synced.pop((agent["agent_type"], agent["host"]), None)
+
+    def _unchanged(self, agent_rps: list[str], generations: dict[str, int]) -> bool:
+        """The providers we left still have the generations we left them with."""
+        found: dict[str, int] = {}
+        for rp in agent_rps:
+            found.update((p["uuid"], p["generation"]) for p in self.client.providers_in_tree(rp))
+        return all(found.get(rp) == generation for rp, generation in generations.items())
+
+    def _sync(self, agent: dict, generations: dict[str, int]) -> list[str]:
+        """The full sync; the agent providers it leaves (``generations``: the
+        generations of all it leaves)."""
         agent_type = agent["agent_type"]
         conf = agent.get("configurations") or {}
         defaults = inventory_defaults(conf)
@@ -136,10 +182,10 @@ class PlacementSync:
         by_hypervisor: dict[str, list[Device]] = {}
         for dev in reported:
             by_hypervisor.setdefault(dev.hypervisor, []).append(dev)
+        agent_rps: list[str] = []
         if not reported and conf.get("resource_provider_bandwidths") is None:
-            return  # the agent reports no bandwidth at all: nothing of ours in Placement
-        hypervisors = set(by_hypervisor) or {agent["host"]}
-        for hypervisor in sorted(hypervisors):
+            return agent_rps  # the agent reports no bandwidth: nothing of ours in Placement
+        for hypervisor in sorted(set(by_hypervisor) or {agent["host"]}):
             agent_uuid, agent_name = names.agent_provider(agent_type, hypervisor)
             wanted = by_hypervisor.get(hypervisor, [])
             compute = self.client.provider_by_name(hypervisor)
@@ -148,18 +194,38 @@ class PlacementSync:
                     continue
                 raise PlacementError(f"no resource provider named {hypervisor} (the compute "
                                      f"node of host {agent['host']}) in Placement yet")
-            self.client.ensure_provider(agent_uuid, agent_name, compute["uuid"])
+            tree = {p["uuid"]: p for p in self.client.providers_in_tree(compute["uuid"])}
             device_traits = {d.name: {*map(names.physnet_trait, d.physnets), *vnic_traits}
                              for d in wanted}
             self.client.ensure_custom_traits(vnic_traits.union(*device_traits.values()))
-            self.client.set_traits(agent_uuid, vnic_traits)
+            generations[agent_uuid] = self._provider(
+                tree, agent_uuid, agent_name, compute["uuid"], vnic_traits, None)
+            agent_rps.append(agent_uuid)
             keep = set()
             for dev in wanted:
                 dev_uuid, dev_name = names.device_provider(agent_type, hypervisor, dev.name)
                 keep.add(dev_uuid)
-                self.client.ensure_provider(dev_uuid, dev_name, agent_uuid)
-                self.client.set_traits(dev_uuid, device_traits[dev.name])
-                self.client.set_inventories(dev_uuid, inventories(dev, defaults))
-            for provider in self.client.providers_in_tree(agent_uuid):
+                generations[dev_uuid] = self._provider(tree, dev_uuid, dev_name, agent_uuid,
+                                                       device_traits[dev.name],
+                                                       inventories(dev, defaults))
+            for provider in tree.values():
                 if provider["parent_provider_uuid"] == agent_uuid and provider["uuid"] not in keep:
                     self.client.delete_provider(provider["uuid"])
+        return agent_rps
+
+    def _provider(self, tree: dict[str, dict], rp_uuid: str, name: str, parent: str,
+                  traits: set[str], inventories: dict | None) -> int:
+        """The provider exists as wanted; its generation after."""
+        current = tree.get(rp_uuid)
+        if current is None:
+            created = self.client.create_provider(rp_uuid, name, parent)
+            generation = self.client.set_traits(rp_uuid, traits, created["generation"])
+            if inventories is not None:
+                generation = self.client.set_inventories(rp_uuid, inventories, generation)
+            return generation
+        if current["name"] != name or current["parent_provider_uuid"] != parent:
+            self.client.update_provider(rp_uuid, name, parent)
+        generation = self.client.set_traits(rp_uuid, traits)
+        if inventories is not None:
+            generation = self.client.set_inventories(rp_uuid, inventories)
+        return generation
