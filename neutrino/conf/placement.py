@@ -16,7 +16,7 @@ OPTS = [
                  help="Seconds between passes that verify every agent's providers in Placement "
                       "(one listing per agent; a full comparison where a generation moved), "
                       "the safety net behind the syncs agents' reports trigger."),
-    cfg.IntOpt("sync_workers", default=4, min=1,
+    cfg.IntOpt("sync_workers", default=2, min=1,
                help="Threads of a server process that sync agents into Placement (one agent "
                     "at a time each)."),
     cfg.IntOpt("generation_retries", default=5,

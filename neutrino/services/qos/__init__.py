@@ -28,7 +28,7 @@ FEATURE = Feature(
         **{res: rules.plugin_for(t, alias=True) for t, res in definitions.ALIASES.items()},
     },
     extenders=(bindings.PortQos, bindings.NetworkQos, bindings.FloatingIpQos,
-               bindings.AgentResourcesSynced),
+               bindings.AgentResourcesSynced, bindings.RouterGatewayQos),
     policy_rules=tuple(policy.RULES),
     rbac_types=(policies.RBAC_TYPE,),
     subscriptions=(
@@ -36,6 +36,8 @@ FEATURE = Feature(
                      AFTER_BINDING),
         Subscription("port", Event.BEFORE_UPDATE, binding_check.remember_unbound),
         Subscription("agent", Event.AFTER_UPDATE, reporter.agent_subscriber),
+        Subscription("router", Event.PRECOMMIT_CREATE, bindings.set_gateway_policy),
+        Subscription("router", Event.PRECOMMIT_UPDATE, bindings.set_gateway_policy),
         Subscription("port", Event.PRECOMMIT_UPDATE, binding_check.check_allocation,
                      AFTER_BINDING),
     ),

@@ -26,6 +26,7 @@ from neutrino.services.qos.policies import (
     PORT_BINDINGS,
     PORTS,
     POLICIES,
+    ROUTER_GW_BINDINGS,
     RULE_TABLES,
 )
 
@@ -115,6 +116,53 @@ class FloatingIpQos(_Binding):
     collection = "floatingips"
     alias = "qos-fip"
     binding, key = FIP_BINDINGS, "fip_id"
+
+
+class RouterGatewayQos(AttributeExtender):
+    """``qos_policy_id`` inside routers' ``external_gateway_info`` (qos-gateway-ip):
+    the policy of the router's gateway, null without one. The router plugin owns
+    ``external_gateway_info``; the policy is stored here and written by
+    ``set_gateway_policy`` in the router's transaction."""
+
+    collection = "routers"
+    alias = "qos-gateway-ip"
+    attributes = ()
+
+    def wanted(self, fields: frozenset[str] | None) -> bool:
+        return fields is None or "external_gateway_info" in fields
+
+    def load(self, conn: Connection, ids_query: Select, items: list[dict]) -> None:
+        gateways = [item for item in items if item.get("external_gateway_info")]
+        if not gateways:
+            return
+        found = dict(conn.execute(
+            select(ROUTER_GW_BINDINGS.c.router_id, ROUTER_GW_BINDINGS.c.policy_id)
+            .where(ROUTER_GW_BINDINGS.c.router_id.in_(ids_query))).all())
+        for item in gateways:
+            item["external_gateway_info"]["qos_policy_id"] = found.get(item["id"])
+
+
+def set_gateway_policy(registry: Any):
+    """Precommit of a router's create or update: ``external_gateway_info.qos_policy_id``
+    given sets (null: clears) the gateway's policy, a policy the caller cannot see
+    being a 404; not given keeps it; a router without a gateway has none."""
+    def callback(resource, event, trigger, payload) -> None:
+        body = payload.request_body
+        if not body or "external_gateway_info" not in body:
+            return
+        conn, router = payload.connection, payload.desired_state
+        gateway = router.get("external_gateway_info")
+        if not gateway:
+            conn.execute(delete(ROUTER_GW_BINDINGS)
+                         .where(ROUTER_GW_BINDINGS.c.router_id == router["id"]))
+            return
+        info = body["external_gateway_info"] or {}
+        if "qos_policy_id" not in info:
+            return
+        check_visible(conn, payload.context, info["qos_policy_id"])
+        _set_binding(conn, ROUTER_GW_BINDINGS, "router_id", router["id"], info["qos_policy_id"])
+        gateway["qos_policy_id"] = info["qos_policy_id"]
+    return callback
 
 
 class PortQos(_Binding):
