@@ -42,9 +42,9 @@ def _policy(api: Client, **minimums: int) -> dict:
     return policy
 
 
-def _vm_port(api: Client, placement, policy: dict) -> dict:
+def _vm_port(api: Client, placement, policy: dict, on_network: bool = False) -> dict:
     """A port of an instance Nova scheduled, allocated and bound on a host whose
-    bridge has 2 Gbit/s each way."""
+    bridge has 2 Gbit/s each way; the policy the port's own, or its network's."""
     host = new_host()
     compute = placement.create_compute_node(host, vcpus=8)
     agent = register_ok(api, host, configurations=ovs_configurations(
@@ -53,11 +53,12 @@ def _vm_port(api: Client, placement, policy: dict) -> dict:
     assert wait_for(lambda: api.show("agents", agent["id"])["resources_synced"] is True,
                     timeout=60)
     device = placement.provider(f"{host}:Open vSwitch agent:br-p1")["uuid"]
-    net = api.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1"})
+    net = api.network(**{"provider:network_type": "vlan", "provider:physical_network": "physnet1"},
+                      **({"qos_policy_id": policy["id"]} if on_network else {}))
     api.subnet(net["id"], cidr="10.78.0.0/24")
     instance = str(uuid.uuid4())
-    port = api.port(net["id"], qos_policy_id=policy["id"], device_owner="compute:nova",
-                    device_id=instance)
+    own = {} if on_network else {"qos_policy_id": policy["id"]}
+    port = api.port(net["id"], device_owner="compute:nova", device_id=instance, **own)
     [group] = port["resource_request"]["request_groups"]
     found = placement.allocation_candidates([group], [group["id"]], flavor=FLAVOR)
     [request] = [r for r in found["allocation_requests"] if device in r["allocations"]]
@@ -66,7 +67,8 @@ def _vm_port(api: Client, placement, policy: dict) -> dict:
     r = api.put(f"/v2.0/ports/{port['id']}", {"port": {
         "binding:host_id": host, "binding:profile": {"allocation": {group["id"]: device}}}})
     assert r.status == 200 and r.json["port"]["binding:vif_type"] == "ovs", r
-    return {"port": r.json["port"], "instance": instance, "device": device, "compute": compute}
+    return {"port": r.json["port"], "instance": instance, "device": device, "compute": compute,
+            "network": net}
 
 
 def _set_policy(api: Client, port_id: str, policy_id: str | None):
@@ -110,6 +112,30 @@ def test_policy_change_changes_the_allocation_in_place(api, placement):
     assert r.status == 200, r
     assert placement.allocations(vm["instance"]) == {compute: {"VCPU": 1}}
     assert r.json["port"]["binding:vif_type"] == "ovs"
+
+
+def test_network_policy_change_moves_the_allocations_of_ports_that_follow_it(api, placement):
+    gold = _policy(api, egress=GBIT, ingress=GBIT)
+    vm = _vm_port(api, placement, gold, on_network=True)
+    port, device = vm["port"], vm["device"]
+    assert port["qos_policy_id"] is None and port["qos_network_policy_id"] == gold["id"]
+    silver = _policy(api, egress=GBIT // 4, ingress=GBIT // 4)
+    r = api.put(f"/v2.0/networks/{vm['network']['id']}", {"network": {
+        "qos_policy_id": silver["id"]}})
+    assert r.status == 200, r
+    assert placement.allocations(vm["instance"])[device] == {EGR: GBIT // 4, IGR: GBIT // 4}
+    now = api.show("ports", port["id"])
+    [group] = now["resource_request"]["request_groups"]
+    assert now["binding:profile"]["allocation"] == {group["id"]: device}
+    assert now["binding:vif_type"] == "ovs"
+    assert now["revision_number"] > port["revision_number"]
+    # Beyond the device: 409, the network keeps its policy, Placement its allocation.
+    r = api.put(f"/v2.0/networks/{vm['network']['id']}", {"network": {
+        "qos_policy_id": _policy(api, egress=5 * GBIT)["id"]}})
+    assert r.status == 409, r
+    assert r.json["NeutronError"]["type"] == "QosPlacementAllocationUpdateConflict"
+    assert api.show("networks", vm["network"]["id"])["qos_policy_id"] == silver["id"]
+    assert placement.allocations(vm["instance"])[device] == {EGR: GBIT // 4, IGR: GBIT // 4}
 
 
 def test_policy_beyond_the_device_is_409_and_nothing_changes(api, placement):

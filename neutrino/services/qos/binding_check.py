@@ -86,7 +86,9 @@ def check_allocation(registry: Any):
             return
         if event == Event.PRECOMMIT_UPDATE:
             body = payload.request_body or {}
-            was_unbound = port["id"] in payload.connection.info.get(_UNBOUND_BEFORE, ())
+            unbound = payload.connection.info.get(_UNBOUND_BEFORE, set())
+            was_unbound = port["id"] in unbound
+            unbound.discard(port["id"])
             if not was_unbound and not any(k in body for k in BINDING_KEYS):
                 return
         if port.get("binding:vif_type") in NOT_BOUND or not port.get("binding:host_id"):

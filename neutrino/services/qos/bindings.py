@@ -105,6 +105,36 @@ class NetworkQos(_Binding):
     alias = "qos"
     binding, key = NETWORK_BINDINGS, "network_id"
 
+    def update(self, conn: Connection, ctx: Context, original: dict, changes: dict) -> None:
+        """A new policy; the Placement allocations of the network's bound VM ports that
+        follow it (no policy of their own) follow too (placement/allocation.py)."""
+        super().update(conn, ctx, original, changes)
+        old, new = original.get("qos_policy_id"), changes["qos_policy_id"]
+        if old == new or old is None:
+            return
+        profiles = {}
+        for row in conn.execute(
+                select(PORTS.c.id, PORTS.c.device_id, PORTS.c.device_owner,
+                       PORTS.c.binding_profile)
+                .where(PORTS.c.network_id == original["id"],
+                       PORTS.c.device_owner.like("compute:%"),
+                       PORTS.c.id.not_in(select(PORT_BINDINGS.c.port_id)))
+                .order_by(PORTS.c.id)).all():
+            profile = orjson.loads(row.binding_profile or "{}")
+            updated = allocation.follow_policy(self.registry, conn, {
+                "id": row.id, "device_id": row.device_id, "device_owner": row.device_owner,
+                "binding:profile": profile}, old, new)
+            if updated is not None and updated != profile.get("allocation"):
+                profiles[row.id] = {**profile, "allocation": updated}
+        if not profiles:
+            return
+
+        def write() -> None:
+            for port_id, profile in profiles.items():
+                conn.execute(update(PORTS).where(PORTS.c.id == port_id)
+                             .values(binding_profile=orjson.dumps(profile).decode()))
+        self.registry.plugin("ports").touch(conn, ctx, sorted(profiles), write)
+
     def policy_for(self, conn: Connection, ctx: Context, body: dict) -> str | None:
         if body.get("qos_policy_id") is not None:
             return body["qos_policy_id"]
