@@ -16,9 +16,11 @@ OPTS = [
                  help="Seconds between passes that verify every agent's providers in Placement "
                       "(one listing per agent; a full comparison where a generation moved), "
                       "the safety net behind the syncs agents' reports trigger."),
-    cfg.IntOpt("sync_workers", default=2, min=1,
+    cfg.IntOpt("sync_workers", default=1, min=1,
                help="Threads of a server process that sync agents into Placement (one agent "
-                    "at a time each)."),
+                    "at a time each). More help only a Placement whose database takes "
+                    "concurrent writers (MySQL, PostgreSQL); one on SQLite answers them with "
+                    "'database is locked'."),
     cfg.IntOpt("generation_retries", default=5,
                help="How often a write refused for a stale provider generation is retried."),
 ]

@@ -135,16 +135,16 @@ def test_bandwidth_change_is_written_despite_a_concurrent_writer(placement):
     real_call = client._call
     moved = []
 
-    def call_then_move(method, path, *args, **kw):
-        found = real_call(method, path, *args, **kw)
-        if method == "GET" and path.endswith(f"{dev['uuid']}/inventories") and not moved:
+    def move_then_call(method, path, *args, **kw):
+        if method == "PUT" and path.endswith(f"{dev['uuid']}/inventories") and not moved:
             # Another writer (Nova, a second server) changes the provider in between.
+            generation = placement.provider(dev["name"])["generation"]
             moved.append(placement.request("PUT", f"/resource_providers/{dev['uuid']}/aggregates", {
                 "aggregates": [str(uuid.uuid4())],
-                "resource_provider_generation": found["resource_provider_generation"]}).status_code)
-        return found
+                "resource_provider_generation": generation}).status_code)
+        return real_call(method, path, *args, **kw)
 
-    client._call = call_then_move
+    client._call = move_then_call
     agent["configurations"]["resource_provider_bandwidths"]["br-a"]["egress"] = 4000
     assert sync.sync(agent)
     assert moved == [200]
@@ -282,6 +282,34 @@ def test_unchanged_report_costs_no_call_and_a_verify_pass_repairs_drift(placemen
     assert sync.sync(agent) and placement.traits(bridge["uuid"]) == set()  # trusted cache
     assert sync.sync(agent, verify=True)
     assert placement.traits(bridge["uuid"]) == {"CUSTOM_PHYSNET_PA", "CUSTOM_VNIC_TYPE_NORMAL"}
+
+
+def test_changed_report_writes_only_what_changed_and_reads_nothing(placement):
+    host = _host()
+    placement.create_compute_node(host)
+    client = _client(placement)
+    sync = PlacementSync(client)
+    agent = _ovs_agent(host, {"br-a": {"egress": 1000, "ingress": 1000},
+                              "br-b": {"egress": 2000, "ingress": 2000}},
+                       {"pa": "br-a", "pb": "br-b"})
+    assert sync.sync(agent)
+    b = placement.provider(f"{host}:Open vSwitch agent:br-b")
+    calls = _counting(client)
+    changed = {**agent, "configurations": {**agent["configurations"],
+                                           "resource_provider_bandwidths": {
+                                               "br-a": {"egress": 1000, "ingress": 1000},
+                                               "br-b": {"egress": 2000, "ingress": 500}}}}
+    assert sync.sync(changed)
+    assert calls == [f"PUT /resource_providers/{b['uuid']}/inventories"]
+    assert placement.inventories(b["uuid"])["NET_BW_IGR_KILOBIT_PER_SEC"]["total"] == 500
+    # A device gone: its provider deleted, nothing else asked.
+    del calls[:]
+    gone = {**agent, "configurations": {**agent["configurations"],
+                                        "resource_provider_bandwidths": {
+                                            "br-a": {"egress": 1000, "ingress": 1000}}}}
+    assert sync.sync(gone)
+    assert calls == [f"DELETE /resource_providers/{b['uuid']}"]
+    assert placement.provider(b["name"]) is None
 
 
 def test_a_fresh_process_reads_and_writes_nothing_when_placement_already_holds_it(placement):

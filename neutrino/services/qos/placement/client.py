@@ -129,16 +129,15 @@ class PlacementClient:
                 self._call("PUT", f"/traits/{trait}", ok=(201, 204))
                 self.known_traits.add(trait)
 
-    def set_traits(self, rp_uuid: str, traits: set[str], generation: int | None = None) -> int:
-        """The provider's traits are ``traits``; ``generation`` of a provider known to
-        have none (just created). Returns its generation after."""
-        known = None if generation is None else ([], generation)
+    def set_traits(self, rp_uuid: str, traits: set[str],
+                   known: tuple[list[str], int] | None = None) -> int:
+        """The provider's traits are ``traits``; ``known``: (what it has, its
+        generation) when the caller knows. Returns its generation after."""
         return self._replace(f"/resource_providers/{rp_uuid}/traits", "traits", sorted(traits),
                              known)
 
     def set_inventories(self, rp_uuid: str, inventories: dict[str, dict],
-                        generation: int | None = None) -> int:
-        known = None if generation is None else ({}, generation)
+                        known: tuple[dict, int] | None = None) -> int:
         return self._replace(f"/resource_providers/{rp_uuid}/inventories", "inventories",
                              inventories, known)
 

@@ -59,7 +59,7 @@ class Reporter:
     """Runs syncs on a few threads, one at a time per agent, and records their outcome."""
 
     def __init__(self, sync: PlacementSync, record: Callable[[dict, bool], None],
-                 workers: int = 2) -> None:
+                 workers: int = 1) -> None:
         self.sync = sync
         self.record = record
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers),

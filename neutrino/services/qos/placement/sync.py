@@ -121,23 +121,47 @@ def fingerprint(agent: dict) -> bytes:
                          {k: conf.get(k) for k in REPORTED}], option=orjson.OPT_SORT_KEYS)
 
 
-class PlacementSync:
-    """Syncs agents into Placement, remembering what it last wrote for each (the
-    report's fingerprint and the generations of the providers it left): an agent
-    whose report did not change since is not synced again (no call at all), unless
-    asked to ``verify``: then one listing of its providers, and the full
-    comparison only if a generation moved (Nova's allocations move them too).
+@dataclass
+class Known:
+    """A provider as the sync knows it: from a listing (traits and inventories not
+    known: None), or as the sync itself left it."""
+    name: str
+    parent: str | None
+    generation: int
+    traits: list[str] | None = None
+    inventories: dict | None = None
 
-    A full sync reads the compute node and its tree in two calls, creates the
-    providers missing (and sets traits and inventories of a new one without
-    reading them first), and reads the traits and inventories of the existing
-    ones, writing only what differs. Safe to call from several threads for
-    different agents."""
+
+@dataclass
+class View:
+    """What a sync left in Placement for one agent."""
+    fingerprint: bytes
+    computes: dict[str, str] = field(default_factory=dict)  # hypervisor -> compute uuid
+    agents: list[str] = field(default_factory=list)  # the agent providers
+    providers: dict[str, Known] = field(default_factory=dict)  # agent and device providers
+
+
+class PlacementSync:
+    """Syncs agents into Placement, remembering what it last left for each (a
+    ``View``: the report's fingerprint, the providers with their traits,
+    inventories and generations):
+
+    - the same report again: no call at all, unless asked to ``verify``: then one
+      listing of each agent provider's tree, and the full comparison only if a
+      generation moved (Nova's allocations move them too);
+    - a changed report: only what changed is written, with the generation the
+      sync left (a stale one: read again and retried); nothing is read;
+    - nothing remembered (a first sync, another process's agent, after a
+      restart): the compute node by name and its tree (two calls); a missing
+      provider is created and its traits and inventories set with the generation
+      its creation returned; an existing one's traits and inventories are read
+      and written only where they differ.
+
+    Safe to call from several threads for different agents."""
 
     def __init__(self, client: PlacementClient) -> None:
         self.client = client
-        # (agent type, host) -> (fingerprint, agent provider uuids, generations left)
-        self.synced: dict[tuple[str, str], tuple[bytes, list[str], dict[str, int]]] = {}
+        self.synced: dict[tuple[str, str], View] = {}  # by (agent type, host)
 
     def sync(self, agent: dict, verify: bool = False) -> bool:
         """Bring Placement in line with the agent's report; True when it is."""
@@ -145,13 +169,13 @@ class PlacementSync:
             return True
         key, print_ = (agent["agent_type"], agent["host"]), fingerprint(agent)
         try:
-            cached = self.synced.get(key)
-            if cached is not None and cached[0] == print_:
-                if not verify or self._unchanged(cached[1], cached[2]):
+            view = self.synced.pop(key, None)
+            if view is not None and view.fingerprint == print_:
+                if not verify or self._unchanged(view):
+                    self.synced[key] = view
                     return True
-            self.synced.pop(key, None)
-            generations: dict[str, int] = {}
-            self.synced[key] = (print_, self._sync(agent, generations), generations)
+                view = None  # changed behind our back: compare everything
+            self.synced[key] = self._sync(agent, print_, view)
             return True
         except PlacementError as err:
             LOG.warning("Placement sync of %s on %s failed: %s", agent.get("agent_type"),
@@ -161,19 +185,14 @@ class PlacementSync:
                           agent.get("host"))
         return False
 
-    def forget(self, agent: dict) -> None:
-        self.synced.pop((agent["agent_type"], agent["host"]), None)
-
-    def _unchanged(self, agent_rps: list[str], generations: dict[str, int]) -> bool:
-        """The providers we left still have the generations we left them with."""
+    def _unchanged(self, view: View) -> bool:
+        """The providers the sync left still have the generations it left them with."""
         found: dict[str, int] = {}
-        for rp in agent_rps:
+        for rp in view.agents:
             found.update((p["uuid"], p["generation"]) for p in self.client.providers_in_tree(rp))
-        return all(found.get(rp) == generation for rp, generation in generations.items())
+        return all(found.get(rp) == known.generation for rp, known in view.providers.items())
 
-    def _sync(self, agent: dict, generations: dict[str, int]) -> list[str]:
-        """The full sync; the agent providers it leaves (``generations``: the
-        generations of all it leaves)."""
+    def _sync(self, agent: dict, print_: bytes, view: View | None) -> View:
         agent_type = agent["agent_type"]
         conf = agent.get("configurations") or {}
         defaults = inventory_defaults(conf)
@@ -182,50 +201,58 @@ class PlacementSync:
         by_hypervisor: dict[str, list[Device]] = {}
         for dev in reported:
             by_hypervisor.setdefault(dev.hypervisor, []).append(dev)
-        agent_rps: list[str] = []
+        left = View(print_)
         if not reported and conf.get("resource_provider_bandwidths") is None:
-            return agent_rps  # the agent reports no bandwidth: nothing of ours in Placement
+            return left  # the agent reports no bandwidth at all: nothing of ours in Placement
         for hypervisor in sorted(set(by_hypervisor) or {agent["host"]}):
             agent_uuid, agent_name = names.agent_provider(agent_type, hypervisor)
             wanted = by_hypervisor.get(hypervisor, [])
-            compute = self.client.provider_by_name(hypervisor)
-            if compute is None:
-                if not wanted:
-                    continue
-                raise PlacementError(f"no resource provider named {hypervisor} (the compute "
-                                     f"node of host {agent['host']}) in Placement yet")
-            tree = {p["uuid"]: p for p in self.client.providers_in_tree(compute["uuid"])}
+            if view is not None and hypervisor in view.computes and agent_uuid in view.providers:
+                compute_uuid = view.computes[hypervisor]
+                current = {rp: known for rp, known in view.providers.items()
+                           if rp == agent_uuid or known.parent == agent_uuid}
+            else:
+                compute = self.client.provider_by_name(hypervisor)
+                if compute is None:
+                    if not wanted:
+                        continue
+                    raise PlacementError(f"no resource provider named {hypervisor} (the "
+                                         f"compute node of host {agent['host']}) in Placement yet")
+                compute_uuid = compute["uuid"]
+                current = {p["uuid"]: Known(p["name"], p["parent_provider_uuid"], p["generation"])
+                           for p in self.client.providers_in_tree(compute_uuid)}
+            left.computes[hypervisor] = compute_uuid
             device_traits = {d.name: {*map(names.physnet_trait, d.physnets), *vnic_traits}
                              for d in wanted}
             self.client.ensure_custom_traits(vnic_traits.union(*device_traits.values()))
-            generations[agent_uuid] = self._provider(
-                tree, agent_uuid, agent_name, compute["uuid"], vnic_traits, None)
-            agent_rps.append(agent_uuid)
+            left.agents.append(agent_uuid)
+            left.providers[agent_uuid] = self._provider(
+                current.get(agent_uuid), agent_uuid, agent_name, compute_uuid, vnic_traits, None)
             keep = set()
             for dev in wanted:
                 dev_uuid, dev_name = names.device_provider(agent_type, hypervisor, dev.name)
                 keep.add(dev_uuid)
-                generations[dev_uuid] = self._provider(tree, dev_uuid, dev_name, agent_uuid,
-                                                       device_traits[dev.name],
-                                                       inventories(dev, defaults))
-            for provider in tree.values():
-                if provider["parent_provider_uuid"] == agent_uuid and provider["uuid"] not in keep:
-                    self.client.delete_provider(provider["uuid"])
-        return agent_rps
+                left.providers[dev_uuid] = self._provider(
+                    current.get(dev_uuid), dev_uuid, dev_name, agent_uuid,
+                    device_traits[dev.name], inventories(dev, defaults))
+            for rp, known in current.items():
+                if known.parent == agent_uuid and rp not in keep:
+                    self.client.delete_provider(rp)
+        return left
 
-    def _provider(self, tree: dict[str, dict], rp_uuid: str, name: str, parent: str,
-                  traits: set[str], inventories: dict | None) -> int:
-        """The provider exists as wanted; its generation after."""
-        current = tree.get(rp_uuid)
-        if current is None:
+    def _provider(self, known: Known | None, rp_uuid: str, name: str, parent: str,
+                  traits: set[str], inventories: dict | None) -> Known:
+        """The provider exists as wanted; how it is now."""
+        if known is None:
             created = self.client.create_provider(rp_uuid, name, parent)
-            generation = self.client.set_traits(rp_uuid, traits, created["generation"])
-            if inventories is not None:
-                generation = self.client.set_inventories(rp_uuid, inventories, generation)
-            return generation
-        if current["name"] != name or current["parent_provider_uuid"] != parent:
-            self.client.update_provider(rp_uuid, name, parent)
-        generation = self.client.set_traits(rp_uuid, traits)
+            known = Known(name, parent, created["generation"], [], {})
+        elif known.name != name or known.parent != parent:
+            updated = self.client.update_provider(rp_uuid, name, parent)
+            known = Known(name, parent, updated["generation"], known.traits, known.inventories)
+        generation = self.client.set_traits(
+            rp_uuid, traits, None if known.traits is None else (known.traits, known.generation))
         if inventories is not None:
-            generation = self.client.set_inventories(rp_uuid, inventories)
-        return generation
+            generation = self.client.set_inventories(
+                rp_uuid, inventories,
+                None if known.inventories is None else (known.inventories, generation))
+        return Known(name, parent, generation, sorted(traits), inventories)
