@@ -5,8 +5,9 @@ on one keep-alive connection against a fresh `neutrino serve` (SQLite); port
 create with a QoS policy beside port create without one; and the sync of 100
 agents with 4 devices each into a real Placement (tests/support/placement.py),
 as a server process runs it (one sync thread here): the first sync (every provider
-created), the same reports again (nothing to change), the periodic verifying
-pass, and a process that has nothing cached (reads all, writes nothing).
+created), the same reports again (nothing to change), one device's bandwidth
+changed on every agent, the periodic verifying pass, and a process that has
+nothing cached (reads all, writes nothing).
 
     python -m bench.qos_bench [--output FILE] [--no-placement]
 """
@@ -103,17 +104,23 @@ def placement_sync(out: dict) -> None:
                                "resource_provider_bandwidths": bridges}})
         running, calls = reporter()
         restarted, restarted_calls = reporter()  # another process: nothing cached
-        for key, rep, count, verify, what in (
-                ("placement_sync_first", running, calls, False, "every provider created"),
-                ("placement_sync_unchanged", running, calls, False,
+        changed = [{**a, "configurations": {**a["configurations"], "resource_provider_bandwidths": {
+            **a["configurations"]["resource_provider_bandwidths"],
+            "br-0": {"egress": 10_000_000, "ingress": 5_000_000}}}} for a in agents]
+        for key, rep, count, verify, reports, what in (
+                ("placement_sync_first", running, calls, False, agents,
+                 "every provider created"),
+                ("placement_sync_unchanged", running, calls, False, agents,
                  "the same reports again: nothing to compare"),
-                ("placement_sync_verify", running, calls, True,
+                ("placement_sync_changed", running, calls, False, changed,
+                 "one device's ingress bandwidth changed on every agent"),
+                ("placement_sync_verify", running, calls, True, changed,
                  "the periodic verifying pass: one listing per agent"),
-                ("placement_sync_fresh_process", restarted, restarted_calls, False,
+                ("placement_sync_fresh_process", restarted, restarted_calls, False, changed,
                  "a process with nothing cached: reads everything, writes nothing")):
             before = count[0]
             began = time.perf_counter()
-            futures = [rep.submit(agent, verify=verify) for agent in agents]
+            futures = [rep.submit(agent, verify=verify) for agent in reports]
             ok = all(f.result() for f in futures)
             seconds = time.perf_counter() - began
             out[key] = {"agents": AGENTS, "devices_per_agent": DEVICES, "workers": WORKERS,
