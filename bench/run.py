@@ -194,12 +194,17 @@ def qos_rows(qos: dict) -> list[tuple[str, str, str, str]]:
         rows.append((f"qos: {label}, 1 client", f"{figure['per_second']:.0f} /s (server CPU "
                      f"{figure['server_cpu_ms_per_operation']} ms each)", "", ""))
     for key, label in (("placement_sync_first", "first sync"),
-                       ("placement_sync_unchanged", "sync with nothing to change")):
+                       ("placement_sync_unchanged", "sync with nothing to change"),
+                       ("placement_sync_changed", "sync, one device changed per agent"),
+                       ("placement_sync_verify", "verifying pass"),
+                       ("placement_sync_fresh_process", "sync by a process with no cache")):
         figure = qos.get(key)
         if figure:
             rows.append((f"qos: Placement {label}, {figure['agents']} agents x "
                          f"{figure['devices_per_agent']} devices", f"{figure['seconds']:.1f} s "
-                         f"({figure['ms_per_agent']:.0f} ms per agent)", "", ""))
+                         f"({figure['ms_per_agent']:.0f} ms per agent"
+                         + (f", {figure['placement_calls']} Placement calls"
+                            if "placement_calls" in figure else "") + ")", "", ""))
     return rows
 
 

@@ -639,7 +639,8 @@ class QosRuleNotSupportedByNetwork(Conflict):
 
 
 class QosPlacementAllocationUpdateConflict(Conflict):
-    message = ("Allocation of port {port_id} in Placement could not be updated: {reason}")
+    message = ("Updating placement allocation with {alloc_diff} for consumer {consumer} failed. "
+               "The requested resources would exceed the capacity available.")
 
 
 class PortBindingAllocationRequired(InvalidInput):

@@ -28,7 +28,7 @@ IMPLEMENTED = {
     "qos", "qos-default", "qos-port-network-policy", "qos-fip", "qos-bw-limit-direction",
     "qos-bw-minimum-ingress", "qos-rule-type-details", "qos-rule-type-filter", "qos-rules-alias",
     "qos-pps", "qos-pps-minimum", "qos-pps-minimum-rule-alias", "port-resource-request",
-    "port-resource-request-groups", "agent-resources-synced",
+    "port-resource-request-groups", "agent-resources-synced", "qos-gateway-ip",
     # neutrino/services/logging
     "logging",
 }

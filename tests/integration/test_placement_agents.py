@@ -1,7 +1,9 @@
 """Agents, Placement and binding together: a server configured with a real
-Placement syncs the providers of the agents that register (resources_synced),
-keeps answering heartbeats while Placement is down and catches up; a port with a
-minimum-bandwidth policy binds only with the allocation Nova made for it."""
+Placement syncs the providers of the agents that register (resources_synced) —
+at once, from the registration's event, not waiting for the periodic pass —,
+keeps answering heartbeats while Placement is down and catches up at the next
+heartbeat; a port with a minimum-bandwidth policy binds only with the
+allocation Nova made for it."""
 from __future__ import annotations
 
 import uuid
@@ -16,13 +18,25 @@ from tests.support.waiting import wait_for
 GBIT = 1_000_000
 
 
-@pytest.fixture(scope="module")
-def api(placement):
-    server = ServerProcess(extra_conf=(
+def _server(placement, sync_interval: float) -> ServerProcess:
+    return ServerProcess(extra_conf=(
         "[ml2_type_vlan]\nnetwork_vlan_ranges = physnet1:100:199\n"
         "[placement]\nauth_type = admin_token\n"
         f"endpoint = {placement.url}\ntoken = {placement.token}\n"
-        "sync_interval = 0.5\nsync_timeout = 2\n")).start()
+        f"sync_interval = {sync_interval}\nsync_timeout = 2\n")).start()
+
+
+@pytest.fixture(scope="module")
+def api(placement):
+    server = _server(placement, 0.5)
+    yield Client(server.url)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def events_only(placement):
+    """A server whose periodic pass never comes: only the agents' events sync."""
+    server = _server(placement, 3600)
     yield Client(server.url)
     server.stop()
 
@@ -33,6 +47,12 @@ def _agent(api: Client, host: str, egress: int = 10 * GBIT) -> dict:
         resource_provider_bandwidths={"br-p1": {"egress": egress, "ingress": egress}}))
 
 
+def _heartbeat(api: Client, host: str, egress: int = 10 * GBIT) -> bool:
+    """A heartbeat (the same report again); True once answered."""
+    _agent(api, host, egress)
+    return True
+
+
 def _synced(api: Client, agent_id: str):
     return api.get(f"/v2.0/agents/{agent_id}").json["agent"]["resources_synced"]
 
@@ -41,10 +61,11 @@ def test_registered_agent_is_synced_and_shows_resources_synced(api, placement):
     host = new_host()
     agent = _agent(api, host)
     assert agent.get("resources_synced", "absent") in (None, "absent")
-    # No compute node yet: the sync fails, and is tried again.
+    # No compute node yet: the sync fails, and is tried again at the next heartbeat.
     assert wait_for(lambda: _synced(api, agent["id"]) is False, timeout=30)
     placement.create_compute_node(host)
-    assert wait_for(lambda: _synced(api, agent["id"]) is True, timeout=30)
+    assert wait_for(lambda: _heartbeat(api, host) and _synced(api, agent["id"]) is True,
+                    timeout=60)
     device = placement.provider(f"{host}:Open vSwitch agent:br-p1")
     assert placement.traits(device["uuid"]) == {"CUSTOM_PHYSNET_PHYSNET1", "CUSTOM_VNIC_TYPE_NORMAL"}
 
@@ -59,9 +80,11 @@ def test_heartbeats_answer_while_placement_is_down_and_the_sync_catches_up(api, 
         again = _agent(api, host, egress=5 * GBIT)  # a changed report, answered at once
         assert again["id"] == agent["id"]
         assert wait_for(lambda: _synced(api, agent["id"]) is False, timeout=30)
+        assert _heartbeat(api, host, egress=5 * GBIT)  # still answered
     finally:
         placement.resume()
-    assert wait_for(lambda: _synced(api, agent["id"]) is True, timeout=30)
+    assert wait_for(lambda: _heartbeat(api, host, egress=5 * GBIT)
+                    and _synced(api, agent["id"]) is True, timeout=60)
     device = placement.provider(f"{host}:Open vSwitch agent:br-p1")
     assert placement.inventories(device["uuid"])["NET_BW_EGR_KILOBIT_PER_SEC"]["total"] == 5 * GBIT
 
@@ -100,3 +123,17 @@ def test_port_binds_with_its_allocation_and_fails_without(api, placement):
     # A port without a resource_request binds as before.
     plain = api.port(net["id"], **{"binding:host_id": host})
     assert plain["binding:vif_type"] == "ovs"
+
+
+def test_registration_and_changed_reports_sync_without_waiting_for_the_pass(events_only,
+                                                                              placement):
+    host = new_host()
+    placement.create_compute_node(host)
+    agent = _agent(events_only, host)
+    assert wait_for(lambda: _synced(events_only, agent["id"]) is True, timeout=60)
+    device = placement.provider(f"{host}:Open vSwitch agent:br-p1")["uuid"]
+    assert placement.inventories(device)["NET_BW_EGR_KILOBIT_PER_SEC"]["total"] == 10 * GBIT
+    _agent(events_only, host, egress=3 * GBIT)  # a changed report: its event syncs it
+    assert wait_for(lambda: placement.inventories(device)["NET_BW_EGR_KILOBIT_PER_SEC"][
+        "total"] == 3 * GBIT, timeout=60)
+    assert _synced(events_only, agent["id"]) is True

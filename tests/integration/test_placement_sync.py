@@ -135,16 +135,16 @@ def test_bandwidth_change_is_written_despite_a_concurrent_writer(placement):
     real_call = client._call
     moved = []
 
-    def call_then_move(method, path, *args, **kw):
-        found = real_call(method, path, *args, **kw)
-        if method == "GET" and path.endswith(f"{dev['uuid']}/inventories") and not moved:
+    def move_then_call(method, path, *args, **kw):
+        if method == "PUT" and path.endswith(f"{dev['uuid']}/inventories") and not moved:
             # Another writer (Nova, a second server) changes the provider in between.
+            generation = placement.provider(dev["name"])["generation"]
             moved.append(placement.request("PUT", f"/resource_providers/{dev['uuid']}/aggregates", {
                 "aggregates": [str(uuid.uuid4())],
-                "resource_provider_generation": found["resource_provider_generation"]}).status_code)
-        return found
+                "resource_provider_generation": generation}).status_code)
+        return real_call(method, path, *args, **kw)
 
-    client._call = call_then_move
+    client._call = move_then_call
     agent["configurations"]["resource_provider_bandwidths"]["br-a"]["egress"] = 4000
     assert sync.sync(agent)
     assert moved == [200]
@@ -243,3 +243,103 @@ def test_port_create_answers_while_placement_is_down_and_the_sync_catches_up(pla
     found = placement.allocation_candidates([group], [group["id"]])
     device = placement.provider(f"{host}:Open vSwitch agent:br-p1")["uuid"]
     assert device in {rp for req in found["allocation_requests"] for rp in req["allocations"]}
+
+
+def _counting(client: PlacementClient) -> list[str]:
+    """The calls the client makes from now on, as "METHOD path"."""
+    calls, real_call = [], client._call
+
+    def call(method, path, *args, **kw):
+        calls.append(f"{method} {path}")
+        return real_call(method, path, *args, **kw)
+
+    client._call = call
+    return calls
+
+
+def test_unchanged_report_costs_no_call_and_a_verify_pass_repairs_drift(placement):
+    host = _host()
+    placement.create_compute_node(host)
+    client = _client(placement)
+    sync = PlacementSync(client)
+    agent = _ovs_agent(host, {"br-a": {"egress": 1000, "ingress": 1000},
+                              "br-b": {"egress": 2000, "ingress": 2000}},
+                       {"pa": "br-a", "pb": "br-b"})
+    assert sync.sync(agent)
+    bridge = placement.provider(f"{host}:Open vSwitch agent:br-a")
+    calls = _counting(client)
+    # The same report again (a heartbeat, a periodic pass): nothing asked of Placement.
+    assert sync.sync({**agent, "configurations": dict(agent["configurations"])})
+    assert calls == []
+    # A verifying pass: one listing of the agent's providers, nothing changed.
+    assert sync.sync(agent, verify=True)
+    assert [c.split("?")[0] for c in calls] == ["GET /resource_providers"]
+    # Someone else strips a device's traits: a verifying pass puts them back.
+    r = placement.request("PUT", f"/resource_providers/{bridge['uuid']}/traits", {
+        "traits": [], "resource_provider_generation": placement.provider(bridge["name"])[
+            "generation"]})
+    assert r.status_code == 200, r.text
+    assert sync.sync(agent) and placement.traits(bridge["uuid"]) == set()  # trusted cache
+    assert sync.sync(agent, verify=True)
+    assert placement.traits(bridge["uuid"]) == {"CUSTOM_PHYSNET_PA", "CUSTOM_VNIC_TYPE_NORMAL"}
+
+
+def test_changed_report_writes_only_what_changed_and_reads_nothing(placement):
+    host = _host()
+    placement.create_compute_node(host)
+    client = _client(placement)
+    sync = PlacementSync(client)
+    agent = _ovs_agent(host, {"br-a": {"egress": 1000, "ingress": 1000},
+                              "br-b": {"egress": 2000, "ingress": 2000}},
+                       {"pa": "br-a", "pb": "br-b"})
+    assert sync.sync(agent)
+    b = placement.provider(f"{host}:Open vSwitch agent:br-b")
+    calls = _counting(client)
+    changed = {**agent, "configurations": {**agent["configurations"],
+                                           "resource_provider_bandwidths": {
+                                               "br-a": {"egress": 1000, "ingress": 1000},
+                                               "br-b": {"egress": 2000, "ingress": 500}}}}
+    assert sync.sync(changed)
+    assert calls == [f"PUT /resource_providers/{b['uuid']}/inventories"]
+    assert placement.inventories(b["uuid"])["NET_BW_IGR_KILOBIT_PER_SEC"]["total"] == 500
+    # A device gone: its provider deleted, nothing else asked.
+    del calls[:]
+    gone = {**agent, "configurations": {**agent["configurations"],
+                                        "resource_provider_bandwidths": {
+                                            "br-a": {"egress": 1000, "ingress": 1000}}}}
+    assert sync.sync(gone)
+    assert calls == [f"DELETE /resource_providers/{b['uuid']}"]
+    assert placement.provider(b["name"]) is None
+
+
+def test_a_fresh_process_reads_and_writes_nothing_when_placement_already_holds_it(placement):
+    host = _host()
+    compute = placement.create_compute_node(host)
+    agent = _ovs_agent(host, {"br-a": {"egress": 1000, "ingress": 1000}}, {"pa": "br-a"})
+    assert PlacementSync(_client(placement)).sync(agent)
+    tree = placement.get("/resource_providers", params={"in_tree": compute})["resource_providers"]
+    client = _client(placement)
+    calls = _counting(client)
+    assert PlacementSync(client).sync(agent)  # another server process, or after a restart
+    # Only reads (and, once per process, the idempotent PUT /traits/CUSTOM_... that makes
+    # sure the custom traits exist).
+    assert calls and not [c for c in calls if not c.startswith(("GET ", "PUT /traits/"))]
+    assert placement.get("/resource_providers", params={"in_tree": compute})[
+        "resource_providers"] == tree
+
+
+def test_first_sync_writes_each_new_provider_without_reading_it(placement):
+    host = _host()
+    placement.create_compute_node(host)
+    client = _client(placement)
+    client.ensure_custom_traits({"CUSTOM_PHYSNET_PA", "CUSTOM_PHYSNET_PB",
+                                 "CUSTOM_VNIC_TYPE_NORMAL"})
+    calls = _counting(client)
+    agent = _ovs_agent(host, {"br-a": {"egress": 1000, "ingress": 1000},
+                              "br-b": {"egress": 1000, "ingress": 1000}},
+                       {"pa": "br-a", "pb": "br-b"})
+    assert PlacementSync(client).sync(agent)
+    # The compute node by name, its tree; per provider a POST and its traits (and
+    # inventories): 2 + 2 + 2 * 3.
+    assert len(calls) == 10, calls
+    assert not [c for c in calls if c.startswith("GET /resource_providers/")]

@@ -127,11 +127,17 @@ class Placement:
         assert r.status_code == 200, (path, r.status_code, r.text)
         return r.json()
 
-    def create_compute_node(self, hostname: str) -> str:
-        """The root provider Nova's compute service creates for a hypervisor."""
+    def create_compute_node(self, hostname: str, vcpus: int = 0) -> str:
+        """The root provider Nova's compute service creates for a hypervisor (with
+        ``vcpus`` VCPU inventory when given)."""
         rp_uuid = str(uuid.uuid4())
         r = self.request("POST", "/resource_providers", {"name": hostname, "uuid": rp_uuid})
         assert r.status_code == 200, r.text
+        if vcpus:
+            r = self.request("PUT", f"/resource_providers/{rp_uuid}/inventories", {
+                "resource_provider_generation": r.json()["generation"],
+                "inventories": {"VCPU": {"total": vcpus}}})
+            assert r.status_code == 200, r.text
         return rp_uuid
 
     def provider(self, name: str) -> dict | None:
@@ -144,10 +150,13 @@ class Placement:
     def inventories(self, rp_uuid: str) -> dict:
         return self.get(f"/resource_providers/{rp_uuid}/inventories")["inventories"]
 
-    def allocation_candidates(self, request_groups: list[dict], same_subtree: list[str]) -> dict:
+    def allocation_candidates(self, request_groups: list[dict], same_subtree: list[str],
+                              flavor: dict | None = None) -> dict:
         """GET /allocation_candidates for a port's resource_request, each request group
-        a suffixed group as Nova makes it."""
+        a suffixed group as Nova makes it, beside the flavor's resources (unsuffixed)."""
         params: list[tuple[str, str]] = []
+        if flavor:
+            params.append(("resources", ",".join(f"{rc}:{n}" for rc, n in sorted(flavor.items()))))
         suffixes = []
         for i, group in enumerate(request_groups):
             suffix = f"_port{i}"
@@ -167,6 +176,11 @@ class Placement:
                 "consumer_generation": None, "consumer_type": "INSTANCE"}
         r = self.request("PUT", f"/allocations/{consumer}", body)
         assert r.status_code == 204, r.text
+
+    def allocations(self, consumer: str) -> dict:
+        """{provider: {resource class: amount}} of a consumer."""
+        found = self.get(f"/allocations/{consumer}")["allocations"]
+        return {rp: a["resources"] for rp, a in found.items()}
 
 
 @pytest.fixture(scope="session")

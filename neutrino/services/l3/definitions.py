@@ -24,7 +24,8 @@ GATEWAY_INFO = Nullable(Object({
     "network_id": (Uuid(), False),
     "enable_snat": (Boolean(), False),
     "external_fixed_ips": (ListOf(FIXED_IP), False),
-    # ext-gw-mode shows the QoS policy of the gateway in Neutron; accepted, never set here.
+    # qos-gateway-ip (neutrino/services/qos: stored and rendered there).
+    "qos_policy_id": (Nullable(Uuid()), False),
 }))
 ROUTE = Object({"destination": (Cidr(), True), "nexthop": (IpAddress(), True)})
 ROUTES = ListOf(ROUTE, unique=True)

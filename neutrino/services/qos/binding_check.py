@@ -8,7 +8,10 @@ allocation).
 
 It runs as a precommit subscription after the agents feature's binding step,
 inside the port's transaction, and only looks at ports that were just bound and
-have a resource_request.
+have a resource_request: created with a host, or updated with binding
+attributes in the body or while unbound or failed (a binding is retried then).
+An update of anything else (a new QoS policy: placement/allocation.py keeps the
+profile's allocation in step) leaves a bound port bound.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from neutrino.callbacks import Event
 from neutrino.db.models.port import Port
 from neutrino.services.qos.placement import names
 from neutrino.services.qos.placement.sync import devices
@@ -23,6 +27,8 @@ from neutrino.services.qos.placement.sync import devices
 PORTS = Port.__table__
 # vif types of a successful binding by agent type's driver.
 NOT_BOUND = ("unbound", "binding_failed")
+BINDING_KEYS = ("binding:host_id", "binding:vnic_type", "binding:profile")
+_UNBOUND_BEFORE = "neutrino.qos.unbound_before"
 
 
 def providers_of_host(agents: list[dict], host: str) -> tuple[set[str], set[str]]:
@@ -55,6 +61,22 @@ def allocation_fits(request: dict, allocation: Any, device_rps: set[str],
     return True
 
 
+def remember_unbound(registry: Any):
+    """Before an update: whether the port was bound (a binding retried on update is
+    a new binding to check)."""
+    def callback(resource, event, trigger, payload) -> None:
+        conn = payload.connection
+        if conn is None:
+            return
+        port = payload.states[0]
+        unbound = conn.info.setdefault(_UNBOUND_BEFORE, set())
+        if port.get("binding:vif_type") in NOT_BOUND:
+            unbound.add(port["id"])
+        else:
+            unbound.discard(port["id"])
+    return callback
+
+
 def check_allocation(registry: Any):
     from neutrino.services.agents.binding import host_agents
 
@@ -62,6 +84,13 @@ def check_allocation(registry: Any):
         port = payload.desired_state
         if not port or not port.get("resource_request"):
             return
+        if event == Event.PRECOMMIT_UPDATE:
+            body = payload.request_body or {}
+            unbound = payload.connection.info.get(_UNBOUND_BEFORE, set())
+            was_unbound = port["id"] in unbound
+            unbound.discard(port["id"])
+            if not was_unbound and not any(k in body for k in BINDING_KEYS):
+                return
         if port.get("binding:vif_type") in NOT_BOUND or not port.get("binding:host_id"):
             return
         conn, host = payload.connection, port["binding:host_id"]

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, insert, select
+import orjson
+from sqlalchemy import Connection, Select, delete, insert, select, update
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core.extenders import AttributeExtender
 from neutrino.db.models.network import NetworkSegment
 from neutrino.services.qos import policies
-from neutrino.services.qos.placement import names
+from neutrino.services.qos.placement import allocation, names
 from neutrino.services.qos.policies import (
     FIP_BINDINGS,
     NETWORK_BINDINGS,
     PORT_BINDINGS,
     PORTS,
     POLICIES,
+    ROUTER_GW_BINDINGS,
     RULE_TABLES,
 )
 
@@ -103,6 +105,36 @@ class NetworkQos(_Binding):
     alias = "qos"
     binding, key = NETWORK_BINDINGS, "network_id"
 
+    def update(self, conn: Connection, ctx: Context, original: dict, changes: dict) -> None:
+        """A new policy; the Placement allocations of the network's bound VM ports that
+        follow it (no policy of their own) follow too (placement/allocation.py)."""
+        super().update(conn, ctx, original, changes)
+        old, new = original.get("qos_policy_id"), changes["qos_policy_id"]
+        if old == new or old is None:
+            return
+        profiles = {}
+        for row in conn.execute(
+                select(PORTS.c.id, PORTS.c.device_id, PORTS.c.device_owner,
+                       PORTS.c.binding_profile)
+                .where(PORTS.c.network_id == original["id"],
+                       PORTS.c.device_owner.like("compute:%"),
+                       PORTS.c.id.not_in(select(PORT_BINDINGS.c.port_id)))
+                .order_by(PORTS.c.id)).all():
+            profile = orjson.loads(row.binding_profile or "{}")
+            updated = allocation.follow_policy(self.registry, conn, {
+                "id": row.id, "device_id": row.device_id, "device_owner": row.device_owner,
+                "binding:profile": profile}, old, new)
+            if updated is not None and updated != profile.get("allocation"):
+                profiles[row.id] = {**profile, "allocation": updated}
+        if not profiles:
+            return
+
+        def write() -> None:
+            for port_id, profile in profiles.items():
+                conn.execute(update(PORTS).where(PORTS.c.id == port_id)
+                             .values(binding_profile=orjson.dumps(profile).decode()))
+        self.registry.plugin("ports").touch(conn, ctx, sorted(profiles), write)
+
     def policy_for(self, conn: Connection, ctx: Context, body: dict) -> str | None:
         if body.get("qos_policy_id") is not None:
             return body["qos_policy_id"]
@@ -114,6 +146,53 @@ class FloatingIpQos(_Binding):
     collection = "floatingips"
     alias = "qos-fip"
     binding, key = FIP_BINDINGS, "fip_id"
+
+
+class RouterGatewayQos(AttributeExtender):
+    """``qos_policy_id`` inside routers' ``external_gateway_info`` (qos-gateway-ip):
+    the policy of the router's gateway, null without one. The router plugin owns
+    ``external_gateway_info``; the policy is stored here and written by
+    ``set_gateway_policy`` in the router's transaction."""
+
+    collection = "routers"
+    alias = "qos-gateway-ip"
+    attributes = ()
+
+    def wanted(self, fields: frozenset[str] | None) -> bool:
+        return fields is None or "external_gateway_info" in fields
+
+    def load(self, conn: Connection, ids_query: Select, items: list[dict]) -> None:
+        gateways = [item for item in items if item.get("external_gateway_info")]
+        if not gateways:
+            return
+        found = dict(conn.execute(
+            select(ROUTER_GW_BINDINGS.c.router_id, ROUTER_GW_BINDINGS.c.policy_id)
+            .where(ROUTER_GW_BINDINGS.c.router_id.in_(ids_query))).all())
+        for item in gateways:
+            item["external_gateway_info"]["qos_policy_id"] = found.get(item["id"])
+
+
+def set_gateway_policy(registry: Any):
+    """Precommit of a router's create or update: ``external_gateway_info.qos_policy_id``
+    given sets (null: clears) the gateway's policy, a policy the caller cannot see
+    being a 404; not given keeps it; a router without a gateway has none."""
+    def callback(resource, event, trigger, payload) -> None:
+        body = payload.request_body
+        if not body or "external_gateway_info" not in body:
+            return
+        conn, router = payload.connection, payload.desired_state
+        gateway = router.get("external_gateway_info")
+        if not gateway:
+            conn.execute(delete(ROUTER_GW_BINDINGS)
+                         .where(ROUTER_GW_BINDINGS.c.router_id == router["id"]))
+            return
+        info = body["external_gateway_info"] or {}
+        if "qos_policy_id" not in info:
+            return
+        check_visible(conn, payload.context, info["qos_policy_id"])
+        _set_binding(conn, ROUTER_GW_BINDINGS, "router_id", router["id"], info["qos_policy_id"])
+        gateway["qos_policy_id"] = info["qos_policy_id"]
+    return callback
 
 
 class PortQos(_Binding):
@@ -149,6 +228,27 @@ class PortQos(_Binding):
         super().create(conn, ctx, items, bodies)
         self.load(conn, select(PORTS.c.id).where(PORTS.c.id.in_([i["id"] for i in items])),
                   items)
+
+    def update(self, conn: Connection, ctx: Context, original: dict, changes: dict) -> None:
+        """A new policy; a bound VM port's Placement allocation follows it
+        (placement/allocation.py)."""
+        super().update(conn, ctx, original, changes)
+        network_policy = original.get("qos_network_policy_id")
+        owned_by_network = (original.get("device_owner") or "").startswith("network:")
+        old = original.get("qos_policy_id") or (None if owned_by_network else network_policy)
+        new = changes["qos_policy_id"] or (None if owned_by_network else network_policy)
+        if old == new or old is None:
+            return
+        row = conn.execute(select(PORTS.c.binding_profile, PORTS.c.device_id,
+                                  PORTS.c.device_owner).where(PORTS.c.id == original["id"])).one()
+        profile = orjson.loads(row.binding_profile or "{}")
+        port = {"id": original["id"], "device_id": row.device_id,
+                "device_owner": row.device_owner, "binding:profile": profile}
+        updated = allocation.follow_policy(self.registry, conn, port, old, new)
+        if updated is not None and updated != profile.get("allocation"):
+            profile["allocation"] = updated
+            conn.execute(update(PORTS).where(PORTS.c.id == original["id"])
+                         .values(binding_profile=orjson.dumps(profile).decode()))
 
     def check_supported(self, conn: Connection, item: dict, policy_id: str | None) -> None:
         if policy_id is None:

@@ -136,6 +136,10 @@ QOS_FIP = Extension(
     description="The floating IP Quality of Service extension",
     updated="2017-07-20T00:00:00-00:00", extends={"floatingips": (QOS_POLICY_ID,)},
     requires=("qos", "router"))
+QOS_GATEWAY_IP = Extension(
+    alias="qos-gateway-ip", name="Router gateway IP QoS",
+    description="The Router gateway IP Quality of Service extension",
+    updated="2018-02-24T00:00:00-00:00", requires=("router", "qos", "ext-gw-mode"))
 QOS_BW_LIMIT_DIRECTION = Extension(
     alias="qos-bw-limit-direction", name="Direction for QoS bandwidth limit rule",
     description="Allow to configure QoS bandwidth limit rule with specific direction: ingress "
@@ -197,4 +201,5 @@ AGENT_RESOURCES_SYNCED = Extension(
 EXTENSIONS = [QOS, QOS_DEFAULT, QOS_PORT_NETWORK_POLICY, QOS_FIP, QOS_BW_LIMIT_DIRECTION,
               QOS_BW_MINIMUM_INGRESS, QOS_RULE_TYPE_DETAILS, QOS_RULE_TYPE_FILTER,
               QOS_RULES_ALIAS, QOS_PPS, QOS_PPS_MINIMUM, QOS_PPS_MINIMUM_ALIAS,
-              PORT_RESOURCE_REQUEST, PORT_RESOURCE_REQUEST_GROUPS, AGENT_RESOURCES_SYNCED]
+              PORT_RESOURCE_REQUEST, PORT_RESOURCE_REQUEST_GROUPS, AGENT_RESOURCES_SYNCED,
+              QOS_GATEWAY_IP]

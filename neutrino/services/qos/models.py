@@ -82,6 +82,15 @@ class FloatingIpPolicyBinding(Base):
     policy_id: Mapped[str] = mapped_column(ForeignKey("qos_policies.id"), index=True)
 
 
+class RouterGatewayPolicyBinding(Base):
+    """The QoS policy of a router's external gateway (qos-gateway-ip)."""
+    __tablename__ = "qos_router_gw_policy_bindings"
+
+    router_id: Mapped[str] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    policy_id: Mapped[str] = mapped_column(ForeignKey("qos_policies.id"), index=True)
+
+
 RULE_MODELS = {"bandwidth_limit": BandwidthLimitRule, "dscp_marking": DscpMarkingRule,
                "minimum_bandwidth": MinimumBandwidthRule,
                "minimum_packet_rate": MinimumPacketRateRule,

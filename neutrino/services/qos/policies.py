@@ -25,15 +25,17 @@ from neutrino.db.models.port import Port
 # which settles only when subnet pools are imported first (as the registry does).
 from neutrino.services import subnetpools as _subnetpools  # noqa: F401, I001
 from neutrino.services.address_scopes.plugin import grant_to_everyone, personalize_shared, revoke
-from neutrino.services.l3.models import FloatingIp
+from neutrino.services.l3.models import FloatingIp, Router
 from neutrino.services.qos import models
 
 POLICIES = models.QosPolicy.__table__
 PORT_BINDINGS = models.PortPolicyBinding.__table__
 NETWORK_BINDINGS = models.NetworkPolicyBinding.__table__
 FIP_BINDINGS = models.FloatingIpPolicyBinding.__table__
+ROUTER_GW_BINDINGS = models.RouterGatewayPolicyBinding.__table__
 RULE_TABLES = {t: m.__table__ for t, m in models.RULE_MODELS.items()}
 PORTS, NETWORKS, FIPS = Port.__table__, Network.__table__, FloatingIp.__table__
+ROUTERS = Router.__table__
 RBAC = rbac.POLICIES
 SHARED = rbac.ACCESS_SHARED
 OBJECT_TYPE = "qos_policy"
@@ -59,7 +61,7 @@ def usable_by(conn: Connection, policy_id: str, project_id: str) -> bool:
 
 
 def _bound_projects(conn: Connection, policy_id: str, action: str = SHARED) -> set[str]:
-    """Projects with ports, networks or floating IPs using the policy."""
+    """Projects with ports, networks, floating IPs or router gateways using the policy."""
     stmt = union(
         select(PORTS.c.project_id).join(PORT_BINDINGS, PORT_BINDINGS.c.port_id == PORTS.c.id)
         .where(PORT_BINDINGS.c.policy_id == policy_id),
@@ -67,7 +69,10 @@ def _bound_projects(conn: Connection, policy_id: str, action: str = SHARED) -> s
                                            NETWORK_BINDINGS.c.network_id == NETWORKS.c.id)
         .where(NETWORK_BINDINGS.c.policy_id == policy_id),
         select(FIPS.c.project_id).join(FIP_BINDINGS, FIP_BINDINGS.c.fip_id == FIPS.c.id)
-        .where(FIP_BINDINGS.c.policy_id == policy_id))
+        .where(FIP_BINDINGS.c.policy_id == policy_id),
+        select(ROUTERS.c.project_id).join(ROUTER_GW_BINDINGS,
+                                          ROUTER_GW_BINDINGS.c.router_id == ROUTERS.c.id)
+        .where(ROUTER_GW_BINDINGS.c.policy_id == policy_id))
     return set(conn.scalars(stmt))
 
 
@@ -161,7 +166,8 @@ class QosPolicyPlugin(ResourcePlugin):
         policy_id = original["id"]
         for table, key, what in ((PORT_BINDINGS, "port_id", "port"),
                                  (NETWORK_BINDINGS, "network_id", "network"),
-                                 (FIP_BINDINGS, "fip_id", "floatingip")):
+                                 (FIP_BINDINGS, "fip_id", "floatingip"),
+                                 (ROUTER_GW_BINDINGS, "router_id", "router")):
             user = conn.scalar(select(table.c[key]).where(table.c.policy_id == policy_id)
                                .limit(1))
             if user is not None:

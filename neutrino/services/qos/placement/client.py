@@ -21,7 +21,16 @@ class PlacementError(Exception):
 
 
 class GenerationConflict(PlacementError):
-    """A provider's generation changed between reading and writing it."""
+    """A provider's (or a consumer's) generation changed between reading and writing it."""
+
+
+class Unreachable(PlacementError):
+    """No answer from Placement (refused, timed out, no endpoint)."""
+
+
+class AllocationRefused(PlacementError):
+    """Placement refused a consumer's new allocations (no room, no such inventory) or
+    the consumer has no allocation to change."""
 
 
 def adapter_from_conf(conf: Any) -> Any | None:
@@ -58,40 +67,40 @@ class PlacementClient:
             resp = self.adapter.request(path, method, json=body, headers=headers, params=params,
                                         raise_exc=False, timeout=self.timeout)
         except ksa_exc.ClientException as err:  # connection refused, timeout, no endpoint
-            raise PlacementError(f"{method} {path}: {err}") from err
+            raise Unreachable(f"{method} {path}: {err}") from err
         if resp.status_code in ok:
             return resp.json() if resp.content else None
         if resp.status_code == 409 and "placement.concurrent_update" in resp.text:
             raise GenerationConflict(f"{method} {path}: {resp.text}")
+        if resp.status_code in (400, 409) and path.startswith("/allocations/"):
+            raise AllocationRefused(f"{method} {path}: {resp.status_code} {resp.text[:500]}")
         raise PlacementError(f"{method} {path}: {resp.status_code} {resp.text[:500]}")
 
-    def _replace(self, path: str, key: str, wanted: Any) -> None:
-        """Make ``key`` of ``path`` (a provider's traits or inventories) ``wanted``: read
-        it with the provider's generation, write only if it differs, and read again and
-        retry while another writer moves the generation on."""
+    def _replace(self, path: str, key: str, wanted: Any, known: tuple[Any, int] | None = None
+                 ) -> int:
+        """Make ``key`` of ``path`` (a provider's traits or inventories) ``wanted``, and
+        return the provider's generation after. ``known`` is (what it holds, its
+        generation) when the caller knows it (a provider it just created): no read.
+        Otherwise it is read; either way it is written only if it differs, and read
+        again and retried while another writer moves the generation on."""
         for attempt in range(self.retries + 1):
-            current = self._call("GET", path)
-            have = current[key]
+            if known is None:
+                current = self._call("GET", path)
+                known = (current[key], current["resource_provider_generation"])
+            have, generation = known
+            known = None
             if (sorted(have) if key == "traits" else have) == wanted:
-                return
+                return generation
             try:
-                self._call("PUT", path, {key: wanted, "resource_provider_generation":
-                                         current["resource_provider_generation"]})
-                return
+                return self._call("PUT", path, {key: wanted, "resource_provider_generation":
+                                                generation})["resource_provider_generation"]
             except GenerationConflict:
                 if attempt == self.retries:
                     raise
                 LOG.debug("provider generation moved on; retrying %s", path)
+        raise AssertionError("unreachable")
 
     # ---- providers ------------------------------------------------------------------
-    def provider(self, rp_uuid: str) -> dict | None:
-        try:
-            return self._call("GET", f"/resource_providers/{rp_uuid}")
-        except PlacementError as err:
-            if " 404 " in str(err):
-                return None
-            raise
-
     def provider_by_name(self, name: str) -> dict | None:
         found = self._call("GET", "/resource_providers", params={"name": name})
         providers = found["resource_providers"]
@@ -101,15 +110,14 @@ class PlacementClient:
         return self._call("GET", "/resource_providers",
                           params={"in_tree": rp_uuid})["resource_providers"]
 
-    def ensure_provider(self, rp_uuid: str, name: str, parent: str) -> None:
-        """The provider exists with this name under this parent."""
-        current = self.provider(rp_uuid)
-        if current is None:
-            self._call("POST", "/resource_providers",
-                       {"uuid": rp_uuid, "name": name, "parent_provider_uuid": parent})
-        elif current["name"] != name or current["parent_provider_uuid"] != parent:
-            self._call("PUT", f"/resource_providers/{rp_uuid}",
-                       {"name": name, "parent_provider_uuid": parent})
+    def create_provider(self, rp_uuid: str, name: str, parent: str) -> dict:
+        """A new provider (as Placement returns it: with its generation)."""
+        return self._call("POST", "/resource_providers",
+                          {"uuid": rp_uuid, "name": name, "parent_provider_uuid": parent})
+
+    def update_provider(self, rp_uuid: str, name: str, parent: str) -> dict:
+        return self._call("PUT", f"/resource_providers/{rp_uuid}",
+                          {"name": name, "parent_provider_uuid": parent})
 
     def delete_provider(self, rp_uuid: str) -> None:
         self._call("DELETE", f"/resource_providers/{rp_uuid}", ok=(204, 404))
@@ -121,8 +129,53 @@ class PlacementClient:
                 self._call("PUT", f"/traits/{trait}", ok=(201, 204))
                 self.known_traits.add(trait)
 
-    def set_traits(self, rp_uuid: str, traits: set[str]) -> None:
-        self._replace(f"/resource_providers/{rp_uuid}/traits", "traits", sorted(traits))
+    def set_traits(self, rp_uuid: str, traits: set[str],
+                   known: tuple[list[str], int] | None = None) -> int:
+        """The provider's traits are ``traits``; ``known``: (what it has, its
+        generation) when the caller knows. Returns its generation after."""
+        return self._replace(f"/resource_providers/{rp_uuid}/traits", "traits", sorted(traits),
+                             known)
 
-    def set_inventories(self, rp_uuid: str, inventories: dict[str, dict]) -> None:
-        self._replace(f"/resource_providers/{rp_uuid}/inventories", "inventories", inventories)
+    def set_inventories(self, rp_uuid: str, inventories: dict[str, dict],
+                        known: tuple[dict, int] | None = None) -> int:
+        return self._replace(f"/resource_providers/{rp_uuid}/inventories", "inventories",
+                             inventories, known)
+
+    # ---- a consumer's allocations ---------------------------------------------------------
+    def change_allocation(self, consumer: str, diff: dict[str, dict[str, int]],
+                          add_providers: bool = False,
+                          owner: tuple[str, str] | None = None) -> tuple[str, str]:
+        """Add ``diff`` ({provider: {resource class: amount}}, amounts may be negative)
+        to the consumer's allocations, with its consumer generation (re-read and retried
+        while another writer moves it on); a class falling to 0 goes, and so does a
+        provider left with none. ``AllocationRefused`` when the consumer has no
+        allocation on such a provider (unless ``add_providers``) or Placement refuses
+        the result (no room). Returns the consumer's (project, user); ``owner`` gives
+        them for a consumer that has no allocation left to read them from."""
+        path = f"/allocations/{consumer}"
+        for attempt in range(self.retries + 1):
+            current = self._call("GET", path)
+            allocations = {rp: dict(a["resources"]) for rp, a in current["allocations"].items()}
+            for rp, classes in diff.items():
+                if rp not in allocations and add_providers:
+                    allocations[rp] = {}
+                elif rp not in allocations:
+                    raise AllocationRefused(f"consumer {consumer} has no allocation on "
+                                            f"resource provider {rp}")
+                for rc, amount in classes.items():
+                    allocations[rp][rc] = allocations[rp].get(rc, 0) + amount
+                    if allocations[rp][rc] <= 0:
+                        allocations[rp].pop(rc)
+            project, user = (current.get("project_id"), current.get("user_id")) if \
+                current["allocations"] else owner or (None, None)
+            body = {"allocations": {rp: {"resources": r} for rp, r in allocations.items() if r},
+                    "project_id": project, "user_id": user,
+                    "consumer_generation": current.get("consumer_generation")}
+            try:
+                self._call("PUT", path, body, ok=(204,))
+                return project, user
+            except GenerationConflict:
+                if attempt == self.retries:
+                    raise
+                LOG.debug("consumer generation of %s moved on; retrying", consumer)
+        raise AssertionError("unreachable")
