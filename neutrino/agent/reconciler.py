@@ -105,6 +105,7 @@ class Agent:
         self._extensions: dict[str, tuple[AgentExtension, FlowOwner]] = {}
         self._installed: set[int] | None = None
         self._last_full = 0.0
+        self._announced: set[tuple[str, ...]] = set()  # keys of the frames sent once
         self.ovsdb: Ovsdb | None = None
         # After each sync: local ports plugged, wired and admin up (what is reported "up"),
         # and every port bound to this host.
@@ -203,6 +204,7 @@ class Agent:
                       and p.id in view.local_ofports and p.network_id in view.networks}
         if observed:
             self._last_full = began
+        self._announce(view)
         # After the flows: no flow points at a tunnel port by the time it disappears.
         self.ovsdb.delete_ports(self.config.integration_bridge, stale_tunnels)
         result = SyncResult(len(diff.add), len(diff.delete), observed, len(flows),
@@ -211,6 +213,27 @@ class Agent:
             LOG.info("sync: +%d -%d flows (%d desired, observed=%s) in %.3fs", result.added,
                      result.deleted, result.flows, observed, result.seconds)
         return result
+
+    def _announce(self, view: HostView) -> None:
+        """Send each frame an extension wants announced once, when it first appears
+        (after the flows it relies on are in place); a failed one is tried next sync."""
+        wanted: dict[tuple[str, ...], tuple[bytes, str]] = {}
+        for extension, owner in self._extensions.values():
+            announcements = getattr(extension, "announcements", None)
+            if announcements is not None:
+                wanted.update({(extension.name, *key): value
+                               for key, value in announcements(owner, view).items()})
+        sent = set()
+        for key, (frame, actions) in wanted.items():
+            if key in self._announced:
+                sent.add(key)
+                continue
+            try:
+                self.switch.packet_out(frame, actions)
+                sent.add(key)
+            except Exception as err:  # the flows are in; an announcement can wait
+                LOG.warning("announcement %s not sent: %s", key, err)
+        self._announced = sent
 
     def desired_flows(self, view: HostView) -> list[Flow]:
         flows = self.manager.pipeline_flows()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import struct
 from collections.abc import Iterator
 
 from neutrino.agent.desired import DistributedRouter, Port, RouterInterface
@@ -35,6 +36,7 @@ from neutrino.agent.topology import HostView
 ROUTING = "routing"
 DELIVERY = "routed_delivery"
 DELIVER = "ingress_filter"  # first stage of the path towards a local port
+LOCAL_FLOOD = "ingress_deflection"  # L2 from outside the host: floods to local ports only
 OUTPUT = "output"
 
 PRIO_RESPONDER = 200  # ARP / neighbour solicitation for a gateway address
@@ -68,6 +70,27 @@ class EastWestRouting:
 
     name = "routing"
     stages = (ROUTING, DELIVERY)
+
+    def announcements(self, owner: FlowOwner, view: HostView) -> dict[tuple[str, ...], tuple[bytes, str]]:
+        """A gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6) of each
+        gateway on each network of this host, flooded to its local ports only: the agent
+        sends each once when it appears (docs/agent.md), so a guest that cached an
+        earlier MAC for its gateway (an interface removed and added again is a new port
+        with a new MAC) learns the new one at once."""
+        out = {}
+        for router in view.desired.distributed_routers:
+            if not router.admin_state_up:
+                continue
+            for iface in router.interfaces:
+                nid = view.network_ids.get(iface.network_id)
+                if nid is None:
+                    continue
+                actions = f"load:{nid}->{REG_NETWORK.field},{owner.resubmit(LOCAL_FLOOD)}"
+                for _subnet, gateway in iface.fixed_ips:
+                    frame = (_gratuitous_arp(iface.mac_address, gateway) if _version(gateway) == 4
+                             else _unsolicited_na(iface.mac_address, gateway))
+                    out[(iface.network_id, iface.mac_address, gateway)] = (frame, actions)
+        return out
 
     def flows(self, owner: FlowOwner, view: HostView) -> Iterator[Flow]:
         subnets = {s.id: s for s in view.desired.subnets}
@@ -169,3 +192,34 @@ def _towards(owner: FlowOwner, view: HostView, net, dest: RouterInterface,
     if ofport is None:
         return None
     return f"{rewrite},set_field:{dvr_mac(view.host)}->eth_src,{_to_remote(net, ofport)}"
+
+
+def _mac(text: str) -> bytes:
+    return bytes.fromhex(text.replace(":", ""))
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total >> 16) + (total & 0xFFFF)
+    return ~total & 0xFFFF
+
+
+def _gratuitous_arp(mac: str, address: str) -> bytes:
+    """Broadcast ARP request from ``address`` for itself."""
+    ip = ipaddress.IPv4Address(address).packed
+    body = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, _mac(mac), ip, bytes(6), ip)
+    return b"\xff" * 6 + _mac(mac) + b"\x08\x06" + body
+
+
+def _unsolicited_na(mac: str, address: str) -> bytes:
+    """Neighbour advertisement of ``address`` at ``mac`` to all nodes (Router, Override)."""
+    src, dst = ipaddress.IPv6Address(address).packed, ipaddress.IPv6Address("ff02::1").packed
+    body = struct.pack("!I", 0xA0000000) + src + bytes([ND_OPTION_TLL, 1]) + _mac(mac)
+    message = struct.pack("!BBH", ICMPV6_NA, 0, 0) + body
+    pseudo = src + dst + struct.pack("!I3xB", len(message), 58)
+    message = message[:2] + struct.pack("!H", _checksum(pseudo + message)) + message[4:]
+    header = struct.pack("!IHBB", 6 << 28, len(message), 58, 255) + src + dst
+    return _mac("33:33:00:00:00:01") + _mac(mac) + b"\x86\xdd" + header + message

@@ -120,3 +120,8 @@ class OpenFlowSwitch:
         """Apply a diff as one bundle; nothing is run for an empty diff."""
         if diff:
             self._ofctl("bundle", self.target, "-", stdin=bundle_text(diff))
+
+    def packet_out(self, frame: bytes, actions: str) -> None:
+        """Inject one frame, as from the controller, through ``actions``."""
+        self._ofctl("packet-out", self.target,
+                    f"in_port=controller packet={frame.hex()} actions={actions}")

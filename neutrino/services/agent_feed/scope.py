@@ -5,8 +5,10 @@ carries (a port of it is bound there, its DHCP port among them), every port and
 subnet of those networks, the security groups of its bound ports plus those their
 rules name as remote groups, the member addresses of those remote groups (ports on
 any host), the tunnel endpoints of the Open vSwitch agents (dead ones too), the networks whose
-DHCP the host serves, and every security-group packet log (``logs``: few, admins'
-objects; the agent applies the enabled ones to its ports). Bodies come from the
+DHCP the host serves, the routers with an interface on a network it carries
+(``distributed_routers``, for east-west routing; the networks of all their
+interfaces are then in the document too), and every security-group packet log
+(``logs``: few, admins' objects; the agent applies the enabled ones to its ports). Bodies come from the
 plugins' own rendering, as a GET by an admin shows them, in a fixed number of
 queries whatever the host's size.
 
@@ -156,7 +158,7 @@ ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface
 def distributed_routers(conn: Connection, registry: Any, networks: frozenset[str]) -> dict[str, dict]:
     """router id -> ``{"id", "admin_state_up", "interfaces": [{"port_id", "network_id",
     "mac_address", "fixed_ips": [{"subnet_id", "ip_address"}]}]}`` of every router with
-    an interface on one of ``networks`` (two queries; none without the L3 feature)."""
+    an interface on one of ``networks`` (three queries; none without the L3 feature)."""
     if not networks or "routers" not in registry.plugin_classes:
         return {}
     from neutrino.services.l3.models import Router, RouterPort

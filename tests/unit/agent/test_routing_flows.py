@@ -165,3 +165,25 @@ def test_open_vswitch_takes_every_routing_flow_as_written(tmp_path) -> None:  # 
     assert done.returncode == 0, done.stderr
     assert "normalization changed" not in done.stderr, done.stderr
     assert done.stdout.count("FLOW_MOD") == len(found)
+
+
+def test_each_gateway_of_the_hosts_networks_is_announced_to_its_local_ports() -> None:
+    from neutrino.agent.extensions.routing import _checksum
+
+    extension = EastWestRouting()
+    owner = OpenFlowManager().register(extension.name, extension.stages)
+    host = view("a", desired(ROUTER), {"v1": 1, "v3": 3})
+    found = extension.announcements(owner, host)
+    assert sorted(gateway for _net, _mac, gateway in found) == ["10.1.0.1", "10.2.0.1",
+                                                              "2001:db8:1::1"]
+    arp, actions = found[("n1", "fa:16:3e:00:01:01", "10.1.0.1")]
+    assert arp[:6] == b"\xff" * 6 and arp[12:14] == b"\x08\x06"
+    assert arp[28:32] == arp[38:42] == bytes([10, 1, 0, 1])  # sender = target: gratuitous
+    assert actions == (f"load:{host.network_ids['n1']}->NXM_NX_REG6[],"
+                       f"resubmit(,{owner.table('ingress_deflection')})")
+    na, _ = found[("n1", "fa:16:3e:00:01:01", "2001:db8:1::1")]
+    ip6, icmp = na[14:54], na[54:]
+    assert icmp[0] == 136 and ip6[7] == 255 and icmp[-6:] == bytes.fromhex("fa163e000101")
+    pseudo = ip6[8:40] + len(icmp).to_bytes(4, "big") + bytes([0, 0, 0, 58])
+    assert _checksum(pseudo + icmp) == 0  # a valid checksum sums to all ones
+    assert extension.announcements(owner, view("a", desired(), {"v1": 1, "v3": 3})) == {}
