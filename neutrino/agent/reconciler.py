@@ -29,8 +29,11 @@ from neutrino.agent.extensions.l2 import L2Forwarding
 from neutrino.agent.extensions.security_groups import SecurityGroups
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
 from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
+from neutrino.agent.openflow.packet_in import PacketInListener
+from neutrino.agent.openflow.pipeline import METER_PACKET_LOG
 from neutrino.agent.openflow.reconcile import FlowDiff, OpenFlowSwitch, diff_flows
 from neutrino.agent.ovsdb import Interface, Ovsdb, TunnelPort
+from neutrino.agent.packet_log import RecordWriter, SecurityGroupRecords
 from neutrino.agent.topology import (
     HostView,
     assign_network_ids,
@@ -62,6 +65,15 @@ class AgentConfig:
     dnsmasq_dns_servers: list[str] = field(default_factory=list)  # forwarders; none: no recursion
     dnsmasq_user: str | None = None  # None: dnsmasq's compiled-in default (drops root)
     dnsmasq_log_dhcp: bool = False  # log every DHCP exchange to <state_path>/dhcp/<net>/log
+    # Packet logging ([network_log]): where records go (None: <state_path>/packet-log.jsonl)
+    # and how many a second, plus a burst, each kind may write.
+    packet_log_path: str | None = None
+    log_rate_limit: int = 100
+    log_burst_limit: int = 25
+
+    @property
+    def packet_log_file(self) -> Path:
+        return Path(self.packet_log_path or Path(self.state_path) / "packet-log.jsonl")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AgentConfig:
@@ -110,7 +122,13 @@ class Agent:
         self.wired: set[str] = set()
         self.bound_here: set[str] = set()
         self.add_extension(L2Forwarding())
-        self.add_extension(SecurityGroups())
+        security_groups = SecurityGroups()
+        self.add_extension(security_groups)
+        # Packet logging: one file for the host's records; security-group records come
+        # from the packet-ins the logging flows send (read from start() to stop()).
+        self.records = RecordWriter(config.packet_log_file, config.host)
+        self.sg_records = SecurityGroupRecords(self.records, lambda: security_groups.log_tags)
+        self.packet_in: PacketInListener | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -127,9 +145,18 @@ class Agent:
             int_side, phys_side = cfg.patch_names(physnet)
             self.ovsdb.ensure_patch_pair(cfg.integration_bridge, int_side, bridge, phys_side)
         self._installed = None
+        self.packet_in = PacketInListener(f"{cfg.rundir}/{cfg.integration_bridge}.mgmt",
+                                          self.sg_records.handle)
+        self.packet_in.start()
 
     def stop(self) -> None:
         """Disconnect; the data plane stays as it is."""
+        if self.packet_in is not None:
+            self.packet_in.stop()
+            self.packet_in = None
+        stop_l3 = getattr(self.l3, "stop", None)
+        if stop_l3 is not None:
+            stop_l3()
         if self.ovsdb is not None:
             self.ovsdb.close()
             self.ovsdb = None
@@ -191,6 +218,8 @@ class Agent:
         view = self._view(desired, ifaces, tunnels)
         flows = self.desired_flows(view)
         observed = self._installed is None
+        if observed:  # the logging flows name the meter: made before them
+            self._ensure_log_meter()
         installed = set(self.switch.installed()) if observed else self._installed
         diff = diff_flows(flows, installed, [owner.cookie for _, owner in self._owners()])
         self.switch.apply(diff)
@@ -209,6 +238,13 @@ class Agent:
             LOG.info("sync: +%d -%d flows (%d desired, observed=%s) in %.3fs", result.added,
                      result.deleted, result.flows, observed, result.seconds)
         return result
+
+    def _ensure_log_meter(self) -> None:
+        try:
+            self.switch.ensure_meter(METER_PACKET_LOG, self.config.log_rate_limit,
+                                     self.config.log_burst_limit)
+        except Exception as exc:  # a switch without meters still forwards; logs go unlimited
+            LOG.error("packet log meter %d not set: %s", METER_PACKET_LOG, exc)
 
     def desired_flows(self, view: HostView) -> list[Flow]:
         flows = self.manager.pipeline_flows()
