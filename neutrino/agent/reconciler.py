@@ -149,6 +149,15 @@ class Agent:
                                           self.sg_records.handle)
         self.packet_in.start()
 
+    def packet_log_status(self) -> dict[str, Any]:
+        """What status.json shows of packet logging: the record file, the records the
+        security-group copies gave, and the agent's OpenFlow connection."""
+        listener = self.packet_in
+        return {"file": str(self.records.path), "security_group_records": self.records.written,
+                "packet_ins": listener.received if listener else 0,
+                "unknown_cookies": self.sg_records.unknown,
+                "connected": bool(listener and listener.connected.is_set())}
+
     def stop(self) -> None:
         """Disconnect; the data plane stays as it is."""
         if self.packet_in is not None:

@@ -288,6 +288,7 @@ class AgentService:
             "devices_reported": sorted(self.reporter.reported or ()),
             "device_reports": self.reporter.reports,
             "device_report_pending": self.reporter.pending,
+            "packet_log": self.agent.packet_log_status(),
         }
 
     def write_status(self) -> None:
