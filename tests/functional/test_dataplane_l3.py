@@ -359,3 +359,29 @@ def test_snat_records_hold_to_the_rate_limit_under_a_burst(l3cloud, topology):
             last, last_change = count(), time.monotonic()
     assert last <= 100 * (last_change - began) + 25, (last, last_change - began)
     assert last < sent / 4, "the limit held the records well below the connections"
+
+
+def test_security_group_log_through_the_api_records_the_vms_new_connection(l3cloud, topology):
+    """The whole way: a log made over the API, carried by the feed to the VM host's agent
+    process, its flows copying the VM's new connection to that agent."""
+    cloud, outside = l3cloud
+    vm, port = topology["vm"], topology["port"]
+    outside.serve_peer_address(7030)
+    group = cloud.sdk.network.get_port(port.id).security_group_ids[0]
+    log = log_api(cloud, "POST", "logs", {"log": {"resource_type": "security_group",
+                                                  "resource_id": group, "event": "ACCEPT"}})["log"]
+    path = cloud.hosts[1].workdir / "agent" / "packet-log.jsonl"
+
+    def records() -> list[dict]:
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [r for r in map(json.loads, lines) if log["id"] in r["log_ids"]
+                and r["dst_port"] == 7030]
+
+    def attempt() -> bool:
+        tcp_answer(vm.ns, OUTSIDE_IP, 7030)
+        return wait_for(lambda: bool(records()), 3)
+    assert wait_for(attempt, 60), "no record of the VM's connection"
+    record = records()[0]
+    assert (record["event"], record["direction"], record["port_id"]) == ("ACCEPT", "egress", port.id)
+    assert (record["src_ip"], record["dst_ip"], record["protocol"]) == (vm.ip, OUTSIDE_IP, "tcp")
+    assert record["project_id"] == port.project_id and record["host"] == "host-b"
