@@ -325,15 +325,15 @@ def test_disabled_snat_log_records_nothing_until_enabled_again(l3cloud, topology
     assert not snat_records(cloud, log["id"], dst_port=7013), "recorded while disabled"
 
 
+BURST_PORT = 20000
 UDP_BURST = """
 import socket, sys
-for _ in range(int(sys.argv[2])):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a new source port: a new connection
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in range(20000, 20000 + int(sys.argv[2])):  # each destination port: a new connection
     try:
-        sock.sendto(b"burst", (sys.argv[1], 7020))
-    except OSError:
+        sock.sendto(b"burst", (sys.argv[1], port))
+    except OSError:  # the NIC's queue is full: that datagram is not sent
         pass
-    sock.close()
 """
 
 
@@ -350,7 +350,8 @@ def test_snat_records_hold_to_the_rate_limit_under_a_burst(l3cloud, topology):
     run(ns_exec(vm.ns, [sys.executable, "-c", UDP_BURST, OUTSIDE_IP, str(sent)]), timeout=300)
 
     def count() -> int:
-        return len(snat_records(cloud, log["id"], dst_port=7020))
+        return len([r for r in snat_records(cloud, log["id"], protocol="udp")
+                    if BURST_PORT <= r["dst_port"] < BURST_PORT + sent])
     assert wait_for(lambda: count() > 0, 30)
     last, last_change = count(), time.monotonic()
     while time.monotonic() - last_change < 2:  # settled: nothing new for two seconds
