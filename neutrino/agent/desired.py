@@ -183,15 +183,17 @@ class DistributedRouter:
 
 @dataclass(frozen=True)
 class Log:
-    """An enabled security-group packet log (the logging API's ``log``): which packets
-    of which ports get a record. ``resource_id`` a group (None: every group),
-    ``target_id`` a port (None: every port of the project's groups)."""
+    """An enabled packet log (the logging API's ``log``): which packets get a record.
+    ``security_group``: ``resource_id`` a group (None: every group), ``target_id`` a
+    port (None: every port of the project's groups); ``snat``: ``resource_id`` the
+    router whose SNAT'd connections are recorded."""
 
     id: str
     project_id: str
     event: str = "ALL"  # ACCEPT, DROP or ALL
     resource_id: str | None = None
     target_id: str | None = None
+    resource_type: str = "security_group"
 
 
 @dataclass(frozen=True)
@@ -216,8 +218,8 @@ class DesiredState:
     # Routers with an interface on a network of this host's ports (placed anywhere);
     # their other networks' ports and subnets are among ``ports`` and ``subnets``.
     distributed_routers: tuple[DistributedRouter, ...] = ()
-    # Enabled security-group logs (every one of the cloud's: few, and an agent tells
-    # which of its ports each one covers).
+    # Enabled packet logs (every one of the cloud's: few, and an agent tells which of
+    # its ports and routers each one covers).
     logs: tuple[Log, ...] = ()
 
     def network_map(self) -> dict[str, Network]:
@@ -438,12 +440,14 @@ def subnet_to_api(subnet: Subnet) -> dict[str, Any]:
 def log_from_api(body: Mapping[str, Any]) -> Log:
     return Log(id=body["id"], project_id=body.get("project_id") or "",
                event=body.get("event") or "ALL", resource_id=body.get("resource_id"),
-               target_id=body.get("target_id"))
+               target_id=body.get("target_id"),
+               resource_type=body.get("resource_type") or "security_group")
 
 
 def log_to_api(log: Log) -> dict[str, Any]:
     return {"id": log.id, "project_id": log.project_id, "event": log.event,
-            "resource_id": log.resource_id, "target_id": log.target_id, "enabled": True}
+            "resource_id": log.resource_id, "target_id": log.target_id, "enabled": True,
+            "resource_type": log.resource_type}
 
 
 def security_group_to_api(group: SecurityGroup) -> dict[str, Any]:

@@ -30,8 +30,11 @@ from neutrino.agent.extensions.routing import EastWestRouting
 from neutrino.agent.extensions.security_groups import SecurityGroups
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
 from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
+from neutrino.agent.openflow.packet_in import PacketInListener
+from neutrino.agent.openflow.pipeline import METER_PACKET_LOG
 from neutrino.agent.openflow.reconcile import FlowDiff, OpenFlowSwitch, diff_flows
 from neutrino.agent.ovsdb import Interface, Ovsdb, TunnelPort
+from neutrino.agent.packet_log import RecordWriter, SecurityGroupRecords
 from neutrino.agent.topology import (
     HostView,
     assign_network_ids,
@@ -63,6 +66,15 @@ class AgentConfig:
     dnsmasq_dns_servers: list[str] = field(default_factory=list)  # forwarders; none: no recursion
     dnsmasq_user: str | None = None  # None: dnsmasq's compiled-in default (drops root)
     dnsmasq_log_dhcp: bool = False  # log every DHCP exchange to <state_path>/dhcp/<net>/log
+    # Packet logging ([network_log]): where records go (None: <state_path>/packet-log.jsonl)
+    # and how many a second, plus a burst, each kind may write.
+    packet_log_path: str | None = None
+    log_rate_limit: int = 100
+    log_burst_limit: int = 25
+
+    @property
+    def packet_log_file(self) -> Path:
+        return Path(self.packet_log_path or Path(self.state_path) / "packet-log.jsonl")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AgentConfig:
@@ -112,8 +124,14 @@ class Agent:
         self.wired: set[str] = set()
         self.bound_here: set[str] = set()
         self.add_extension(L2Forwarding())
-        self.add_extension(SecurityGroups())
+        security_groups = SecurityGroups()
+        self.add_extension(security_groups)
         self.add_extension(EastWestRouting())
+        # Packet logging: one file for the host's records; security-group records come
+        # from the packet-ins the logging flows send (read from start() to stop()).
+        self.records = RecordWriter(config.packet_log_file, config.host)
+        self.sg_records = SecurityGroupRecords(self.records, lambda: security_groups.log_tags)
+        self.packet_in: PacketInListener | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -130,9 +148,27 @@ class Agent:
             int_side, phys_side = cfg.patch_names(physnet)
             self.ovsdb.ensure_patch_pair(cfg.integration_bridge, int_side, bridge, phys_side)
         self._installed = None
+        self.packet_in = PacketInListener(f"{cfg.rundir}/{cfg.integration_bridge}.mgmt",
+                                          self.sg_records.handle)
+        self.packet_in.start()
+
+    def packet_log_status(self) -> dict[str, Any]:
+        """What status.json shows of packet logging: the record file, the records the
+        security-group copies gave, and the agent's OpenFlow connection."""
+        listener = self.packet_in
+        return {"file": str(self.records.path), "security_group_records": self.records.written,
+                "packet_ins": listener.received if listener else 0,
+                "unknown_cookies": self.sg_records.unknown,
+                "connected": bool(listener and listener.connected.is_set())}
 
     def stop(self) -> None:
         """Disconnect; the data plane stays as it is."""
+        if self.packet_in is not None:
+            self.packet_in.stop()
+            self.packet_in = None
+        stop_l3 = getattr(self.l3, "stop", None)
+        if stop_l3 is not None:
+            stop_l3()
         if self.ovsdb is not None:
             self.ovsdb.close()
             self.ovsdb = None
@@ -194,6 +230,8 @@ class Agent:
         view = self._view(desired, ifaces, tunnels)
         flows = self.desired_flows(view)
         observed = self._installed is None
+        if observed:  # the logging flows name the meter: made before them
+            self._ensure_log_meter()
         installed = set(self.switch.installed()) if observed else self._installed
         diff = diff_flows(flows, installed, [owner.cookie for _, owner in self._owners()])
         self.switch.apply(diff)
@@ -234,6 +272,13 @@ class Agent:
             except Exception as err:  # the flows are in; an announcement can wait
                 LOG.warning("announcement %s not sent: %s", key, err)
         self._announced = sent
+
+    def _ensure_log_meter(self) -> None:
+        try:
+            self.switch.ensure_meter(METER_PACKET_LOG, self.config.log_rate_limit,
+                                     self.config.log_burst_limit)
+        except Exception as exc:  # a switch without meters still forwards; logs go unlimited
+            LOG.error("packet log meter %d not set: %s", METER_PACKET_LOG, exc)
 
     def desired_flows(self, view: HostView) -> list[Flow]:
         flows = self.manager.pipeline_flows()

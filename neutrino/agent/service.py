@@ -47,7 +47,10 @@ def agent_config(conf: Any) -> AgentConfig:
                        full_resync_interval=a.full_resync_interval,
                        state_path=a.state_path, dhcp_lease_duration=a.dhcp_lease_duration,
                        dnsmasq_dns_servers=list(a.dnsmasq_dns_servers),
-                       dnsmasq_user=a.dnsmasq_user, dnsmasq_log_dhcp=a.dnsmasq_log_dhcp)
+                       dnsmasq_user=a.dnsmasq_user, dnsmasq_log_dhcp=a.dnsmasq_log_dhcp,
+                       packet_log_path=conf.network_log.local_output_log_base,
+                       log_rate_limit=conf.network_log.rate_limit,
+                       log_burst_limit=conf.network_log.burst_limit)
 
 
 def build_agent(conf: Any) -> Agent:
@@ -285,6 +288,7 @@ class AgentService:
             "devices_reported": sorted(self.reporter.reported or ()),
             "device_reports": self.reporter.reports,
             "device_report_pending": self.reporter.pending,
+            "packet_log": self.agent.packet_log_status(),
         }
 
     def write_status(self) -> None:

@@ -52,7 +52,7 @@ def test_logging_is_advertised_and_lists_security_group(admin):
     assert "logging" in aliases
     r = admin.get(TYPES)
     assert r.status == 200, r
-    assert r.json == {"loggable_resources": [{"type": "security_group"}]}
+    assert r.json == {"loggable_resources": [{"type": "security_group"}, {"type": "snat"}]}
 
 
 def test_create_shows_every_attribute_with_its_default(admin):
@@ -104,7 +104,8 @@ def test_list_filters_on_its_attributes(admin):
 
 @pytest.mark.parametrize("attrs, error", [
     ({"resource_type": "fake_resource"}, "InvalidLogResourceType"),
-    ({"resource_type": "snat", "resource_id": str(uuid.uuid4())}, "InvalidLogResourceType"),
+    ({"resource_type": "firewall_group", "resource_id": str(uuid.uuid4())},
+     "InvalidLogResourceType"),
     ({"resource_type": "security_group", "event": "REJECT"}, "HTTPBadRequest"),
     ({"resource_type": "security_group", "resource_id": "not-a-uuid"}, "HTTPBadRequest"),
     ({"resource_type": "security_group", "target_id": "nope"}, "HTTPBadRequest"),

@@ -52,8 +52,10 @@ class Bed:
     ports: dict[str, Port]
 
     def converge(self, groups: tuple[SecurityGroup, ...], port_groups: dict[str, tuple[str, ...]],
-                 members: dict[str, tuple[str, ...]] | None = None, **changes: dict) -> DesiredState:
-        """Sync both hosts; members default to what the server computes from the ports."""
+                 members: dict[str, tuple[str, ...]] | None = None, *,
+                 logs: tuple[dict, ...] = (), **changes: dict) -> DesiredState:
+        """Sync both hosts; members default to what the server computes from the ports.
+        ``logs``: packet logs as the API shows them (the agent keeps the enabled ones)."""
         ports = []
         for name, port in self.ports.items():
             port = replace(port, security_groups=port_groups.get(name, ()), **changes.get(name, {}))
@@ -65,7 +67,8 @@ class Bed:
                 for group in port.security_groups:
                     members[group] = members.get(group, ()) + addresses
         desired = DesiredState((NET,), tuple(ports), {h.name: h.tunnel_ip for h in self.hosts.values()},
-                               security_groups=groups, security_group_members=members)
+                               security_groups=groups, security_group_members=members,
+                               logs=DesiredState.from_api((), (), logs=logs).logs)
         for agent in self.agents.values():
             agent.sync(desired)
         return desired

@@ -11,15 +11,20 @@ until it is disassociated.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
+import requests
 from pyroute2 import IPRoute, netns
+
+from neutrino.agent.l3.namespace import nat_table
 
 from tests.support.requirements import unavailable
 from tests.support.server import ServerProcess
@@ -266,3 +271,136 @@ def test_port_forwardings_reach_the_vm_ports_one_to_one_and_stop_when_deleted(l3
         for proc in servers:
             proc.kill()
             proc.wait(timeout=10)
+
+
+# ---- SNAT logs (docs/logging.md) ---------------------------------------------------
+def log_api(cloud: Cloud, method: str, path: str, body: dict | None = None) -> dict:
+    """The logging API over HTTP (openstacksdk has no log resource)."""
+    answer = requests.request(method, f"{cloud.url}/v2.0/log/{path}", json=body, timeout=30)
+    assert answer.status_code < 300, (answer.status_code, answer.text)
+    return answer.json() if answer.content else {}
+
+
+def snat_records(cloud: Cloud, log_id: str, **fields: object) -> list[dict]:
+    """The records the L3 host's agent wrote for ``log_id`` (its state_path's file)."""
+    path = cloud.hosts[0].workdir / "agent" / "packet-log.jsonl"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [r for r in map(json.loads, lines) if log_id in r["log_ids"]
+            and all(r.get(k) == v for k, v in fields.items())]
+
+
+def recorded_connection(cloud: Cloud, vm, log_id: str, port: int, timeout: float = 60) -> dict | None:
+    """Connect from the VM to the outside host's ``port`` until a record of it appears
+    (the agent applies a log change with its next sync); that record."""
+    def attempt() -> bool:
+        tcp_answer(vm.ns, OUTSIDE_IP, port)
+        return wait_for(lambda: bool(snat_records(cloud, log_id, dst_port=port)), 3)
+    if not wait_for(attempt, timeout):
+        return None
+    return snat_records(cloud, log_id, dst_port=port)[0]
+
+
+def test_snat_log_records_the_vms_connections_with_both_addresses(l3cloud, topology):
+    cloud, outside = l3cloud
+    vm, router = topology["vm"], topology["router"]
+    for port in (7010, 7011):
+        outside.serve_peer_address(port)
+    log = log_api(cloud, "POST", "logs", {"log": {"resource_type": "snat", "resource_id": router.id,
+                                                  "name": "snat-of-r1"}})["log"]
+    record = recorded_connection(cloud, vm, log["id"], 7010)
+    assert record is not None, "no SNAT record of the VM's connection"
+    gateway = gateway_ip(cloud, router)
+    assert (record["resource_type"], record["event"], record["protocol"]) == ("snat", "ALL", "tcp")
+    assert (record["src_ip"], record["dst_ip"], record["translated_ip"]) == (vm.ip, OUTSIDE_IP, gateway)
+    assert record["src_port"] > 0 and record["translated_port"] > 0
+    assert record["router_id"] == router.id and record["log_ids"] == [log["id"]]
+    assert record["project_id"] == log["project_id"] and record["host"] == "host-a"
+    # One record per connection, however many packets it carries.
+    assert tcp_answer(vm.ns, OUTSIDE_IP, 7011) == gateway
+    assert wait_for(lambda: snat_records(cloud, log["id"], dst_port=7011), 30)
+    assert len(snat_records(cloud, log["id"], dst_port=7011)) == 1
+
+
+def test_disabled_snat_log_records_nothing_until_enabled_again(l3cloud, topology):
+    cloud, outside = l3cloud
+    vm, router = topology["vm"], topology["router"]
+    for port in (7012, 7013, 7014):
+        outside.serve_peer_address(port)
+    log = log_api(cloud, "POST", "logs", {"log": {"resource_type": "snat",
+                                                  "resource_id": router.id}})["log"]
+    assert recorded_connection(cloud, vm, log["id"], 7012) is not None
+    log_api(cloud, "PUT", f"logs/{log['id']}", {"log": {"enabled": False}})
+    ns = f"qrouter-{router.id}"
+    marks = lambda: "ct mark set" in nat_table(ns)  # noqa: E731
+    others = [r for r in log_api(cloud, "GET", f"logs?resource_id={router.id}")["logs"]
+              if r["enabled"] and r["id"] != log["id"]]
+    for other in others:  # the previous test's log would keep the marking on
+        log_api(cloud, "PUT", f"logs/{other['id']}", {"log": {"enabled": False}})
+    assert wait_for(lambda: not marks(), 30), "the disabled log's rule stays"
+    assert tcp_answer(vm.ns, OUTSIDE_IP, 7013) == gateway_ip(cloud, router)
+    log_api(cloud, "PUT", f"logs/{log['id']}", {"log": {"enabled": True}})
+    assert recorded_connection(cloud, vm, log["id"], 7014) is not None
+    assert not snat_records(cloud, log["id"], dst_port=7013), "recorded while disabled"
+
+
+BURST_PORT = 20000
+UDP_BURST = """
+import socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in range(20000, 20000 + int(sys.argv[2])):  # each destination port: a new connection
+    try:
+        sock.sendto(b"burst", (sys.argv[1], port))
+    except OSError:  # the NIC's queue is full: that datagram is not sent
+        pass
+"""
+
+
+def test_snat_records_hold_to_the_rate_limit_under_a_burst(l3cloud, topology):
+    """nftables' limit marks rate_limit connections a second plus burst_limit (the
+    defaults, 100 and 25): counted against the time until the last record."""
+    cloud, _outside = l3cloud
+    vm, router = topology["vm"], topology["router"]
+    log = log_api(cloud, "POST", "logs", {"log": {"resource_type": "snat",
+                                                  "resource_id": router.id}})["log"]
+    assert recorded_connection(cloud, vm, log["id"], 7015) is not None
+    sent = 1500
+    began = time.monotonic()
+    run(ns_exec(vm.ns, [sys.executable, "-c", UDP_BURST, OUTSIDE_IP, str(sent)]), timeout=300)
+
+    def count() -> int:
+        return len([r for r in snat_records(cloud, log["id"], protocol="udp")
+                    if BURST_PORT <= r["dst_port"] < BURST_PORT + sent])
+    assert wait_for(lambda: count() > 0, 30)
+    last, last_change = count(), time.monotonic()
+    while time.monotonic() - last_change < 2:  # settled: nothing new for two seconds
+        time.sleep(0.2)
+        if count() != last:
+            last, last_change = count(), time.monotonic()
+    assert last <= 100 * (last_change - began) + 25, (last, last_change - began)
+    assert last < sent / 4, "the limit held the records well below the connections"
+
+
+def test_security_group_log_through_the_api_records_the_vms_new_connection(l3cloud, topology):
+    """The whole way: a log made over the API, carried by the feed to the VM host's agent
+    process, its flows copying the VM's new connection to that agent."""
+    cloud, outside = l3cloud
+    vm, port = topology["vm"], topology["port"]
+    outside.serve_peer_address(7030)
+    group = cloud.sdk.network.get_port(port.id).security_group_ids[0]
+    log = log_api(cloud, "POST", "logs", {"log": {"resource_type": "security_group",
+                                                  "resource_id": group, "event": "ACCEPT"}})["log"]
+    path = cloud.hosts[1].workdir / "agent" / "packet-log.jsonl"
+
+    def records() -> list[dict]:
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [r for r in map(json.loads, lines) if log["id"] in r["log_ids"]
+                and r["dst_port"] == 7030]
+
+    def attempt() -> bool:
+        tcp_answer(vm.ns, OUTSIDE_IP, 7030)
+        return wait_for(lambda: bool(records()), 3)
+    assert wait_for(attempt, 60), "no record of the VM's connection"
+    record = records()[0]
+    assert (record["event"], record["direction"], record["port_id"]) == ("ACCEPT", "egress", port.id)
+    assert (record["src_ip"], record["dst_ip"], record["protocol"]) == (vm.ip, OUTSIDE_IP, "tcp")
+    assert record["project_id"] == port.project_id and record["host"] == "host-b"

@@ -268,7 +268,13 @@ class OvsHost:
 
     def agent_config(self) -> AgentConfig:
         return AgentConfig(host=self.name, ovsdb=self.db, rundir=str(self.workdir),
-                           bridge_mappings={PHYSNET: PHYS_BRIDGE}, tunnel_ip=self.tunnel_ip)
+                           bridge_mappings={PHYSNET: PHYS_BRIDGE}, tunnel_ip=self.tunnel_ip,
+                           packet_log_path=str(self.packet_log))
+
+    @property
+    def packet_log(self) -> Path:
+        """Where this host's in-process agent writes packet log records."""
+        return self.workdir / "packet-log.jsonl"
 
 
 class Testbed:

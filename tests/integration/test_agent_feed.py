@@ -124,8 +124,9 @@ def test_state_holds_the_groups_used_and_remote_with_members_on_any_host(feed_se
 
 def test_state_of_a_host_without_ports_is_empty(feed_server):
     state = _raw_state(feed_server, _host())["state"]
-    # Logs are every host's (the cloud's security-group logs; other tests make some).
-    logs = Client(feed_server.url).get("/v2.0/log/logs?resource_type=security_group").json
+    # Logs are every host's (the cloud's security-group and snat logs; other tests make some).
+    logs = Client(feed_server.url).get(
+        "/v2.0/log/logs?resource_type=security_group&resource_type=snat").json
     assert state.pop("logs") == sorted(logs["logs"], key=lambda log: log["id"])
     assert state == {"networks": [], "ports": [], "subnets": [], "security_groups": [],
                      "security_group_members": {}, "tunnel_endpoints": {}, "dhcp_networks": [],
@@ -502,3 +503,25 @@ def test_noauth_feed_refuses_a_caller_on_a_non_loopback_address():
         assert requests.get(f"{server.url}/feed/v1/hosts/h/state", timeout=30).status_code == 200
     finally:
         server.stop()
+
+
+def test_state_and_watch_carry_snat_logs_to_every_host(feed_server, api):
+    host = _host()
+    client = FeedClient(feed_server.url, host)
+    cursor, _desired = client.state()
+    ext = api.network(**{"router:external": True})
+    api.subnet(ext["id"], "198.51.100.0/24")
+    router = api.create("routers", "router", name="r-" + uuid.uuid4().hex[:6],
+                        external_gateway_info={"network_id": ext["id"]})
+    r = api.post("/v2.0/log/logs", {"log": {"resource_type": "snat", "resource_id": router["id"]}})
+    assert r.status == 201, r
+    log = r.json["log"]
+    cursor = _drain(client, cursor)
+    kept = {x.id: x for x in client.document.desired().logs}
+    assert (kept[log["id"]].resource_type, kept[log["id"]].resource_id) == ("snat", router["id"])
+    _assert_kept_equals_fresh(feed_server, client)
+    # Deleted with its router.
+    assert api.delete(f"/v2.0/routers/{router['id']}").status == 204
+    cursor = _drain(client, cursor)
+    assert log["id"] not in client.document.logs
+    _assert_kept_equals_fresh(feed_server, client)

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 from neutrino.agent.desired import DesiredState
 from neutrino.agent.l3 import namespace
 from neutrino.agent.l3.plan import RouterPlan, namespace_of, plan_routers, ruleset
+from neutrino.agent.l3.snat_log import SnatLogs
+from neutrino.agent.packet_log import RecordWriter
 
 if TYPE_CHECKING:
     from neutrino.agent.ovsdb import Ovsdb
@@ -51,6 +53,11 @@ class L3:
         # that left this host's document while ACTIVE are DOWN until that is reported.
         self.fip_statuses: dict[str, str] = {}
         self.gone: set[str] = set()
+        self.snat_logs = SnatLogs(RecordWriter(config.packet_log_file, config.host))
+
+    def stop(self) -> None:
+        """End the SNAT log readers; the namespaces stay as they are."""
+        self.snat_logs.stop()
 
     def sync(self, desired: DesiredState, ovsdb: Ovsdb) -> None:
         bridge = self.config.integration_bridge
@@ -72,6 +79,8 @@ class L3:
                 ok = False
             for fip_id, _fip, _fixed in plan.floating:
                 statuses[fip_id] = "ACTIVE" if ok else "ERROR"
+        self.snat_logs.sync({rid: (plan.namespace, plan.snat_logs) for rid, plan in wanted.items()
+                             if plan.snat_logs and rid in self._applied})
         for fip in desired.floatingips:
             statuses.setdefault(fip.id, "DOWN")
         self.gone |= {i for i, s in self.fip_statuses.items() if s == "ACTIVE" and i not in statuses}
@@ -98,7 +107,8 @@ class L3:
         ovsdb.delete_ports(cfg.integration_bridge, stale)
         for dev in plan.devices:
             ovsdb.add_router_port(cfg.integration_bridge, dev.tap, dev.port_id, dev.mac, plan.router_id)
-        namespace.apply_nat(plan.namespace, ruleset(plan))
+        namespace.apply_nat(plan.namespace,
+                            ruleset(plan, (cfg.log_rate_limit, cfg.log_burst_limit)))
         if old is not None:  # connections of floating IPs and forwardings that went must stop
             gone = ({ip for _i, ip, _f in old.floating} | {f.floating_ip for f in old.forwards}) - (
                 {ip for _i, ip, _f in plan.floating} | {f.floating_ip for f in plan.forwards})

@@ -5,14 +5,16 @@ floating IPs and port forwardings) a ``RouterPlan``: the ``qrouter-<id>``
 namespace, one veth per port (``qg-`` the gateway, ``qr-`` each interface,
 ``tap`` their br-int ends: prefix + the port id's first 11 characters), the
 addresses (floating IPs as /32 on the gateway device, so the namespace answers
-ARP for them), the routes, and the nftables table that does the NAT.
+ARP for them), the routes, and the nftables table that does the NAT (and marks
+the SNAT'd connections a ``snat`` log records: ``snat_log.py``).
 """
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
 
-from neutrino.agent.desired import DesiredState, FloatingIp, Port, Router, Subnet
+from neutrino.agent.desired import DesiredState, FloatingIp, Log, Port, Router, Subnet
+from neutrino.agent.l3.snat_log import SNAT_LOG_MARK
 
 TABLE = "neutrino"  # the one nftables table in each router namespace (ip family)
 
@@ -53,6 +55,7 @@ class RouterPlan:
     routes: tuple[tuple[str, str], ...]  # extra routes (destination, nexthop)
     floating: tuple[tuple[str, str, str], ...]  # (floating IP id, floating IP, fixed IP)
     forwards: tuple[Forward, ...]
+    snat_logs: tuple[Log, ...] = ()  # the enabled snat logs of the router (when it SNATs)
 
     @property
     def devices(self) -> tuple[Device, ...]:
@@ -106,10 +109,14 @@ def plan_router(desired: DesiredState, router: Router, host: str) -> RouterPlan:
                        for i in sorted(router.interfaces) if i in ports)
     sources = sorted({subnets[s].cidr for d in interfaces for s, _ip in ports[d.port_id].allocations
                       if s in subnets and subnets[s].ip_version == 4})
+    logs = tuple(sorted((log for log in desired.logs
+                         if log.resource_type == "snat" and log.resource_id == router.id),
+                        key=lambda log: log.id)) if router.enable_snat and gateway_ip else ()
     return RouterPlan(router.id, namespace_of(router.id), gateway, gateway_ip, default_route,
                       interfaces, tuple(sources) if router.enable_snat else (),
                       tuple(sorted(router.routes)), tuple(sorted(floating)),
-                      tuple(sorted(forwards, key=lambda f: (f.floating_ip, f.protocol, f.external))))
+                      tuple(sorted(forwards, key=lambda f: (f.floating_ip, f.protocol, f.external))),
+                      logs)
 
 
 def _forwards(fip: FloatingIp) -> list[Forward]:
@@ -122,9 +129,10 @@ def plan_routers(desired: DesiredState, host: str) -> dict[str, RouterPlan]:
     return {r.id: plan_router(desired, r, host) for r in desired.routers if r.admin_state_up}
 
 
-def ruleset(plan: RouterPlan) -> str:
+def ruleset(plan: RouterPlan, log_limit: tuple[int, int] = (100, 25)) -> str:
     """The ``nft -f`` script that replaces the router's table as one transaction:
-    declare it (so the delete cannot fail), delete it, define it whole."""
+    declare it (so the delete cannot fail), delete it, define it whole. ``log_limit``:
+    (per second, burst) of the connections marked for the router's snat logs."""
     qg = f'"{plan.gateway.device}"' if plan.gateway else None
     pre: list[str] = []
     out: list[str] = []
@@ -140,8 +148,12 @@ def ruleset(plan: RouterPlan) -> str:
         for _id, fip, fixed in plan.floating:
             post.append(f"ip saddr {fixed} oifname {qg} snat ip to {fip}")
         if plan.gateway_ip and plan.snat_sources:
-            post.append(f"oifname {qg} ip saddr {{ {', '.join(plan.snat_sources)} }} "
-                        f"snat ip to {plan.gateway_ip}")
+            snat = f"oifname {qg} ip saddr {{ {', '.join(plan.snat_sources)} }}"
+            if plan.snat_logs:  # the nat chain sees only a connection's first packet
+                rate, burst = log_limit
+                post.append(f"{snat} limit rate {rate}/second burst {burst} packets "
+                            f"ct mark set ct mark | {SNAT_LOG_MARK:#x}")
+            post.append(f"{snat} snat ip to {plan.gateway_ip}")
     lines = [f"table ip {TABLE}", f"delete table ip {TABLE}", f"table ip {TABLE} {{"]
     for name, hook, priority, rules in (("prerouting", "prerouting", "dstnat", pre),
                                         ("output", "output", "-100", out),

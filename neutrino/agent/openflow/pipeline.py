@@ -78,3 +78,8 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
     Stage("output", Miss.DROP, "deliver to the port in the destination register"),
     Stage("canary", Miss.DROP, "never reached by packets; its flow vanishing means OVS lost flows"),
 )
+
+# OpenFlow meters on br-int, declared here as tables are: one id per purpose.
+# Packet logging: every copy a logging flow sends the agent passes this meter
+# ([network_log] rate_limit packets a second, burst_limit more in a burst).
+METER_PACKET_LOG = 1

@@ -116,6 +116,15 @@ class OpenFlowSwitch:
             result[int(cookie.group(1), 16) if cookie else 0] = int(tbl.group(1)) if tbl else 0
         return result
 
+    def ensure_meter(self, meter_id: int, rate: int, burst: int) -> None:
+        """A packets-per-second meter dropping above ``rate`` (plus ``burst``): made or
+        corrected in place (flows using it keep it)."""
+        spec = f"meter={meter_id},pktps,burst,bands=type=drop,rate={rate},burst_size={burst}"
+        try:
+            self._ofctl("mod-meter", self.target, spec)
+        except OpenFlowError:  # none yet
+            self._ofctl("add-meter", self.target, spec)
+
     def apply(self, diff: FlowDiff) -> None:
         """Apply a diff as one bundle; nothing is run for an empty diff."""
         if diff:

@@ -250,16 +250,16 @@ def _by_id(item: dict) -> str:
     return item["id"]
 
 
-LOGGED_TYPE = "security_group"  # the log type the agent writes records for
+LOGGED_TYPES = ["security_group", "snat"]  # the log types the agent writes records for
 
 
 def logs(conn: Connection, registry: Any) -> list[dict]:
-    """Bodies of every security-group log, enabled or not (none while no feature
-    serves the logging API)."""
+    """Bodies of every security-group and SNAT log, enabled or not (none while no
+    feature serves the logging API)."""
     if "log/logs" not in registry.plugin_classes:
         return []
     return sorted(registry.plugin("log/logs")._list(
-        conn, ADMIN, ListQuery(filters={"resource_type": [LOGGED_TYPE]})), key=_by_id)
+        conn, ADMIN, ListQuery(filters={"resource_type": LOGGED_TYPES})), key=_by_id)
 
 
 def document(conn: Connection, registry: Any, derived: Derived) -> dict:

@@ -40,7 +40,7 @@ SG_TYPES = ("security_group", "security_group_rule")
 NETWORK_TYPES = ("network", "subnet", "port")
 # Rows that may change the routers and floating IPs of a host's document (derived).
 L3_TYPES = ("router", "floatingip", "port_forwarding")
-LOG_TYPES = ("log",)  # every host's: the document holds every security-group log
+LOG_TYPES = ("log",)  # every host's: the document holds every security-group and SNAT log
 # A stored scope's used_at is refreshed when older than this (seconds): pruning keeps
 # scopes a live cursor names without a write on every watch.
 TOUCH_AFTER = 600
@@ -207,8 +207,8 @@ class Feed:
                 out.append(_change(row))
             elif kind in SG_TYPES and _group_of(row) in now.groups:
                 out.append(_change(row))
-            elif kind in LOG_TYPES and (row["body"] or {}).get("resource_type") == \
-                    scopes.LOGGED_TYPE:
+            elif kind in LOG_TYPES and (row["body"] or {}).get("resource_type") in \
+                    scopes.LOGGED_TYPES:
                 out.append(_change(row))
         for nid in sorted(old.networks - now.networks):
             out.append(_derived_change("network", nid, "delete", {"id": nid}))

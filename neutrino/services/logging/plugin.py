@@ -3,7 +3,7 @@
 
 Which types may be logged is the server's ``[network_log] resource_types``: the
 types the data plane logs (``security_group`` by the agent's security-group
-flows; ``snat`` once router namespaces write SNAT logs). A log of any other type
+flows; ``snat`` by the router namespaces' SNAT). A log of any other type
 is refused (400 InvalidLogResourceType), as Neutron refuses a type no loaded
 driver supports. Each type's request is then checked as Neutron's validators do;
 only ``name``, ``description`` and ``enabled`` change afterwards.

@@ -26,6 +26,13 @@ rule's protocol and ports. A membership change rewrites only the member flows.
 
 Not filtered at all: ports with ``port_security_enabled`` false and Neutron's
 trusted ports (``device_owner`` starting with ``network:``, e.g. DHCP).
+
+Packet logging (``logs.py`` tells which logs cover a port): for a port with an
+ACCEPT log, each rule gets a twin for new connections (``ct_state=+new``, above
+the rule) that also copies the packet to the agent; with a DROP log the port's
+final drop becomes that copy. The copy is ``controller(meter_id=...)``: the
+meter ``METER_PACKET_LOG`` rate-limits copies, never the packet itself. Each
+logging flow's cookie maps to a ``LogTag`` (``log_tags``) the record writer reads.
 """
 
 from __future__ import annotations
@@ -35,13 +42,15 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from neutrino.agent.desired import Port, SecurityGroup
+from neutrino.agent.desired import Log, Port, SecurityGroup
 from neutrino.agent.openflow.flows import Flow
 from neutrino.agent.openflow.manager import FlowOwner
-from neutrino.agent.openflow.pipeline import REG_DST_PORT, REG_NETWORK
+from neutrino.agent.openflow.pipeline import METER_PACKET_LOG, REG_DST_PORT, REG_NETWORK
+from neutrino.agent.packet_log import LogTag
 from neutrino.agent.topology import HostView
 
 from .base import INGRESS_ALLOWS, PRIO_ALLOW, SHARED_EGRESS, SHARED_VERDICTS, egress_base, ingress_base
+from .logs import covers, events
 from .rules import ETHERTYPES, CompiledRule, RuleError, compile_rule, member_match
 
 LOG = logging.getLogger(__name__)
@@ -52,11 +61,15 @@ RULES_STAGE = {"egress": EGRESS_RULES, "ingress": INGRESS_RULES}
 
 PRIO_INVALID = 300
 PRIO_STATE = 250  # replies and related packets of tracked connections
+PRIO_LOG_ACCEPT = 110  # a logged port's rule, for new connections: also copied to the agent
 PRIO_RULE = 100  # one rule's match for one port
 PRIO_CONJ = 90  # remote-group conjunctions (all their clauses share one priority)
 PRIO_PORT_DROP = 1
 
 ZONE = REG_NETWORK.field.replace("[]", "[0..15]")
+# A copy of the packet's headers to the agent, through the packet log meter.
+TO_LOG = f"controller(max_len=128,meter_id={METER_PACKET_LOG})"
+NEW = "ct_state=+new+trk"
 TRUSTED_OWNER_PREFIX = "network:"
 _CONJ_SPACE = (1 << 32) - 1
 # Conjunction ids of the shared egress base flows (base.SHARED_EGRESS); remote-group
@@ -81,8 +94,11 @@ def assign_conj_ids(keys: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], in
     return result
 
 
-# What one port contributes: its flows, and its clauses of remote-group conjunctions.
-PortFlows = tuple[tuple[Flow, ...], tuple[tuple[tuple[str, ...], str], ...]]
+# What one port contributes: its flows, its clauses of remote-group conjunctions, the
+# tags of its logging flows, and (ACCEPT-logged ports) its conjunctions to log:
+# (conjunction key, port selector, tag).
+PortFlows = tuple[tuple[Flow, ...], tuple[tuple[tuple[str, ...], str], ...],
+                  tuple[tuple[int, LogTag], ...], tuple[tuple[tuple[str, ...], str, LogTag], ...]]
 
 
 class SecurityGroups:
@@ -97,6 +113,8 @@ class SecurityGroups:
         # once, reused by every sync until one of those changes (the agent recomputes
         # everything each time; this keeps that cheap with thousands of ports).
         self._memo: dict[tuple[object, ...], PortFlows] = {}
+        # Cookie of each logging flow -> what it logs (replaced whole by each flows()).
+        self.log_tags: dict[int, LogTag] = {}
 
     def flows(self, owner: FlowOwner, view: HostView) -> Iterator[Flow]:
         groups = {g.id: g for g in view.desired.security_groups}
@@ -120,22 +138,33 @@ class SecurityGroups:
         # (group, remote group, direction, ethertype) -> dimension-2 matches
         conj_clauses: dict[tuple[str, ...], set[str]] = defaultdict(set)
         memo: dict[tuple[object, ...], PortFlows] = {}
+        sg_logs = [log for log in view.desired.logs if log.resource_type == "security_group"]
+        tags: dict[int, LogTag] = {}
+        logged_conj: list[tuple[tuple[str, ...], str, LogTag]] = []
         for net_id in sorted(view.networks):
             for port, ofport in view.local_ports(net_id):
                 if not is_filtered(port):
                     continue
                 own = tuple(groups[g] for g in port.security_groups if g in groups)
-                key = (owner.cookie, port, ofport, own)
-                entry = self._memo.get(key) or self._port_flows(owner, port, ofport, own)
+                mine = tuple(sorted((log for log in sg_logs if covers(log, port)),
+                                    key=lambda log: log.id))
+                key = (owner.cookie, port, ofport, own, mine)
+                entry = self._memo.get(key) or self._port_flows(owner, port, ofport, own, mine)
                 memo[key] = entry
                 yield from entry[0]
                 for conj_key, match in entry[1]:
                     conj_clauses[conj_key].add(match)
+                tags.update(entry[2])
+                logged_conj.extend(entry[3])
         self._memo = memo
         yield from _conjunctions(owner, view, conj_clauses, accept, commit)
+        for flow, tag in _logged_conjunctions(owner, conj_clauses, logged_conj, commit):
+            tags[flow.cookie] = tag
+            yield flow
+        self.log_tags = tags
 
     def _port_flows(self, owner: FlowOwner, port: Port, ofport: int,
-                    own: tuple[SecurityGroup, ...]) -> PortFlows:
+                    own: tuple[SecurityGroup, ...], logs: tuple[Log, ...] = ()) -> PortFlows:
         accept = {"egress": owner.goto(_after(owner, EGRESS_RULES)),
                   "ingress": owner.goto(_after(owner, INGRESS_RULES))}
         # A port's groups are all stateful or all stateless (the API refuses a mix).
@@ -153,6 +182,14 @@ class SecurityGroups:
                  for prio, match, what in egress_base(port, ofport)]
         flows += [owner.flow(INGRESS, prio, match, verdict["ingress"][what])
                   for prio, match, what in ingress_base(ofport, REG_DST_PORT.match)]
+        logged = events(logs)
+        log_ids = tuple(log.id for log in logs)
+        tag = {(event, d): LogTag(event, d, port.id, port.project_id, log_ids)
+               for event in logged for d in RULES_STAGE}
+        # Accepted packets are logged per new connection, which needs conntrack.
+        log_accept = "ACCEPT" in logged and stateful
+        tags: list[tuple[int, LogTag]] = []
+        logged_conj: dict[tuple[tuple[str, ...], str], None] = {}
         clauses: dict[tuple[tuple[str, ...], str], None] = {}
         seen: set[tuple[str, str]] = set()
         for group, rule in self._rules(own):
@@ -162,12 +199,23 @@ class SecurityGroups:
                 if rule.remote_group_id:
                     key = (group.id, rule.remote_group_id, rule.direction, rule.ethertype)
                     clauses[(key, flow_match)] = None
+                    if log_accept:
+                        logged_conj[(key, selector[rule.direction])] = None
                 elif (stage, flow_match) not in seen:
                     seen.add((stage, flow_match))
                     flows.append(owner.flow(stage, PRIO_RULE, flow_match, action[rule.direction]))
+                    if log_accept:
+                        flows.append(owner.flow(stage, PRIO_LOG_ACCEPT, f"{flow_match},{NEW}",
+                                                _logging(action[rule.direction])))
+                        tags.append((flows[-1].cookie, tag[("ACCEPT", rule.direction)]))
         for direction, stage in RULES_STAGE.items():
-            flows.append(owner.flow(stage, PRIO_PORT_DROP, selector[direction], "drop"))
-        return tuple(flows), tuple(clauses)
+            if "DROP" in logged:
+                flows.append(owner.flow(stage, PRIO_PORT_DROP, selector[direction], TO_LOG))
+                tags.append((flows[-1].cookie, tag[("DROP", direction)]))
+            else:
+                flows.append(owner.flow(stage, PRIO_PORT_DROP, selector[direction], "drop"))
+        conj_logs = tuple((key, sel, tag[("ACCEPT", key[2])]) for key, sel in logged_conj)
+        return tuple(flows), tuple(clauses), tuple(tags), conj_logs
 
     def _rules(self, own: Iterable[SecurityGroup]) -> Iterator[tuple[SecurityGroup, CompiledRule]]:
         for group in own:
@@ -202,6 +250,26 @@ def _conjunctions(owner: FlowOwner, view: HostView, clauses: dict[tuple[str, ...
         yield owner.flow(stage, PRIO_RULE, f"conj_id={conj},{ip},ct_state=-trk", accept[direction])
     for (stage, match), actions in sorted(merged.items()):
         yield owner.flow(stage, PRIO_CONJ, match, ",".join(sorted(actions)))
+
+
+def _logged_conjunctions(owner: FlowOwner, clauses: dict[tuple[str, ...], set[str]],
+                         logged: list[tuple[tuple[str, ...], str, LogTag]],
+                         commit: dict[str, str]) -> Iterator[tuple[Flow, LogTag]]:
+    """For ACCEPT-logged ports: a conjunction's new connections to or from the port are
+    committed as usual and copied to the agent (above the conjunction's own flow)."""
+    ids = assign_conj_ids(clauses)  # the same ids _conjunctions gave
+    for key, selector, tag in logged:
+        _, _, direction, ethertype = key
+        flow = owner.flow(RULES_STAGE[direction], PRIO_LOG_ACCEPT,
+                          f"conj_id={ids[key]},{ETHERTYPES[ethertype][0]},{NEW},{selector}",
+                          _logging(commit[direction]))
+        yield flow, tag
+
+
+def _logging(action: str) -> str:
+    """``action`` (commit and accept), copying the packet to the agent on the way."""
+    commit, _, accept = action.rpartition(",")
+    return f"{commit},{TO_LOG},{accept}" if commit else f"{TO_LOG},{accept}"
 
 
 def _after(owner: FlowOwner, stage: str) -> str:
