@@ -214,3 +214,28 @@ def test_change_allocation_retries_when_the_consumer_generation_moves_on(placeme
     assert client.change_allocation(consumer, {compute: {"VCPU": -1}}) == (project, user)
     assert [r.status_code for r in moved] == [204], moved[0].text
     assert placement.allocations(consumer) == {compute: {"VCPU": 2}}
+
+
+def test_a_transaction_rolled_back_after_the_change_undoes_it_in_placement(placement):
+    import sqlalchemy as sa
+    from keystoneauth1 import session
+    from keystoneauth1.adapter import Adapter
+    from keystoneauth1.token_endpoint import Token
+
+    from neutrino.services.qos.placement.allocation import _write
+
+    compute = placement.create_compute_node(new_host(), vcpus=8)
+    consumer, project, user = str(uuid.uuid4()), uuid.uuid4().hex, uuid.uuid4().hex
+    placement.allocate(consumer, {"allocations": {compute: {"resources": {"VCPU": 2}}}},
+                       project, user)
+    client = PlacementClient(Adapter(session.Session(auth=Token(placement.url, placement.token)),
+                                     service_type="placement"), timeout=5, retries=3)
+    engine = sa.create_engine("sqlite://")
+    with pytest.raises(RuntimeError), engine.connect() as conn, conn.begin():
+        _write(client, conn, consumer, {compute: {"VCPU": -2}})
+        assert placement.allocations(consumer) == {}  # written at once...
+        raise RuntimeError("a later step of the transaction fails")
+    assert placement.allocations(consumer) == {compute: {"VCPU": 2}}  # ...and undone
+    with engine.connect() as conn, conn.begin():  # committed: stays
+        _write(client, conn, consumer, {compute: {"VCPU": 1}})
+    assert placement.allocations(consumer) == {compute: {"VCPU": 3}}
