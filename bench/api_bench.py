@@ -29,7 +29,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 from bench import machine
@@ -40,10 +39,14 @@ RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "a
 THREADS = 8
 STARTS = 5
 SEQUENTIAL_CREATES = 500
+CREATE_PAIRS = 10  # paired rounds with the floor (bench/floor.py) of 50 creates each
 CONCURRENT_CLIENTS = 8
-CREATES_PER_CLIENT = 62
+CREATES_PER_CLIENT = 15
+CONCURRENT_PAIRS = 4  # rounds of 8 clients x 15 creates each
 LIST_REPEATS = 5
+LIST_PAIRS = 7  # paired rounds of one full list
 ITEM_REPEATS = 200
+ITEM_PAIRS = 10  # paired rounds of 20 shows (updates, deletes) each
 BULK = 200
 POOL_ALLOCATIONS = 200
 
@@ -127,9 +130,17 @@ class Client:
         if params:
             path += "?" + urlencode(params)
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        self.conn.request(method, "/v2.0" + path,
-                          body=None if body is None else json.dumps(body), headers=headers)
-        response = self.conn.getresponse()
+        payload = None if body is None else json.dumps(body)
+        try:
+            self.conn.request(method, "/v2.0" + path, body=payload, headers=headers)
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed the idle keep-alive connection (gunicorn's keepalive
+            # expired while the other server of a pair was driven) before it read the
+            # request: send it again on a new connection.
+            self.conn.close()
+            self.conn.request(method, "/v2.0" + path, body=payload, headers=headers)
+            response = self.conn.getresponse()
         data = response.read()
         if response.status != expect:
             raise RuntimeError(f"{method} {path}: {response.status} {data[:300]!r}")
@@ -168,42 +179,6 @@ def measure_start() -> tuple[ServerProcess, dict]:
     return proc, judged("start_to_first_answer", figure, median)
 
 
-def measure_creates(server: Server, port: int, network_id: str) -> tuple[list[str], dict, dict]:
-    client = Client(port)
-    created = []
-    cpu = server.cpu_seconds()
-    began = time.perf_counter()
-    for i in range(SEQUENTIAL_CREATES):
-        created.append(client.post("/ports", {"port": {
-            "network_id": network_id, "device_id": f"dev-{i % 50}"}})["port"]["id"])
-    seconds = time.perf_counter() - began
-    client.close()
-    per_second = SEQUENTIAL_CREATES / seconds
-    sequential = judged("port_create_sequential", {
-        "ports": SEQUENTIAL_CREATES, "seconds": round(seconds, 3),
-        "per_second": round(per_second, 1),
-        "server_cpu_ms_per_create": round((server.cpu_seconds() - cpu) / SEQUENTIAL_CREATES
-                                          * 1000, 2)}, per_second)
-
-    def one_client(k: int) -> None:
-        own = Client(port)
-        for i in range(CREATES_PER_CLIENT):
-            own.post("/ports", {"port": {"network_id": network_id, "device_id": f"c{k}-{i}"}})
-        own.close()
-
-    total = CONCURRENT_CLIENTS * CREATES_PER_CLIENT
-    cpu = server.cpu_seconds()
-    began = time.perf_counter()
-    with ThreadPoolExecutor(CONCURRENT_CLIENTS) as pool:
-        list(pool.map(one_client, range(CONCURRENT_CLIENTS)))
-    seconds = time.perf_counter() - began
-    concurrent = {"clients": CONCURRENT_CLIENTS, "ports": total, "seconds": round(seconds, 3),
-                  "per_second": round(total / seconds, 1),
-                  "server_cpu_ms_per_create": round((server.cpu_seconds() - cpu) / total * 1000,
-                                                    2)}
-    return created, sequential, concurrent
-
-
 def measure_pool_allocations(server: Server, port: int) -> dict:
     """Subnets allocated one after another from one subnet pool (each one a /28 the
     server chooses, with the pool's row locked), on one network."""
@@ -235,59 +210,141 @@ def fill(client: Client, network_id: str, have: int, target: int) -> int:
     return have
 
 
-def measure_lists(server: Server, client: Client) -> dict:
-    return {
-        "full": repeat(server, lambda: client.call("GET", "/ports"), LIST_REPEATS),
-        "filtered_by_device_id": repeat(server, lambda: client.call(
-            "GET", "/ports", params={"device_id": "dev-7"}), LIST_REPEATS),
-        "fields_id": repeat(server, lambda: client.call(
-            "GET", "/ports", params={"fields": "id"}), LIST_REPEATS),
-    }
+def _api_figure(api: dict, per_round: int) -> dict:
+    """An API time figure from paired rounds: median and fastest call, mean CPU."""
+    samples = api["samples_s"]
+    return {"median_s": round(statistics.median(samples), 4), "min_s": round(min(samples), 4),
+            "server_cpu_ms": round(statistics.fmean(api["cpu_s"]) * 1000, 2),
+            "repeats": len(api["wall_s"]) * per_round}
+
+
+def _api_rate(api: dict, per_round: int) -> dict:
+    """An API rate figure from paired rounds (its own rounds' time only)."""
+    count = len(api["wall_s"]) * per_round
+    seconds = sum(api["wall_s"]) * per_round
+    return {"ports": count, "seconds": round(seconds, 3), "per_second": round(count / seconds, 1),
+            "server_cpu_ms_per_create": round(statistics.fmean(api["cpu_s"]) * 1000, 2)}
 
 
 def run(port_count: int) -> dict:
+    # Imported here: bench.floor imports this module's client and server classes.
+    from bench import floor
+    from bench.floor import Side, paired, ratio_entry
+
     out: dict = {
         "benchmark": "api: one fresh `neutrino serve` over HTTP",
         "server": f"neutrino serve: gunicorn gthread, 1 worker x {THREADS} threads, SQLite (WAL)",
         "machine": machine.describe(),
         "load_average_before": machine.load_average(),
+        "ratio_method": f"paired rounds, API and floor in turn (bench/README.md): "
+                        f"creates {CREATE_PAIRS} x {SEQUENTIAL_CREATES // CREATE_PAIRS}, "
+                        f"8 clients {CONCURRENT_PAIRS} x {CONCURRENT_CLIENTS} x "
+                        f"{CREATES_PER_CLIENT}, lists {LIST_PAIRS} x 1, "
+                        f"show/update/delete {ITEM_PAIRS} x {ITEM_REPEATS // ITEM_PAIRS}",
     }
     proc, out["start_to_first_answer"] = measure_start()
+    floor_proc = None
     try:
+        # Both servers run side by side; only one is driven at a time.
+        floor_proc = floor.FloorProcess().start()
         server = Server(proc)
-        client = Client(proc.port)
+        api_side, floor_side = Side("api", server), Side("floor", Server(floor_proc))
+        client, fclient = Client(proc.port), Client(floor_proc.port)
         net = client.post("/networks", {"network": {"name": "bench"}})["network"]
         client.post("/subnets", {"subnet": {"network_id": net["id"], "ip_version": 4,
                                             "cidr": "10.128.0.0/9"}})
-        client.close()
+        rounds: dict[str, tuple[dict, dict]] = {}
 
-        created, out["port_create_sequential"], out["port_create_8_clients"] = \
-            measure_creates(server, proc.port, net["id"])
+        created: list[str] = []
+        floor_created: list[str] = []
+
+        def create(c: Client, network_id: str, into: list[str]) -> Callable[[], None]:
+            def one() -> None:
+                into.append(c.post("/ports", {"port": {
+                    "network_id": network_id, "device_id": f"dev-{len(into) % 50}"}})
+                    ["port"]["id"])
+            return one
+        per_round = SEQUENTIAL_CREATES // CREATE_PAIRS
+        rounds["port_create_sequential"] = paired(
+            api_side, floor_side, create(client, net["id"], created),
+            create(fclient, floor.NETWORK, floor_created), CREATE_PAIRS, per_round)
+        out["port_create_sequential"] = judged(
+            "port_create_sequential",
+            _api_rate(rounds["port_create_sequential"][0], per_round),
+            _api_rate(rounds["port_create_sequential"][0], per_round)["per_second"])
+        client.close()
+        fclient.close()
+
+        def clients(port: int, network_id: str) -> Callable[[int], None]:
+            def one_client(k: int) -> None:
+                own = Client(port)
+                for i in range(CREATES_PER_CLIENT):
+                    own.post("/ports", {"port": {"network_id": network_id,
+                                                 "device_id": f"c{k}-{i}"}})
+                own.close()
+            return one_client
+
+        def concurrently(side: Side, one_client: Callable[[int], None],
+                         _count: int) -> tuple[float, float]:
+            wall, cpu = floor.concurrent_round(side, one_client, CONCURRENT_CLIENTS)
+            return wall / CREATES_PER_CLIENT, cpu / CREATES_PER_CLIENT
+        per_round = CONCURRENT_CLIENTS * CREATES_PER_CLIENT
+        rounds["port_create_8_clients"] = paired(
+            api_side, floor_side, clients(proc.port, net["id"]),
+            clients(floor_proc.port, floor.NETWORK), CONCURRENT_PAIRS, per_round,
+            timed=concurrently)
+        out["port_create_8_clients"] = {"clients": CONCURRENT_CLIENTS,
+                                        **_api_rate(rounds["port_create_8_clients"][0],
+                                                    per_round)}
 
         have = len(created) + out["port_create_8_clients"]["ports"]
+        floor_have = have
         for target in sorted({1000, port_count}):
-            client = Client(proc.port)  # a new connection per phase: no idle keep-alive expiry
+            # A new connection per phase: no idle keep-alive expiry.
+            client, fclient = Client(proc.port), Client(floor_proc.port)
             have = fill(client, net["id"], have, target)
+            floor_have = fill(fclient, floor.NETWORK, floor_have, target)
             listed = json.loads(client.call("GET", "/ports", params={"fields": "id"}))["ports"]
             if len(listed) != target:
                 raise RuntimeError(f"expected {target} ports, listed {len(listed)}")
-            out[f"list_{target}_ports"] = measure_lists(server, client)
+            key = f"list_{target}_ports.full"
+            rounds[key] = paired(api_side, floor_side, lambda: client.call("GET", "/ports"),
+                                 lambda: fclient.call("GET", "/ports"), LIST_PAIRS, 1)
+            out[f"list_{target}_ports"] = {
+                "full": _api_figure(rounds[key][0], 1),
+                "filtered_by_device_id": repeat(server, lambda: client.call(
+                    "GET", "/ports", params={"device_id": "dev-7"}), LIST_REPEATS),
+                "fields_id": repeat(server, lambda: client.call(
+                    "GET", "/ports", params={"fields": "id"}), LIST_REPEATS),
+            }
             client.close()
+            fclient.close()
         if port_count == 10000:
             full = out["list_10000_ports"]["full"]
             judged("list_10000_full", full, full["median_s"])
 
-        client = Client(proc.port)
-        port_id = created[0]
-        out["show_port"] = repeat(server, lambda: client.call("GET", f"/ports/{port_id}"),
-                                  ITEM_REPEATS)
+        client, fclient = Client(proc.port), Client(floor_proc.port)
+        per_round = ITEM_REPEATS // ITEM_PAIRS
+        port_id, item = created[0], floor_created[0]
+        rounds["show_port"] = paired(
+            api_side, floor_side, lambda: client.call("GET", f"/ports/{port_id}"),
+            lambda: fclient.call("GET", f"/ports/{item}"), ITEM_PAIRS, per_round)
         names = iter(range(10**6))
-        out["update_port"] = repeat(server, lambda: client.call(
-            "PUT", f"/ports/{port_id}", {"port": {"name": f"n{next(names)}"}}), ITEM_REPEATS)
-        doomed = iter(created[1:])
-        out["delete_port"] = repeat(server, lambda: client.call(
-            "DELETE", f"/ports/{next(doomed)}", expect=204), ITEM_REPEATS)
+        rounds["update_port"] = paired(
+            api_side, floor_side,
+            lambda: client.call("PUT", f"/ports/{port_id}", {"port": {"name": f"n{next(names)}"}}),
+            lambda: fclient.call("PUT", f"/ports/{item}", {"port": {"name": f"n{next(names)}"}}),
+            ITEM_PAIRS, per_round)
+        doomed, floor_doomed = iter(created[1:]), iter(floor_created[1:])
+        rounds["delete_port"] = paired(
+            api_side, floor_side,
+            lambda: client.call("DELETE", f"/ports/{next(doomed)}", expect=204),
+            lambda: fclient.call("DELETE", f"/ports/{next(floor_doomed)}", expect=204),
+            ITEM_PAIRS, per_round)
+        for key in ("show_port", "update_port", "delete_port"):
+            out[key] = _api_figure(rounds[key][0], per_round)
         client.close()
+        fclient.close()
 
         out["subnet_from_pool_allocations"] = measure_pool_allocations(server, proc.port)
 
@@ -295,11 +352,12 @@ def run(port_count: int) -> dict:
         out["memory_after_run"] = judged("memory_after_run", memory, memory["rss_mb"]["total"])
     finally:
         discard(proc)
-    # The floor, measured right after by the same client with the same counts. Imported
-    # here because bench.floor imports this module's client and counts.
-    from bench import floor
-    out["floor"] = floor.measure(port_count)
-    out["ratios_to_floor"] = floor.ratios(out, out["floor"])
+        if floor_proc is not None:
+            floor_proc.stop()
+    out["floor"] = {floor_key: floor.floor_figure(rounds[key][1], rate=key.startswith("port_"))
+                    for key, floor_key in floor.RATIOS.items() if key in rounds}
+    out["ratios_to_floor"] = {key: ratio_entry(key, floor_key, *rounds[key])
+                              for key, floor_key in floor.RATIOS.items() if key in rounds}
     out["load_average_after"] = machine.load_average()
     out["targets_met"] = all(figure["pass"] for figure in _judged_figures(out))
     return out

@@ -105,6 +105,9 @@ def api_rows(api: dict) -> list[tuple[str, str, str, str]]:
         verdict = "" if "meets_target" not in entry else ("met" if entry["meets_target"]
                                                           else "not yet")
         cpu = f" (server CPU {entry['cpu_ratio']:.2f})" if "cpu_ratio" in entry else ""
+        if "ratio_min" in entry:  # paired rounds: the median and the spread over the pairs
+            cpu = (f" ({entry['ratio_min']:.2f}–{entry['ratio_max']:.2f}, "
+                   f"{entry['pairs']} pairs){cpu}")
         rows.append((f"ratio to the floor: {labels.get(key, key)}", f"{entry['ratio']:.2f}{cpu}",
                      entry.get("target", ""), verdict))
     memory = api["memory_after_run"]

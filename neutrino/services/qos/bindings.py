@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, exists, insert, select, update
 
 from neutrino import exceptions as exc
 from neutrino.context import Context
@@ -195,6 +195,27 @@ def set_gateway_policy(registry: Any):
     return callback
 
 
+def _policies_of_ports(ids: Any) -> Select:
+    """The ports ``ids`` names (a subquery, or an expanding parameter) that have a
+    policy, their own or their network's: one query (none at all in a cloud without
+    QoS policies, so the list path stays as it was)."""
+    return (select(PORTS.c.id, PORTS.c.network_id, PORTS.c.device_owner,
+                   PORTS.c.binding_vnic_type, PORT_BINDINGS.c.policy_id.label("own"),
+                   NETWORK_BINDINGS.c.policy_id.label("net"))
+            .outerjoin(PORT_BINDINGS, PORT_BINDINGS.c.port_id == PORTS.c.id)
+            .outerjoin(NETWORK_BINDINGS, NETWORK_BINDINGS.c.network_id == PORTS.c.network_id)
+            .where(PORTS.c.id.in_(ids),
+                   PORT_BINDINGS.c.policy_id.is_not(None)
+                   | NETWORK_BINDINGS.c.policy_id.is_not(None)))
+
+
+# Built once for a show and a create: building a SELECT with its joins and WHERE
+# clause costs SQLAlchemy more than SQLite takes to run it.
+POLICIES_OF_PORT_IDS = _policies_of_ports(bindparam("port_ids", expanding=True))
+ANY_POLICY_BOUND = select(exists(select(PORT_BINDINGS.c.port_id))
+                          | exists(select(NETWORK_BINDINGS.c.network_id)))
+
+
 class PortQos(_Binding):
     """A port's own policy, its network's, and its resource request."""
 
@@ -204,17 +225,22 @@ class PortQos(_Binding):
     binding, key = PORT_BINDINGS, "port_id"
 
     def load(self, conn: Connection, ids_query: Select, items: list[dict]) -> None:
-        # One query for the ports that have a policy, their own or their network's
-        # (none at all in a cloud without QoS policies: the list path stays as it was).
-        rows = conn.execute(
-            select(PORTS.c.id, PORTS.c.network_id, PORTS.c.device_owner,
-                   PORTS.c.binding_vnic_type, PORT_BINDINGS.c.policy_id.label("own"),
-                   NETWORK_BINDINGS.c.policy_id.label("net"))
-            .outerjoin(PORT_BINDINGS, PORT_BINDINGS.c.port_id == PORTS.c.id)
-            .outerjoin(NETWORK_BINDINGS, NETWORK_BINDINGS.c.network_id == PORTS.c.network_id)
-            .where(PORTS.c.id.in_(ids_query),
-                   PORT_BINDINGS.c.policy_id.is_not(None) | NETWORK_BINDINGS.c.policy_id.is_not(
-                       None))).all()
+        if len(items) == 1:  # a show: the statement built once
+            rows = conn.execute(POLICIES_OF_PORT_IDS, {"port_ids": [items[0]["id"]]}).all()
+        elif not conn.scalar(ANY_POLICY_BOUND):
+            rows = []  # no port or network has a policy: no need to look at every port
+        else:
+            rows = conn.execute(_policies_of_ports(ids_query)).all()
+        self._set(conn, rows, items)
+
+    def create(self, conn: Connection, ctx: Context, items: list[dict],
+               bodies: list[dict]) -> None:
+        super().create(conn, ctx, items, bodies)
+        self._set(conn, conn.execute(POLICIES_OF_PORT_IDS,
+                                     {"port_ids": [i["id"] for i in items]}).all(), items)
+
+    @staticmethod
+    def _set(conn: Connection, rows: list, items: list[dict]) -> None:
         by_id = {r.id: r for r in rows}
         requests = resource_requests(conn, rows) if rows else {}
         for item in items:
@@ -222,12 +248,6 @@ class PortQos(_Binding):
             item["qos_policy_id"] = row.own if row else None
             item["qos_network_policy_id"] = row.net if row else None
             item["resource_request"] = requests.get(item["id"])
-
-    def create(self, conn: Connection, ctx: Context, items: list[dict],
-               bodies: list[dict]) -> None:
-        super().create(conn, ctx, items, bodies)
-        self.load(conn, select(PORTS.c.id).where(PORTS.c.id.in_([i["id"] for i in items])),
-                  items)
 
     def update(self, conn: Connection, ctx: Context, original: dict, changes: dict) -> None:
         """A new policy; a bound VM port's Placement allocation follows it
