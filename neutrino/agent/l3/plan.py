@@ -71,8 +71,7 @@ def _device(port: Port, subnets: dict[str, Subnet], prefix: str, mtu: int | None
     addresses = []
     for subnet_id, ip in port.allocations:
         subnet = subnets.get(subnet_id)
-        # The namespace routes IPv4 only (IPv6 is off in it; east-west IPv6 is in br-int).
-        if subnet is not None and _v4(ip):
+        if subnet is not None:
             addresses.append((ip, ipaddress.ip_network(subnet.cidr).prefixlen))
     return Device(port.id, port.network_id, f"tap{port.id[:11]}", f"{prefix}{port.id[:11]}",
                   port.mac_address, mtu, tuple(addresses) + extra)
