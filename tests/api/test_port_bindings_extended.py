@@ -278,3 +278,12 @@ def test_bindings_are_for_admins(admin, member):
     other = Client(member.base, uuid.uuid4().hex, "member,reader")
     r = other.get(f"/v2.0/ports/{p['id']}/bindings")
     assert r.status == 404 and r.error_type == "PortNotFound", r
+
+
+def test_port_update_to_a_host_with_an_inactive_binding_leaves_one_binding_there(admin):
+    source, dest = hosts(admin)
+    p = compute_port(admin, **{"binding:host_id": source})
+    assert create(admin, p["id"], dest).status == 201
+    r = admin.put(f"/v2.0/ports/{p['id']}", json={"port": {"binding:host_id": dest}})
+    assert r.status == 200, r
+    assert [(b["host"], b["status"]) for b in bindings(admin, p["id"])] == [(dest, "ACTIVE")]

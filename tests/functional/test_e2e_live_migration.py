@@ -10,6 +10,7 @@ the agents learn where the port is from the active binding (the port's
 
 from __future__ import annotations
 
+import signal
 import uuid
 
 import pytest
@@ -75,12 +76,14 @@ def test_vm_migrated_in_novas_order_keeps_answering(cloud: Cloud) -> None:
     assert cloud.wait_status(port, "ACTIVE").binding_host_id == host_a.name
     # Traffic resumed on the destination (the continuous ping's later replies).
     assert peer.reaches(vm.ip, tries=30)
-    ping.terminate()
+    ping.send_signal(signal.SIGINT)  # ping prints its summary on SIGINT
     out, _err = ping.communicate(timeout=30)
     sent, received = parse_ping(out)
     lost = sent - received
     print(f"live migration: {lost} of {sent} pings lost "
           f"({lost * PING_INTERVAL:.1f} s of pings at {PING_INTERVAL} s; target < 1 s)")
+    # Replies before the move and after the activation; the loss is the time the
+    # guest's NIC was on neither wired host (printed, not asserted: no timing here).
     assert received > 0
 
 

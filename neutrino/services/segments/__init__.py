@@ -4,7 +4,7 @@ subnets on segments and the addresses of ports on routed networks, and
 ``/v2.0/ports/{id}/bindings`` (``binding-extended``); see docs/segments.md."""
 from neutrino.callbacks import Event
 from neutrino.registry import Feature, Subscription
-from neutrino.services.segments import api, definitions, plugin, policy, routing
+from neutrino.services.segments import api, bindings, definitions, plugin, policy, routing
 
 FEATURE = Feature(
     name="segments",
@@ -15,6 +15,7 @@ FEATURE = Feature(
     subscriptions=(
         Subscription("network", Event.BEFORE_DELETE, plugin.delete_with_network),
         Subscription("port", Event.BEFORE_UPDATE, routing.allocate_deferred),
+        Subscription("port", Event.BEFORE_UPDATE, bindings.drop_inactive_on_new_host),
     ),
     routes=(api.install,),
 )

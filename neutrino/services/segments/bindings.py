@@ -182,3 +182,15 @@ class PortBindings:
 
         if self.ports.write(txn):
             self.ports.update(ctx, port_id, {ml2_binding.HOST: ""})
+
+
+def drop_inactive_on_new_host(registry: Any):
+    """A port update that binds the port on a host where it has an inactive binding:
+    that binding becomes the active one (one binding per host)."""
+    def callback(resource, event, trigger, payload) -> None:
+        body = payload.request_body
+        if payload.connection is None or not body or not body.get(ml2_binding.HOST):
+            return
+        payload.connection.execute(delete(INACTIVE).where(
+            INACTIVE.c.port_id == payload.resource_id, INACTIVE.c.host == body[ml2_binding.HOST]))
+    return callback
