@@ -646,3 +646,9 @@ class QosPlacementAllocationUpdateConflict(Conflict):
 class PortBindingAllocationRequired(InvalidInput):
     message = ("Port {port_id} asks Placement for resources (resource_request): binding it "
                "needs binding:profile.allocation naming {what}")
+
+
+class SegmentsContainDuplicateEntry(InvalidInput):
+    """Two equal segments in a multi-provider network's ``segments``."""
+
+    message = "Duplicate segment entry in request."

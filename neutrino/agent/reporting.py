@@ -170,6 +170,10 @@ class DeviceReporter:
     def observe(self, wired: set[str], bound_here: set[str]) -> None:
         """The outcome of a sync: ports wired now, and every port bound to this host."""
         self._wired, self._bound = set(wired), set(bound_here)
+        if self.reported is not None:
+            # A port that left this host is forgotten: when it comes back (a live
+            # migration rolled back) and is wired again, it is reported up again.
+            self.reported &= self._bound
         self.pending = self._changes() != ([], [])
 
     def _changes(self) -> tuple[list[str], list[str]]:

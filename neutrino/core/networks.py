@@ -30,6 +30,7 @@ from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core import addressing, rbac
 from neutrino.core.resource import TAGS, ResourcePlugin
+from neutrino.db.engine import utcnow
 from neutrino.db.models.network import Network, NetworkSegment
 from neutrino.db.models.port import Port
 from neutrino.db.models.subnet import Subnet
@@ -118,7 +119,7 @@ class NetworkPlugin(ResourcePlugin):
     not_found = exc.NetworkNotFound
     column_names = {"tenant_id": "project_id"}
     json_columns = frozenset({"availability_zone_hints"})
-    handles = frozenset({"shared", "router:external", *PROVIDER_KEYS})
+    handles = frozenset({"shared", "router:external", "segments", *PROVIDER_KEYS})
 
     def __init__(self, db: Any, conf: Any, registry: Any = None) -> None:
         super().__init__(db, conf, registry)
@@ -157,7 +158,7 @@ class NetworkPlugin(ResourcePlugin):
 
         tags = self.load_tags(conn, ids_query) if wanted("tags") else {}
         segments: dict[str, list] = {}
-        if wanted(*PROVIDER_KEYS):
+        if wanted(*PROVIDER_KEYS, "segments"):
             for seg in conn.execute(select(SEGMENTS)
                                     .where(SEGMENTS.c.network_id.in_(ids_query))
                                     .order_by(SEGMENTS.c.segment_index)):
@@ -181,7 +182,8 @@ class NetworkPlugin(ResourcePlugin):
             self.conf.availability_zones)
         out = []
         for row in rows:
-            seg = segments.get(row.id, [None])[0]
+            mine = segments.get(row.id, [])
+            seg = mine[0] if mine else None
             net = self.columns_of_table_row(row)
             hints = net["availability_zone_hints"]
             net.update({
@@ -193,6 +195,13 @@ class NetworkPlugin(ResourcePlugin):
                 "provider:physical_network": seg.physical_network if seg else None,
                 "provider:segmentation_id": seg.segmentation_id if seg else None,
             })
+            if len(mine) > 1:  # multi-provider: the segments instead of provider:*
+                for key in PROVIDER_KEYS:
+                    del net[key]
+                net["segments"] = [{"provider:network_type": s.network_type,
+                                    "provider:physical_network": s.physical_network,
+                                    "provider:segmentation_id": s.segmentation_id}
+                                   for s in mine]
             out.append(net)
         return out
 
@@ -237,8 +246,8 @@ class NetworkPlugin(ResourcePlugin):
             availability_zone_hints=orjson.dumps(body.get("availability_zone_hints", [])).decode(),
             dns_domain=body.get("dns_domain", ""),
         ))
-        driver, segment = self._reserve_segment(conn, net_id, body)
-        max_mtu = driver.mtu(self.conf)
+        self._reserve_segments(conn, ctx, row["project_id"], net_id, body)
+        max_mtu = self.max_mtu(conn, net_id)
         mtu = body.get("mtu")
         if mtu is not None and mtu > max_mtu:
             raise exc.InvalidInput(error_message=f"Requested MTU is too big, maximum is {max_mtu}")
@@ -248,29 +257,58 @@ class NetworkPlugin(ResourcePlugin):
                 self._grant(conn, ctx, row["project_id"], net_id, action)
         return net_id
 
-    def _reserve_segment(self, conn: Connection, net_id: str,
-                         body: dict) -> tuple[types.TypeDriver, types.Segment]:
-        seg_id = str(uuid.uuid4())
-        conn.execute(insert(SEGMENTS).values(id=seg_id, network_id=net_id, network_type="",
-                                             segment_index=0))
+    def _reserve_segments(self, conn: Connection, ctx: Context, project_id: str, net_id: str,
+                          body: dict) -> None:
+        """The network's segments: those of ``segments`` (multi-provider) or of the
+        provider:* attributes, or one of a tenant network type. Each is a segment
+        resource created with the network (events, journal row)."""
         requested = {k: body[k] for k in PROVIDER_KEYS if k in body}
-        if requested:
-            net_type = requested.get("provider:network_type")
+        several = body.get("segments")
+        if several is not None and requested:
+            raise exc.InvalidInput(error_message="Segments and provider values cannot both "
+                                                 "be set.")
+        if several is not None:
+            if not several:
+                raise exc.InvalidInput(error_message="segments: at least one segment is "
+                                                     "required")
+            keys = [tuple(s.get(k) for k in PROVIDER_KEYS) for s in several]
+            if len(set(keys)) != len(keys):
+                raise exc.SegmentsContainDuplicateEntry()
+            wanted = [dict(zip(PROVIDER_KEYS, key)) for key in keys]
+        else:
+            wanted = [requested] if requested else [{}]
+        ids = [self.add_segment(conn, net_id, project_id, types.Segment(
+            w.get("provider:network_type"), w.get("provider:physical_network"),
+            w.get("provider:segmentation_id")), index, tenant=not w)
+            for index, w in enumerate(wanted)]
+        if "segments" in self.registry.plugin_classes:
+            self.registry.plugin("segments").created_with(conn, ctx, ids)
+
+    def add_segment(self, conn: Connection, net_id: str, project_id: str,
+                    requested: types.Segment, index: int, tenant: bool = False,
+                    name: str | None = None, description: str | None = None) -> str:
+        """Validate and reserve one segment of a network; store it; return its id.
+        ``tenant``: of the first tenant network type with a free id."""
+        seg_id = str(uuid.uuid4())
+        now = utcnow()
+        conn.execute(insert(SEGMENTS).values(
+            id=seg_id, network_id=net_id, network_type="", segment_index=index,
+            project_id=project_id, name=name, description=description, revision_number=0,
+            created_at=now, updated_at=now))
+        if not tenant:
+            net_type = requested.network_type
             if net_type is None:
                 raise exc.InvalidInput(error_message="provider:network_type required")
             driver = self.type_drivers.get(net_type)
             if driver is None:
                 raise exc.InvalidNetworkType(network_type=net_type,
                                              reason="network type is not enabled")
-            segment = driver.validate(types.Segment(
-                net_type, requested.get("provider:physical_network"),
-                requested.get("provider:segmentation_id")))
-            segment = driver.reserve(conn, segment, seg_id)
+            segment = driver.reserve(conn, driver.validate(requested), seg_id)
         else:
             for net_type in self.conf.ml2.tenant_network_types:
-                driver = self.type_drivers[net_type]
                 try:
-                    segment = driver.reserve(conn, types.Segment(net_type, None, None), seg_id)
+                    segment = self.type_drivers[net_type].reserve(
+                        conn, types.Segment(net_type, None, None), seg_id)
                     break
                 except exc.NoNetworkAvailable:
                     continue
@@ -279,7 +317,14 @@ class NetworkPlugin(ResourcePlugin):
         conn.execute(update(SEGMENTS).where(SEGMENTS.c.id == seg_id).values(
             network_type=segment.network_type, physical_network=segment.physical_network,
             segmentation_id=segment.segmentation_id))
-        return driver, segment
+        return seg_id
+
+    def max_mtu(self, conn: Connection, net_id: str) -> int:
+        """The largest MTU every segment of the network carries."""
+        kinds = set(conn.scalars(select(SEGMENTS.c.network_type).where(
+            SEGMENTS.c.network_id == net_id)))
+        return min((self.type_drivers[k].mtu(self.conf) for k in kinds if k in self.type_drivers),
+                   default=self.conf.global_physnet_mtu)
 
     # ---- update ----------------------------------------------------------------
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
@@ -288,8 +333,7 @@ class NetworkPlugin(ResourcePlugin):
         if "router:external" in body:
             self._set_external(conn, ctx, original, body["router:external"])
         if "mtu" in body:
-            driver = self.type_drivers[original["provider:network_type"]]
-            max_mtu = driver.mtu(self.conf)
+            max_mtu = self.max_mtu(conn, original["id"])
             if body["mtu"] > max_mtu:
                 raise exc.InvalidInput(
                     error_message=f"Requested MTU is too big, maximum is {max_mtu}")

@@ -231,7 +231,8 @@ class PortPlugin(ResourcePlugin):
         # New ports are rendered from the values just stored instead of read back (five
         # queries a port fewer), and a bulk request reads each network's subnets once.
         subnets: dict[str, list[SubnetInfo]] = {}
-        return [self._insert(conn, ctx, body, subnets) for body in bodies]
+        return [self._insert(conn, ctx, self.prepare(conn, ctx, body), subnets)
+                for body in bodies]
 
     def _insert(self, conn: Connection, ctx: Context, body: dict,
                 subnets_by_network: dict[str, list[SubnetInfo]]) -> dict:

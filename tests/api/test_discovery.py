@@ -31,6 +31,8 @@ IMPLEMENTED = {
     "port-resource-request-groups", "agent-resources-synced", "qos-gateway-ip",
     # neutrino/services/logging
     "logging",
+    # neutrino/services/segments
+    "segment", "standard-attr-segment", "multi-provider", "binding-extended",
 }
 
 

@@ -107,3 +107,23 @@ def test_a_failed_device_report_stays_pending_and_is_sent_when_the_server_answer
     assert reporter.flush(force=True)
     assert not reporter.pending
     assert status(api, port) == "ACTIVE"
+
+
+def test_a_port_that_leaves_and_comes_back_is_reported_up_again(sqlite_server):
+    host = "rep-" + uuid.uuid4().hex[:8]
+    client = register(sqlite_server.url, host)
+    api = Client(sqlite_server.url)
+    [port] = bound_ports(api, host, 1)
+    reporter = DeviceReporter(client)
+    reporter.observe(wired={port}, bound_here={port})
+    assert reporter.flush(force=True) and status(api, port) == "ACTIVE"
+    # Bound elsewhere for a while (a migration), then back here (its rollback): the
+    # server set it DOWN when it came back; the wired port must be reported up again.
+    api.put(f"/v2.0/ports/{port}", {"port": {"binding:host_id": "elsewhere"}})
+    reporter.observe(wired=set(), bound_here=set())
+    assert reporter.flush(force=True)
+    api.put(f"/v2.0/ports/{port}", {"port": {"binding:host_id": host}})
+    assert status(api, port) == "DOWN"
+    reporter.observe(wired={port}, bound_here={port})
+    assert reporter.flush(force=True)
+    assert status(api, port) == "ACTIVE"

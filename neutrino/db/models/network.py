@@ -23,9 +23,19 @@ class Network(StandardAttributes, Base):
 
 
 class NetworkSegment(Base):
+    """A segment of a network (alias ``segment``): standard attributes without an
+    owner shown (Neutron keeps the network's project, invisible), a name and a
+    description that may be null."""
+
     __tablename__ = "network_segments"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), default="")
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    description: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    revision_number: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[str] = mapped_column(String(20), default="")
+    updated_at: Mapped[str] = mapped_column(String(20), default="")
     network_id: Mapped[str] = mapped_column(
         ForeignKey("networks.id", ondelete="CASCADE"), index=True)
     network_type: Mapped[str] = mapped_column(String(32))

@@ -26,6 +26,26 @@ class Port(StandardAttributes, Base):
     binding_profile: Mapped[str] = mapped_column(Text, default="{}")
     binding_vif_type: Mapped[str] = mapped_column(String(64), default="unbound")
     binding_vif_details: Mapped[str] = mapped_column(Text, default="{}")
+    # The network segment the active binding bound (none while unbound).
+    binding_segment_id: Mapped[str | None] = mapped_column(String(36), nullable=True,
+                                                           index=True)
+
+
+class InactivePortBinding(Base):
+    """A binding of a port on another host than its active one (binding-extended):
+    bound by the mechanism drivers but not wired. The active binding is the port's
+    own ``binding_*`` columns."""
+
+    __tablename__ = "port_inactive_bindings"
+
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    vnic_type: Mapped[str] = mapped_column(String(64), default="normal")
+    profile: Mapped[str] = mapped_column(Text, default="{}")
+    vif_type: Mapped[str] = mapped_column(String(64), default="unbound")
+    vif_details: Mapped[str] = mapped_column(Text, default="{}")
+    segment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class IpAllocation(Base):

@@ -19,6 +19,8 @@ class Subnet(StandardAttributes, Base):
     ipv6_ra_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
     ipv6_address_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
     subnetpool_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The segment of a routed network the subnet is on (alias segment).
+    segment_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
 def _child(name: str) -> Mapped[str]:

@@ -34,7 +34,7 @@ HOST, VNIC, PROFILE, VIF_TYPE, VIF_DETAILS = ("binding:host_id", "binding:vnic_t
                                               "binding:vif_details")
 REQUESTED = (HOST, VNIC, PROFILE)
 _BEFORE = "neutrino.binding.before"
-SEGMENTS_OF_NETWORK = (select(SEGMENTS.c.network_type, SEGMENTS.c.physical_network,
+SEGMENTS_OF_NETWORK = (select(SEGMENTS.c.id, SEGMENTS.c.network_type, SEGMENTS.c.physical_network,
                               SEGMENTS.c.segmentation_id)
                        .order_by(SEGMENTS.c.segment_index))
 
@@ -48,21 +48,29 @@ def host_agents(conn: Connection, conf: Any, host: str) -> list[dict]:
     return [{"agent_type": t, "configurations": orjson.loads(c or "{}")} for t, c in rows]
 
 
+def bind_on(conn: Connection, conf: Any, network_id: str, host: str,
+            vnic_type: str) -> mechanism.Binding | None:
+    """What the mechanism drivers bind on ``host`` for a port of the network, or None."""
+    segments = [dict(r._mapping) for r in conn.execute(
+        SEGMENTS_OF_NETWORK.where(SEGMENTS.c.network_id == network_id))]
+    drivers = mechanism.load(conf.ml2.mechanism_drivers)
+    return mechanism.bind(drivers, vnic_type or "normal", segments,
+                          host_agents(conn, conf, host))
+
+
 def bind(conn: Connection, conf: Any, port: dict) -> None:
     """Bind ``port`` (rendered, changed in place) on its host, or unbind it."""
     host = port.get(HOST) or ""
+    segment_id = None
     if not host:
         vif_type, details = "unbound", {}
     else:
-        segments = [dict(r._mapping) for r in conn.execute(
-            SEGMENTS_OF_NETWORK.where(SEGMENTS.c.network_id == port["network_id"]))]
-        drivers = mechanism.load(conf.ml2.mechanism_drivers)
-        found = mechanism.bind(drivers, port.get(VNIC) or "normal", segments,
-                               host_agents(conn, conf, host))
+        found = bind_on(conn, conf, port["network_id"], host, port.get(VNIC))
         vif_type, details = (found.vif_type, found.vif_details) if found else ("binding_failed", {})
+        segment_id = found.segment["id"] if found else None
     conn.execute(update(PORTS).where(PORTS.c.id == port["id"]).values(
         binding_vif_type=vif_type, binding_vif_details=orjson.dumps(details).decode(),
-        status="DOWN"))
+        binding_segment_id=segment_id, status="DOWN"))
     port[VIF_TYPE], port[VIF_DETAILS], port["status"] = vif_type, details, "DOWN"
 
 
