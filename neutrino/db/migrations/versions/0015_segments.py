@@ -1,13 +1,13 @@
 """segments as a resource, subnets on segments, inactive port bindings
 
-Revision ID: 0015_segments
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-02 06:10:00
 """
 import sqlalchemy as sa
 from alembic import op  # noqa: I001
 
-revision = '0015_segments'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
