@@ -31,6 +31,8 @@ IMPLEMENTED = {
     "port-resource-request-groups", "agent-resources-synced",
     # neutrino/services/logging
     "logging",
+    # neutrino/services/classifications
+    "classifications",
 }
 
 
