@@ -26,9 +26,11 @@ from typing import Any, Protocol
 from neutrino.agent.desired import DesiredState
 from neutrino.agent.extensions import AgentExtension
 from neutrino.agent.extensions.l2 import L2Forwarding
+from neutrino.agent.extensions.qos import Qos
 from neutrino.agent.extensions.security_groups import SecurityGroups
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
 from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
+from neutrino.agent.openflow.meters import Meter
 from neutrino.agent.openflow.reconcile import FlowDiff, OpenFlowSwitch, diff_flows
 from neutrino.agent.ovsdb import Interface, Ovsdb, TunnelPort
 from neutrino.agent.topology import (
@@ -103,6 +105,7 @@ class Agent:
         self.switch = OpenFlowSwitch(f"unix:{config.rundir}/{config.integration_bridge}.mgmt")
         self._extensions: dict[str, tuple[AgentExtension, FlowOwner]] = {}
         self._installed: set[int] | None = None
+        self._meters: dict[int, Meter] = {}  # what was applied (trusted with _installed)
         self._last_full = 0.0
         self.ovsdb: Ovsdb | None = None
         # After each sync: local ports plugged, wired and admin up (what is reported "up"),
@@ -111,6 +114,7 @@ class Agent:
         self.bound_here: set[str] = set()
         self.add_extension(L2Forwarding())
         self.add_extension(SecurityGroups())
+        self.add_extension(Qos())
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -193,8 +197,16 @@ class Agent:
         observed = self._installed is None
         installed = set(self.switch.installed()) if observed else self._installed
         diff = diff_flows(flows, installed, [owner.cookie for _, owner in self._owners()])
+        meters = self.desired_meters(view)
+        present = self.switch.meter_ids() if observed else set(self._meters)
+        for meter_id, meter in sorted(meters.items()):  # before the flows that use them
+            if observed or self._meters.get(meter_id) != meter:
+                self.switch.put_meter(meter, meter_id in present)
+        self._meters = dict(meters)
         self.switch.apply(diff)
         self._installed = (installed - set(diff.delete)) | {f.cookie for f in diff.add}
+        for meter_id in sorted(present - set(meters)):  # after the flows that used them
+            self.switch.delete_meter(meter_id)
         self.bound_here = {p.id for p in desired.ports if p.host == self.config.host}
         self.wired = {p.id for p in desired.ports
                       if p.host == self.config.host and p.admin_state_up
@@ -215,6 +227,16 @@ class Agent:
         for extension, owner in self._extensions.values():
             flows.extend(extension.flows(owner, view))
         return flows
+
+    def desired_meters(self, view: HostView) -> dict[int, Meter]:
+        """The meters extensions want (those that use meters say so with ``meters``).
+        Every meter on br-int is the agent's: others are deleted."""
+        meters: dict[int, Meter] = {}
+        for extension, _owner in self._extensions.values():
+            wanted = getattr(extension, "meters", None)
+            if wanted is not None:
+                meters.update(wanted(view))
+        return meters
 
     def _owners(self) -> Iterable[tuple[str, FlowOwner]]:
         yield "pipeline", self.manager.pipeline_owner

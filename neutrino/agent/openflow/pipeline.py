@@ -61,7 +61,8 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
     # packet into a given table with its conntrack state, and that table (*_rules)
     # must differ from the one that sent it there (*_filter), or it would loop.
     Stage("egress_rules", Miss.NEXT, "conntrack state, then the port's egress rules"),
-    Stage("egress_qos", Miss.NEXT, "rate limits and marking of traffic leaving a VM"),
+    Stage("egress_packet_rate", Miss.NEXT, "packet rate limits of traffic leaving a VM"),
+    Stage("egress_qos", Miss.NEXT, "bandwidth limits and DSCP marking of traffic leaving a VM"),
     Stage("egress_deflection", Miss.DROP,
           "L2 forwarding of VM traffic: to a local port's ingress, a tunnel or a physnet"),
     Stage("ingress_deflection", Miss.DROP,
@@ -69,7 +70,9 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
     Stage("ingress_filter", Miss.NEXT,
           "security groups for traffic delivered to a VM: base allows, into conntrack"),
     Stage("ingress_rules", Miss.NEXT, "conntrack state, then the port's ingress rules"),
-    Stage("ingress_qos", Miss.NEXT, "rate limits of traffic delivered to a VM"),
+    # Two QoS stages per direction: a flow applies one meter, a port may have two limits.
+    Stage("ingress_packet_rate", Miss.NEXT, "packet rate limits of traffic delivered to a VM"),
+    Stage("ingress_qos", Miss.NEXT, "bandwidth limits of traffic delivered to a VM"),
     Stage("output", Miss.DROP, "deliver to the port in the destination register"),
     Stage("canary", Miss.DROP, "never reached by packets; its flow vanishing means OVS lost flows"),
 )

@@ -15,8 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
+from neutrino.agent.openflow.meters import Meter
 
 _COOKIE_RE = re.compile(r"cookie=(0x[0-9a-f]+)")
+_METER_RE = re.compile(r"^meter=(\d+)", re.MULTILINE)
 _TABLE_RE = re.compile(r"table=(\d+)")
 
 
@@ -110,3 +112,14 @@ class OpenFlowSwitch:
         """Apply a diff as one bundle; nothing is run for an empty diff."""
         if diff:
             self._ofctl("bundle", self.target, "-", stdin=bundle_text(diff))
+
+    # Meters are not part of bundles: they are added (or changed) before the flows
+    # that use them, and deleted after (deleting a meter deletes its flows).
+    def meter_ids(self) -> set[int]:
+        return {int(m) for m in _METER_RE.findall(self._ofctl("dump-meters", self.target))}
+
+    def put_meter(self, meter: Meter, exists: bool) -> None:
+        self._ofctl("mod-meter" if exists else "add-meter", self.target, meter.to_ofctl())
+
+    def delete_meter(self, meter_id: int) -> None:
+        self._ofctl("del-meters", self.target, f"meter={meter_id}")
