@@ -83,8 +83,11 @@ def iperf_kbps(sender: Vm, receiver: Vm, seconds: int = 4, port: int = 5201) -> 
             done = run(ns_exec(sender.ns, ["iperf3", "-c", receiver.ip, "-p", str(port), "-t",
                                            str(seconds), "-O", "1", "-J"]),
                        timeout=seconds + 30, check=False)
-            if done.returncode == 0:
-                found["out"] = json.loads(done.stdout)
+            out = json.loads(done.stdout or "{}")
+            if done.returncode == 0 and "sum_received" in out.get("end", {}):
+                found["out"] = out
+            else:
+                print("iperf3:", done.returncode, done.stdout[-2000:], done.stderr[-500:])
             return "out" in found
         assert wait_for(measured, 30), "iperf3 never connected"
         out = found["out"]
