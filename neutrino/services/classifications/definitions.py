@@ -131,6 +131,11 @@ DSCP_ATTRIBUTES = (
               filter=True, sort=True),
 )
 
+# The alias path takes no POST (rules are created under their policy): PUT only there.
+ALIAS_DSCP_ATTRIBUTES = tuple(Attribute(a.name, a.kind, a.description, default=a.default,
+                                        put=True, filter=a.filter, sort=a.sort)
+                              for a in DSCP_ATTRIBUTES)
+
 CLASSIFICATIONS = Extension(
     alias=ALIAS, name="Classifications",
     description="Common classification framework: classifications of Ethernet, IPv4, IPv6, "
@@ -139,7 +144,7 @@ CLASSIFICATIONS = Extension(
     updated="2026-12-02T00:00:00-00:00",
     resources=(CLASSIFICATION, CLASSIFICATION_GROUP, CLASSIFICATION_TYPE),
     extends={"qos/policies/dscp_marking_rules": DSCP_ATTRIBUTES,
-             "alias_dscp_marking_rules": DSCP_ATTRIBUTES},
+             "alias_dscp_marking_rules": ALIAS_DSCP_ATTRIBUTES},
     requires=("qos",))
 
 EXTENSIONS = [CLASSIFICATIONS]
