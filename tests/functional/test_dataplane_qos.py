@@ -130,6 +130,50 @@ def test_bandwidth_limit_holds_within_15_percent_and_goes_with_the_rule(vms, dir
     _detach(api, limited_port, policy)
 
 
+def iperf_udp_pps(sender: Vm, receiver: Vm, seconds: int = 4, port: int = 5202) -> float:
+    """Small UDP datagrams (about 4,000 a second offered) from ``sender``: how many a
+    second ``receiver`` got, as iperf3 counted them. (The meter's burst, 80 % of a
+    second's worth, is in the count: measured over 10 s it adds 8 %.)"""
+    server = subprocess.Popen(ns_exec(receiver.ns, ["iperf3", "-s", "-1", "-B", receiver.ip,
+                                                    "-p", str(port)]),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        found: dict = {}
+
+        def measured() -> bool:
+            done = run(ns_exec(sender.ns, ["iperf3", "-c", receiver.ip, "-p", str(port), "-u",
+                                           "-b", "2M", "-l", "64", "-t", str(seconds), "-J"]),
+                       timeout=seconds + 30, check=False)
+            out = json.loads(done.stdout or "{}")
+            if done.returncode == 0 and "sum" in out.get("end", {}):
+                found["sum"] = out["end"]["sum"]
+            return "sum" in found
+        assert wait_for(measured, 30), "iperf3 never connected"
+        total = found["sum"]
+        return (total["packets"] - total["lost_packets"]) / total["seconds"]
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def test_packet_rate_limit_holds_within_15_percent(vms) -> None:
+    api, port_a, vm_a, port_b, vm_b = vms
+    limit_pps = 1000
+    unlimited = iperf_udp_pps(vm_a, vm_b)
+    assert unlimited > limit_pps * (1 + TOLERANCE) * 1.5, (
+        f"without a limit only {unlimited:.0f} packets/s arrive: the limit could not be told "
+        "apart")
+    policy = _policy(api, port_a)
+    _rule(api, policy, "packet_rate_limit", max_kpps=limit_pps // 1000, direction="egress")
+    rates: list[float] = []
+    assert wait_for(lambda: rates.append(iperf_udp_pps(vm_a, vm_b, 2)) or rates[-1] <
+                    limit_pps * (1 + TOLERANCE), 60), rates
+    measured = iperf_udp_pps(vm_a, vm_b, 10)
+    assert abs(measured - limit_pps) <= TOLERANCE * limit_pps, (limit_pps, measured)
+    _detach(api, port_a, policy)
+    assert wait_for(lambda: iperf_udp_pps(vm_a, vm_b, 2) > limit_pps * (1 + TOLERANCE) * 1.5, 60)
+
+
 # ---- DSCP marking -----------------------------------------------------------------------
 
 def received_marks(sender: Vm, receiver: Vm, port: int, count: int = 5) -> list[int]:
