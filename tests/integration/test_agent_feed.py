@@ -129,7 +129,8 @@ def test_state_of_a_host_without_ports_is_empty(feed_server):
     assert state.pop("logs") == sorted(logs["logs"], key=lambda log: log["id"])
     assert state == {"networks": [], "ports": [], "subnets": [], "security_groups": [],
                      "security_group_members": {}, "tunnel_endpoints": {}, "dhcp_networks": [],
-                     "routers": [], "floatingips": []}
+                     "routers": [], "floatingips": [], "qos_policies": [],
+                     "classification_groups": [], "classifications": []}
 
 
 # ---- the watch ------------------------------------------------------------------------------
