@@ -36,7 +36,8 @@ FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.port_forwarding", "neutrino.services.flavors",
                              "neutrino.services.agents", "neutrino.services.agent_feed",
                              "neutrino.services.qos", "neutrino.services.l3_agent_scheduler",
-                             "neutrino.services.logging", "neutrino.services.segments")
+                             "neutrino.services.logging", "neutrino.services.segments",
+                             "neutrino.services.classifications")
 
 
 @dataclass(frozen=True)

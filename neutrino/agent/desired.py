@@ -72,6 +72,9 @@ class Port:
     dns_name: str = ""
     # The owning project: a log naming neither a group nor a port covers its ports.
     project_id: str = ""
+    # The port's own QoS policy, and its network's (which applies when it has none).
+    qos_policy_id: str | None = None
+    qos_network_policy_id: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mac_address", self.mac_address.lower())
@@ -79,6 +82,10 @@ class Port:
     @property
     def is_bound(self) -> bool:
         return bool(self.host)
+
+    @property
+    def effective_qos_policy_id(self) -> str | None:
+        return self.qos_policy_id or self.qos_network_policy_id
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,50 @@ class Log:
 
 
 @dataclass(frozen=True)
+class QosRule:
+    """One rule of a QoS policy as the API renders it in the policy's ``rules``: its
+    ``type`` and the type's fields (``max_kbps``, ``dscp_mark``, ...)."""
+
+    id: str
+    type: str
+    direction: str = "egress"
+    max_kbps: int = 0
+    max_burst_kbps: int = 0
+    max_kpps: int = 0
+    max_burst_kpps: int = 0
+    min_kbps: int = 0
+    dscp_mark: int = 0
+    classification_group_id: str | None = None
+    classification_priority: int = 0
+
+
+@dataclass(frozen=True)
+class QosPolicy:
+    id: str
+    rules: tuple[QosRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassificationGroup:
+    """A classification group, frozen: its operator and members (ids)."""
+
+    id: str
+    operator: str = "AND"
+    classifications: tuple[str, ...] = ()
+    classification_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One classification: its type, whether negated, and its type's fields."""
+
+    id: str
+    type: str
+    negated: bool = False
+    definition: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything one host needs: networks, ports (all hosts) and tunnel endpoints."""
 
@@ -221,6 +272,10 @@ class DesiredState:
     # Enabled packet logs (every one of the cloud's: few, and an agent tells which of
     # its ports and routers each one covers).
     logs: tuple[Log, ...] = ()
+    # QoS in effect on this host's ports, and what their DSCP marking rules classify by.
+    qos_policies: tuple[QosPolicy, ...] = ()
+    classification_groups: tuple[ClassificationGroup, ...] = ()
+    classifications: tuple[Classification, ...] = ()
 
     def network_map(self) -> dict[str, Network]:
         return {net.id: net for net in self.networks}
@@ -235,7 +290,10 @@ class DesiredState:
                  routers: Iterable[Mapping[str, Any]] = (),
                  floatingips: Iterable[Mapping[str, Any]] = (),
                  distributed_routers: Iterable[Mapping[str, Any]] = (),
-                 logs: Iterable[Mapping[str, Any]] = ()) -> DesiredState:
+                 logs: Iterable[Mapping[str, Any]] = (),
+                 qos_policies: Iterable[Mapping[str, Any]] = (),
+                 classification_groups: Iterable[Mapping[str, Any]] = (),
+                 classifications: Iterable[Mapping[str, Any]] = ()) -> DesiredState:
         """Build from API resource bodies (``GET /v2.0/networks``, ``/v2.0/ports``, ...)."""
         return cls(
             networks=tuple(network_from_api(body) for body in networks),
@@ -251,6 +309,15 @@ class DesiredState:
             distributed_routers=tuple(distributed_router_from_api(body)
                                       for body in distributed_routers),
             logs=tuple(log_from_api(body) for body in logs if body.get("enabled", True)),
+            qos_policies=tuple(qos_policy_from_api(body) for body in qos_policies),
+            classification_groups=tuple(ClassificationGroup(
+                id=b["id"], operator=(b.get("operator") or "AND").upper(),
+                classifications=tuple(b.get("classifications") or ()),
+                classification_groups=tuple(b.get("classification_groups") or ()))
+                for b in classification_groups),
+            classifications=tuple(Classification(
+                id=b["id"], type=b["type"], negated=bool(b.get("negated")),
+                definition=dict(b.get("definition") or {})) for b in classifications),
         )
 
     @classmethod
@@ -263,7 +330,9 @@ class DesiredState:
                             dhcp_networks=data.get("dhcp_networks", ()),
                             routers=data.get("routers", ()), floatingips=data.get("floatingips", ()),
                             distributed_routers=data.get("distributed_routers", ()),
-                            logs=data.get("logs", ()))
+                            logs=data.get("logs", ()), qos_policies=data.get("qos_policies", ()),
+                            classification_groups=data.get("classification_groups", ()),
+                            classifications=data.get("classifications", ()))
 
     @classmethod
     def from_file(cls, path: str | Path) -> DesiredState:
@@ -304,7 +373,23 @@ def port_from_api(body: Mapping[str, Any]) -> Port:
                               for opt in body.get("extra_dhcp_opts") or ()),
         dns_name=body.get("dns_name") or "",
         project_id=body.get("project_id") or "",
+        qos_policy_id=body.get("qos_policy_id"),
+        qos_network_policy_id=body.get("qos_network_policy_id"),
     )
+
+
+_RULE_FIELDS = tuple(f for f in QosRule.__dataclass_fields__ if f not in ("id", "type"))
+
+
+def qos_policy_from_api(body: Mapping[str, Any]) -> QosPolicy:
+    return QosPolicy(id=body["id"], rules=tuple(sorted((QosRule(
+        id=rule["id"], type=rule["type"],
+        **{f: rule[f] for f in _RULE_FIELDS if rule.get(f) is not None})
+        for rule in body.get("rules") or ()), key=lambda r: r.id)))
+
+
+def qos_policy_to_api(policy: QosPolicy) -> dict[str, Any]:
+    return {"id": policy.id, "rules": [dict(rule.__dict__) for rule in policy.rules]}
 
 
 def subnet_from_api(body: Mapping[str, Any]) -> Subnet:
@@ -426,7 +511,9 @@ def port_to_api(port: Port) -> dict[str, Any]:
                                       for ip, mac in port.allowed_address_pairs],
             "extra_dhcp_opts": [{"opt_name": n, "opt_value": v, "ip_version": ver}
                                 for n, v, ver in port.extra_dhcp_opts],
-            "dns_name": port.dns_name, "project_id": port.project_id}
+            "dns_name": port.dns_name, "project_id": port.project_id,
+            "qos_policy_id": port.qos_policy_id,
+            "qos_network_policy_id": port.qos_network_policy_id}
 
 
 def subnet_to_api(subnet: Subnet) -> dict[str, Any]:
@@ -469,4 +556,7 @@ def to_json(state: DesiredState) -> str:
         "floatingips": [floatingip_to_api(f) for f in state.floatingips],
         "distributed_routers": [distributed_router_to_api(r) for r in state.distributed_routers],
         "logs": [log_to_api(log) for log in state.logs],
+        "qos_policies": [qos_policy_to_api(p) for p in state.qos_policies],
+        "classification_groups": [dict(g.__dict__) for g in state.classification_groups],
+        "classifications": [dict(c.__dict__) for c in state.classifications],
     })

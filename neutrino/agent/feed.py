@@ -23,6 +23,8 @@ the client never derives it):
   update sets the whole body, delete removes it.
 - ``log`` (a security-group log): create or update upserts the body, delete
   removes it; the desired state holds the enabled ones.
+- ``qos_policy`` / ``classification_group`` / ``classification`` (QoS in effect
+  on this host's ports): create or update sets the whole body, delete removes it.
 
 Authentication: a keystoneauth1 Session (password or application-credential
 auth) when one is given or ``session_from_options`` builds one; under noauth a
@@ -93,6 +95,9 @@ class Document:
         self.floatingips = {b["id"]: b for b in data.get("floatingips", ())}
         self.distributed = {b["id"]: b for b in data.get("distributed_routers", ())}
         self.logs = {b["id"]: b for b in data.get("logs") or ()}
+        self.qos_policies = {b["id"]: b for b in data.get("qos_policies") or ()}
+        self.classification_groups = {b["id"]: b for b in data.get("classification_groups") or ()}
+        self.classifications = {b["id"]: b for b in data.get("classifications") or ()}
 
     def apply(self, change: Mapping[str, Any]) -> None:
         kind, rid = change["resource_type"], change["resource_id"]
@@ -101,7 +106,10 @@ class Document:
         table = {"network": self.networks, "port": self.ports, "subnet": self.subnets,
                  "security_group": self.groups, "router": self.routers,
                  "floatingip": self.floatingips, "log": self.logs,
-                 "distributed_router": self.distributed}.get(kind)
+                 "distributed_router": self.distributed,
+                 "qos_policy": self.qos_policies,
+                 "classification_group": self.classification_groups,
+                 "classification": self.classifications}.get(kind)
         if table is not None:
             if delete:
                 table.pop(rid, None)
@@ -174,7 +182,11 @@ class Document:
             routers=[self.routers[k] for k in sorted(self.routers)],
             floatingips=[self.floatingips[k] for k in sorted(self.floatingips)],
             distributed_routers=[self.distributed[k] for k in sorted(self.distributed)],
-            logs=[self.logs[k] for k in sorted(self.logs)])
+            logs=[self.logs[k] for k in sorted(self.logs)],
+            qos_policies=[self.qos_policies[k] for k in sorted(self.qos_policies)],
+            classification_groups=[self.classification_groups[k]
+                                   for k in sorted(self.classification_groups)],
+            classifications=[self.classifications[k] for k in sorted(self.classifications)])
 
 
 class FeedClient:
@@ -253,7 +265,12 @@ class FeedClient:
                            "routers": list(doc.routers.values()),
                            "floatingips": list(doc.floatingips.values()),
                            "distributed_routers": list(doc.distributed.values()),
-                           "logs": [doc.logs[k] for k in sorted(doc.logs)]})
+                           "logs": [doc.logs[k] for k in sorted(doc.logs)],
+                           "qos_policies": [doc.qos_policies[k] for k in sorted(doc.qos_policies)],
+                           "classification_groups": [doc.classification_groups[k] for k in
+                                                     sorted(doc.classification_groups)],
+                           "classifications": [doc.classifications[k]
+                                               for k in sorted(doc.classifications)]})
 
 
 def _message(resp: Any) -> str:

@@ -26,10 +26,12 @@ from typing import Any, Protocol
 from neutrino.agent.desired import DesiredState
 from neutrino.agent.extensions import AgentExtension
 from neutrino.agent.extensions.l2 import L2Forwarding
+from neutrino.agent.extensions.qos import Qos
 from neutrino.agent.extensions.routing import EastWestRouting
 from neutrino.agent.extensions.security_groups import SecurityGroups
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
 from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
+from neutrino.agent.openflow.meters import Meter
 from neutrino.agent.openflow.packet_in import PacketInListener
 from neutrino.agent.openflow.pipeline import METER_PACKET_LOG
 from neutrino.agent.openflow.reconcile import FlowDiff, OpenFlowSwitch, diff_flows
@@ -116,6 +118,7 @@ class Agent:
         self.switch = OpenFlowSwitch(f"unix:{config.rundir}/{config.integration_bridge}.mgmt")
         self._extensions: dict[str, tuple[AgentExtension, FlowOwner]] = {}
         self._installed: set[int] | None = None
+        self._meters: dict[int, Meter] = {}  # what was applied (trusted with _installed)
         self._last_full = 0.0
         self._announced: set[tuple[str, ...]] = set()  # keys of the frames sent once
         self.ovsdb: Ovsdb | None = None
@@ -127,6 +130,7 @@ class Agent:
         security_groups = SecurityGroups()
         self.add_extension(security_groups)
         self.add_extension(EastWestRouting())
+        self.add_extension(Qos())
         # Packet logging: one file for the host's records; security-group records come
         # from the packet-ins the logging flows send (read from start() to stop()).
         self.records = RecordWriter(config.packet_log_file, config.host)
@@ -230,12 +234,18 @@ class Agent:
         view = self._view(desired, ifaces, tunnels)
         flows = self.desired_flows(view)
         observed = self._installed is None
-        if observed:  # the logging flows name the meter: made before them
-            self._ensure_log_meter()
         installed = set(self.switch.installed()) if observed else self._installed
         diff = diff_flows(flows, installed, [owner.cookie for _, owner in self._owners()])
+        meters = self.desired_meters(view)
+        present = self.switch.meter_ids() if observed else set(self._meters)
+        for meter_id, meter in sorted(meters.items()):  # before the flows that use them
+            if observed or self._meters.get(meter_id) != meter:
+                self.switch.put_meter(meter, meter_id in present)
+        self._meters = dict(meters)
         self.switch.apply(diff)
         self._installed = (installed - set(diff.delete)) | {f.cookie for f in diff.add}
+        for meter_id in sorted(present - set(meters)):  # after the flows that used them
+            self.switch.delete_meter(meter_id)
         self.bound_here = {p.id for p in desired.ports if p.host == self.config.host}
         self.wired = {p.id for p in desired.ports
                       if p.host == self.config.host and p.admin_state_up
@@ -273,18 +283,23 @@ class Agent:
                 LOG.warning("announcement %s not sent: %s", key, err)
         self._announced = sent
 
-    def _ensure_log_meter(self) -> None:
-        try:
-            self.switch.ensure_meter(METER_PACKET_LOG, self.config.log_rate_limit,
-                                     self.config.log_burst_limit)
-        except Exception as exc:  # a switch without meters still forwards; logs go unlimited
-            LOG.error("packet log meter %d not set: %s", METER_PACKET_LOG, exc)
-
     def desired_flows(self, view: HostView) -> list[Flow]:
         flows = self.manager.pipeline_flows()
         for extension, owner in self._extensions.values():
             flows.extend(extension.flows(owner, view))
         return flows
+
+    def desired_meters(self, view: HostView) -> dict[int, Meter]:
+        """The packet-log meter (every logging flow's copies pass it) and the meters
+        extensions want (those that use meters say so with ``meters``). Every meter on
+        br-int is the agent's: others are deleted."""
+        meters: dict[int, Meter] = {METER_PACKET_LOG: Meter(
+            METER_PACKET_LOG, "pktps", self.config.log_rate_limit, self.config.log_burst_limit)}
+        for extension, _owner in self._extensions.values():
+            wanted = getattr(extension, "meters", None)
+            if wanted is not None:
+                meters.update(wanted(view))
+        return meters
 
     def _owners(self) -> Iterable[tuple[str, FlowOwner]]:
         yield "pipeline", self.manager.pipeline_owner

@@ -14,6 +14,7 @@ from neutrino.core.listing import ListQuery
 from neutrino.definitions.base import ResourceSpec
 from neutrino.definitions.kinds import Nullable, String
 
+MAX_LIMIT = 2**62
 RESERVED = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"})
 TAG_FILTERS = frozenset({"tags", "tags-any", "not-tags", "not-tags-any"})
 
@@ -112,7 +113,8 @@ def _parse_page(params: dict[str, list[str]], query: ListQuery, conf: Any) -> No
         cap = conf.pagination_max_limit
         if cap > 0 and (limit == 0 or limit > cap):
             limit = cap
-        query.limit = limit or None
+        # More than any table holds means all of it; the databases' LIMIT is 64-bit.
+        query.limit = min(limit, MAX_LIMIT) or None
     elif conf.pagination_max_limit > 0:
         query.limit = conf.pagination_max_limit
     if params.get("marker"):

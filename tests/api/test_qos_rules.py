@@ -17,7 +17,8 @@ RULES = {
 }
 DEFAULTS = {
     "bandwidth_limit": {"max_burst_kbps": 0, "direction": "egress"},
-    "dscp_marking": {},
+    # The classifications extension's (tests/api/test_classifications.py): all traffic.
+    "dscp_marking": {"classification_group_id": None, "classification_priority": 0},
     "minimum_bandwidth": {"direction": "egress"},
     "minimum_packet_rate": {"direction": "egress"},
     "packet_rate_limit": {"max_burst_kpps": 0, "direction": "egress"},

@@ -46,6 +46,7 @@ def test_extension_flows_survive_l2_resyncs_and_leave_with_it(testbed: Testbed) 
     vm1 = testbed.add_vm(host_a, p1.id, p1.mac_address, p1.fixed_ips[0])
     for port, host in ((p2, host_b), (p3, host_b), (p4, host_a)):
         testbed.add_vm(host, port.id, port.mac_address, port.fixed_ips[0])
+    agent_b.remove_extension("qos")  # the test's extension takes QoS's stage
     blocker = agent_b.add_extension(IcmpBlock(p2.id))
 
     def converge(*ports) -> None:

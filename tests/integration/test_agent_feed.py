@@ -130,7 +130,8 @@ def test_state_of_a_host_without_ports_is_empty(feed_server):
     assert state.pop("logs") == sorted(logs["logs"], key=lambda log: log["id"])
     assert state == {"networks": [], "ports": [], "subnets": [], "security_groups": [],
                      "security_group_members": {}, "tunnel_endpoints": {}, "dhcp_networks": [],
-                     "routers": [], "floatingips": [], "distributed_routers": []}
+                     "routers": [], "floatingips": [], "distributed_routers": [],
+                     "qos_policies": [], "classification_groups": [], "classifications": []}
 
 
 # ---- the watch ------------------------------------------------------------------------------
@@ -524,4 +525,57 @@ def test_state_and_watch_carry_snat_logs_to_every_host(feed_server, api):
     assert api.delete(f"/v2.0/routers/{router['id']}").status == 204
     cursor = _drain(client, cursor)
     assert log["id"] not in client.document.logs
+    _assert_kept_equals_fresh(feed_server, client)
+
+
+def test_state_and_watch_carry_the_qos_of_the_hosts_ports_with_their_classifications(
+        feed_server, api):
+    """QoS policies in effect on the host's bound ports (own or the network's), and the
+    classification groups (nested too) and classifications their DSCP rules name."""
+    host = _host()
+    client = FeedClient(feed_server.url, host)
+    cursor, _ = client.state()
+    net, _ = _vxlan(api, "10.9.0.0/24")
+    policy = api.post("/v2.0/qos/policies", {"policy": {"name": "p"}}).json["policy"]
+    unused = api.post("/v2.0/qos/policies", {"policy": {"name": "u"}}).json["policy"]
+    port = api.port(net["id"], qos_policy_id=policy["id"], **{"binding:host_id": host})
+    cursor = _drain(client, cursor)
+    assert [p.id for p in client.document.desired().qos_policies] == [policy["id"]]
+    assert client.document.desired().ports[0].effective_qos_policy_id == policy["id"]
+    _assert_kept_equals_fresh(feed_server, client)
+
+    rules = f"/v2.0/qos/policies/{policy['id']}"
+    assert api.post(f"{rules}/bandwidth_limit_rules", {"bandwidth_limit_rule": {
+        "max_kbps": 10000, "direction": "ingress"}}).status == 201
+    tcp = api.post("/v2.0/classifications", {"classification": {
+        "type": "tcp", "definition": {"dst_port_min": 5201}}}).json["classification"]
+    v4 = api.post("/v2.0/classifications", {"classification": {
+        "type": "ipv4", "negated": True, "definition": {"dst_addr": "10.9.0.9/32"}}}
+    ).json["classification"]
+    inner = api.post("/v2.0/classification_groups", {"classification_group": {
+        "classifications": [v4["id"]]}}).json["classification_group"]
+    outer = api.post("/v2.0/classification_groups", {"classification_group": {
+        "classifications": [tcp["id"]], "classification_groups": [inner["id"]]}}
+    ).json["classification_group"]
+    assert api.post(f"{rules}/dscp_marking_rules", {"dscp_marking_rule": {
+        "dscp_mark": 26, "classification_group_id": outer["id"]}}).status == 201
+    cursor = _drain(client, cursor)
+    desired = client.document.desired()
+    (kept,) = desired.qos_policies
+    assert sorted((r.type, r.direction) for r in kept.rules) == [
+        ("bandwidth_limit", "ingress"), ("dscp_marking", "egress")]
+    assert {g.id for g in desired.classification_groups} == {outer["id"], inner["id"]}
+    assert {c.id: c.negated for c in desired.classifications} == {tcp["id"]: False,
+                                                                   v4["id"]: True}
+    _assert_kept_equals_fresh(feed_server, client)
+
+    # The network's policy applies once the port has none of its own.
+    assert api.put(f"/v2.0/networks/{net['id']}", {"network": {
+        "qos_policy_id": unused["id"]}}).status == 200
+    assert api.put(f"/v2.0/ports/{port['id']}", {"port": {"qos_policy_id": None}}).status == 200
+    cursor = _drain(client, cursor)
+    desired = client.document.desired()
+    assert [p.id for p in desired.qos_policies] == [unused["id"]]
+    assert desired.classification_groups == () and desired.classifications == ()
+    assert desired.ports[0].effective_qos_policy_id == unused["id"]
     _assert_kept_equals_fresh(feed_server, client)

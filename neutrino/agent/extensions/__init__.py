@@ -19,3 +19,6 @@ class AgentExtension(Protocol):
     def flows(self, owner: FlowOwner, view: HostView) -> Iterable[Flow]:
         """Every flow this extension wants, built through ``owner`` (all of them, every time)."""
         ...
+
+    # Optional: ``meters(view) -> dict[int, Meter]``, the OpenFlow meters its flows use
+    # (openflow/meters.py); the agent installs them before the flows (QoS does).

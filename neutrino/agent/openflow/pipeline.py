@@ -61,7 +61,8 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
     # packet into a given table with its conntrack state, and that table (*_rules)
     # must differ from the one that sent it there (*_filter), or it would loop.
     Stage("egress_rules", Miss.NEXT, "conntrack state, then the port's egress rules"),
-    Stage("egress_qos", Miss.NEXT, "rate limits and marking of traffic leaving a VM"),
+    Stage("egress_packet_rate", Miss.NEXT, "packet rate limits of traffic leaving a VM"),
+    Stage("egress_qos", Miss.NEXT, "bandwidth limits and DSCP marking of traffic leaving a VM"),
     # After the sender's security groups, before L2: what is routed leaves here.
     Stage("routing", Miss.NEXT,
           "east-west routing: gateway ARP/ND answered, routed to the destination VM's port"),
@@ -72,7 +73,9 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
     Stage("ingress_filter", Miss.NEXT,
           "security groups for traffic delivered to a VM: base allows, into conntrack"),
     Stage("ingress_rules", Miss.NEXT, "conntrack state, then the port's ingress rules"),
-    Stage("ingress_qos", Miss.NEXT, "rate limits of traffic delivered to a VM"),
+    # Two QoS stages per direction: a flow applies one meter, a port may have two limits.
+    Stage("ingress_packet_rate", Miss.NEXT, "packet rate limits of traffic delivered to a VM"),
+    Stage("ingress_qos", Miss.NEXT, "bandwidth limits of traffic delivered to a VM"),
     Stage("routed_delivery", Miss.NEXT,
           "routed frames from other hosts: their host's source MAC back to the router's"),
     Stage("output", Miss.DROP, "deliver to the port in the destination register"),

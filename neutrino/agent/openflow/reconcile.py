@@ -15,8 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
+from neutrino.agent.openflow.meters import Meter
 
 _COOKIE_RE = re.compile(r"cookie=(0x[0-9a-f]+)")
+_METER_RE = re.compile(r"^meter=(\d+)", re.MULTILINE)
 _TABLE_RE = re.compile(r"table=(\d+)")
 
 
@@ -116,15 +118,6 @@ class OpenFlowSwitch:
             result[int(cookie.group(1), 16) if cookie else 0] = int(tbl.group(1)) if tbl else 0
         return result
 
-    def ensure_meter(self, meter_id: int, rate: int, burst: int) -> None:
-        """A packets-per-second meter dropping above ``rate`` (plus ``burst``): made or
-        corrected in place (flows using it keep it)."""
-        spec = f"meter={meter_id},pktps,burst,bands=type=drop,rate={rate},burst_size={burst}"
-        try:
-            self._ofctl("mod-meter", self.target, spec)
-        except OpenFlowError:  # none yet
-            self._ofctl("add-meter", self.target, spec)
-
     def apply(self, diff: FlowDiff) -> None:
         """Apply a diff as one bundle; nothing is run for an empty diff."""
         if diff:
@@ -134,3 +127,14 @@ class OpenFlowSwitch:
         """Inject one frame, as from the controller, through ``actions``."""
         self._ofctl("packet-out", self.target,
                     f"in_port=controller packet={frame.hex()} actions={actions}")
+
+    # Meters are not part of bundles: they are added (or changed) before the flows
+    # that use them, and deleted after (deleting a meter deletes its flows).
+    def meter_ids(self) -> set[int]:
+        return {int(m) for m in _METER_RE.findall(self._ofctl("dump-meters", self.target))}
+
+    def put_meter(self, meter: Meter, exists: bool) -> None:
+        self._ofctl("mod-meter" if exists else "add-meter", self.target, meter.to_ofctl())
+
+    def delete_meter(self, meter_id: int) -> None:
+        self._ofctl("del-meters", self.target, f"meter={meter_id}")

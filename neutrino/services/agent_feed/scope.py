@@ -7,8 +7,10 @@ rules name as remote groups, the member addresses of those remote groups (ports 
 any host), the tunnel endpoints of the Open vSwitch agents (dead ones too), the networks whose
 DHCP the host serves, the routers with an interface on a network it carries
 (``distributed_routers``, for east-west routing; the networks of all their
-interfaces are then in the document too), and every security-group packet log
-(``logs``: few, admins' objects; the agent applies the enabled ones to its ports). Bodies come from the
+interfaces are then in the document too), every security-group and SNAT packet
+log (``logs``: few, admins' objects; the agent applies the enabled ones), and the
+QoS policies in effect on its bound ports with the classification groups and
+classifications their DSCP marking rules name (``qos_bodies``). Bodies come from the
 plugins' own rendering, as a GET by an admin shows them, in a fixed number of
 queries whatever the host's size.
 
@@ -54,13 +56,15 @@ class Scope:
     # Routers with an interface on a network a port bound here is on -> digest of
     # their interfaces (east-west routing in OpenFlow, wherever the router is placed).
     distributed: dict[str, str] = field(default_factory=dict)
+    # QoS in effect on the host's bound ports: kind (QOS_KINDS) -> {id: digest of body}.
+    qos: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         return orjson.dumps({"networks": sorted(self.networks), "groups": sorted(self.groups),
                              "members": self.members, "tunnel_endpoints": self.tunnel_endpoints,
                              "dhcp_networks": sorted(self.dhcp_networks),
                              "routers": self.routers, "floatingips": self.floatingips,
-                             "distributed": self.distributed},
+                             "distributed": self.distributed, "qos": self.qos},
                             option=orjson.OPT_SORT_KEYS)
 
     @classmethod
@@ -69,7 +73,7 @@ class Scope:
         return cls(frozenset(data["networks"]), frozenset(data["groups"]), data["members"],
                    data["tunnel_endpoints"], frozenset(data["dhcp_networks"]),
                    data.get("routers") or {}, data.get("floatingips") or {},
-                   data.get("distributed") or {})
+                   data.get("distributed") or {}, data.get("qos") or {})
 
     def digest(self, host: str) -> str:
         """The scope's name for one host (the same scope of two hosts: two names)."""
@@ -123,6 +127,7 @@ class Derived:
     router_bodies: dict[str, dict] = field(default_factory=dict)
     fip_bodies: dict[str, dict] = field(default_factory=dict)
     distributed_bodies: dict[str, dict] = field(default_factory=dict)
+    qos_bodies: dict[str, dict[str, dict]] = field(default_factory=dict)  # kind -> id -> body
 
 
 def derive(conn: Connection, registry: Any, host: str) -> Derived:
@@ -143,12 +148,15 @@ def derive(conn: Connection, registry: Any, host: str) -> Derived:
         RULES.c.security_group_id.in_(used), RULES.c.remote_group_id.is_not(None)))) if used else set()
     lists = members(conn, remote)
     routers, fips = router_bodies(conn, registry, host)
+    qos = qos_bodies(conn, registry, host)
     scope = Scope(networks, frozenset(used | remote), {g: _digest(a) for g, a in lists.items()},
                   tunnel_endpoints(conn, registry), dhcp,
                   {r: _body_digest(b) for r, b in routers.items()},
                   {f: _body_digest(b) for f, b in fips.items()},
-                  {r: _body_digest(b) for r, b in distributed.items()})
-    return Derived(scope, lists, routers, fips, distributed)
+                  {r: _body_digest(b) for r, b in distributed.items()},
+                  {kind: {i: _body_digest(b) for i, b in found.items()}
+                   for kind, found in qos.items() if found})
+    return Derived(scope, lists, routers, fips, distributed, qos)
 
 
 ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
@@ -187,6 +195,41 @@ def distributed_routers(conn: Connection, registry: Any, networks: frozenset[str
                                "mac_address": row.mac_address, "fixed_ips": []})
         interfaces[-1]["fixed_ips"].append({"subnet_id": row.subnet_id,
                                             "ip_address": row.ip_address})
+    return out
+
+
+# The QoS part of the document: change kind -> document key.
+QOS_KINDS = {"qos_policy": "qos_policies", "classification_group": "classification_groups",
+             "classification": "classifications"}
+
+
+def qos_bodies(conn: Connection, registry: Any, host: str) -> dict[str, dict[str, dict]]:
+    """The QoS policies in effect on the ports bound to ``host`` (a port's own, else
+    its network's), API bodies with their ``rules``; the classification groups their
+    DSCP marking rules name, nested ones too, and those groups' classifications (the
+    fields an agent compiles: ``type``, ``negated``, ``definition``). One query when
+    no port of the host has a policy."""
+    if "qos/policies" not in registry.plugin_classes:
+        return {}
+    from neutrino.services.qos.policies import NETWORK_BINDINGS, PORT_BINDINGS
+    own = (select(PORT_BINDINGS.c.policy_id).join(PORTS, PORTS.c.id == PORT_BINDINGS.c.port_id)
+           .where(PORTS.c.binding_host_id == host))
+    inherited = (select(NETWORK_BINDINGS.c.policy_id)
+                 .join(PORTS, PORTS.c.network_id == NETWORK_BINDINGS.c.network_id)
+                 .where(PORTS.c.binding_host_id == host))
+    ids = sorted(set(conn.scalars(union(own, inherited))))
+    if not ids:
+        return {}
+    policies = {p["id"]: p for p in registry.plugin("qos/policies").load_ids(conn, ids)}
+    out: dict[str, dict[str, dict]] = {"qos_policy": policies}
+    if "classification_groups" in registry.plugin_classes:
+        from neutrino.services.classifications import plugin as classifications
+        named = {r.get("classification_group_id") for p in policies.values()
+                 for r in p.get("rules") or () if r.get("type") == "dscp_marking"} - {None}
+        groups = classifications.resolve(conn, named) if named else {}
+        out["classification_group"] = groups
+        out["classification"] = {c["id"]: c for c in classifications.classification_bodies(
+            conn, {c for g in groups.values() for c in g["classifications"]})}
     return out
 
 
@@ -273,4 +316,6 @@ def document(conn: Connection, registry: Any, derived: Derived) -> dict:
             "floatingips": [derived.fip_bodies[k] for k in sorted(derived.fip_bodies)],
             "distributed_routers": [derived.distributed_bodies[k]
                                     for k in sorted(derived.distributed_bodies)],
-            "logs": logs(conn, registry)}
+            "logs": logs(conn, registry),
+            **{key: [found[k] for k in sorted(found)] for kind, key in QOS_KINDS.items()
+               for found in [derived.qos_bodies.get(kind) or {}]}}

@@ -41,6 +41,9 @@ NETWORK_TYPES = ("network", "subnet", "port")
 # Rows that may change the routers and floating IPs of a host's document (derived).
 L3_TYPES = ("router", "floatingip", "port_forwarding")
 LOG_TYPES = ("log",)  # every host's: the document holds every security-group and SNAT log
+# Rows that may change the QoS part of a host's document (derived): QoS policies (a
+# rule's change is journaled as its policy's) and the classifications they use.
+QOS_TYPES = ("policy", "classification_group", "classification")
 # A stored scope's used_at is refreshed when older than this (seconds): pruning keeps
 # scopes a live cursor names without a write on every watch.
 TOUCH_AFTER = 600
@@ -234,11 +237,13 @@ class Feed:
         for nid in sorted(old.dhcp_networks ^ now.dhcp_networks):
             op = "create" if nid in now.dhcp_networks else "delete"
             out.append(_derived_change("dhcp_network", nid, op, {"id": nid}))
+        qos = [(kind, old.qos.get(kind) or {}, now.qos.get(kind) or {},
+                new.qos_bodies.get(kind) or {}) for kind in scopes.QOS_KINDS]
         for kind, before, after, found in (("router", old.routers, now.routers, new.router_bodies),
                                            ("floatingip", old.floatingips, now.floatingips,
                                             new.fip_bodies),
                                            ("distributed_router", old.distributed,
-                                            now.distributed, new.distributed_bodies)):
+                                            now.distributed, new.distributed_bodies), *qos):
             for rid in sorted(set(before) | set(after)):
                 if rid not in after:
                     out.append(_derived_change(kind, rid, "delete", {"id": rid}))
@@ -259,7 +264,7 @@ def _waker(host: str, old: scopes.Scope, now: scopes.Scope):
         kind = row["resource_type"]
         if row.get("network_id") in networks or row.get("host") == host or kind in LOG_TYPES:
             return True
-        if kind in L3_TYPES:  # any router may be (or have been) placed here
+        if kind in L3_TYPES or kind in QOS_TYPES:  # any may be (or have been) the host's
             return True
         if kind in SG_TYPES:
             body = row["body"] or {}

@@ -34,6 +34,11 @@ class DscpMarkingRule(_Rule, Base):
     __tablename__ = "qos_dscp_marking_rules"
 
     dscp_mark: Mapped[int] = mapped_column(Integer)
+    # The classifications feature's (docs/classifications.md): mark only what the
+    # group matches (None: everything), the higher priority where rules overlap.
+    classification_group_id: Mapped[str | None] = mapped_column(String(36), nullable=True,
+                                                                 index=True)
+    classification_priority: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class MinimumBandwidthRule(_Rule, Base):

@@ -6,7 +6,8 @@ Rules have no standard attributes: a rule's change counts as a change of its
 policy (revision, events, journal row). Each write locks the policy's row, so the
 checks below see every other rule of the policy:
 
-- one rule per type and direction (409); a minimum packet rate rule of direction
+- one rule per type and direction (409), for DSCP marking one per classification
+  group (and one naming none; docs/classifications.md); a minimum packet rate rule of direction
   ``any`` excludes ``egress`` and ``ingress`` ones and the other way round
   (409 QoSRulesConflict);
 - a minimum bandwidth above the same direction's bandwidth limit (409
@@ -136,9 +137,15 @@ class RulePlugin(ResourcePlugin):
         if own_id is not None:
             others = others.where(table.c.id != own_id)
         direction = rule.get("direction")
-        if direction is None:  # one rule of the type per policy (dscp_marking)
-            if conn.execute(others.limit(1)).first():
-                self._duplicate(policy_id, ["qos_policy_id"], [policy_id])
+        if direction is None:  # dscp_marking: one per policy and classification group
+            group = rule.get("classification_group_id")
+            column = table.c.classification_group_id
+            if conn.execute(others.where(column.is_(None) if group is None else column == group)
+                            .limit(1)).first():
+                if group is None:
+                    self._duplicate(policy_id, ["qos_policy_id"], [policy_id])
+                self._duplicate(policy_id, ["qos_policy_id", "classification_group_id"],
+                                [policy_id, group])
         else:
             if conn.execute(others.where(table.c.direction == direction).limit(1)).first():
                 self._duplicate(policy_id, ["qos_policy_id", "direction"], [policy_id, direction])

@@ -1,14 +1,14 @@
 """the QoS policy of a router's external gateway (qos-gateway-ip)
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-02 06:20:00
 """
 import sqlalchemy as sa
 from alembic import op  # noqa: I001
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
