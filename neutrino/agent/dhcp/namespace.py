@@ -116,6 +116,12 @@ def ensure(spec: InterfaceSpec, host_netns: str | None = None) -> None:
                 ns.link("del", index=link["index"])
         found = ns.link_lookup(ifname=spec.device)
     with _host_ipr(host_netns) as host:
+        if found and not host.link_lookup(ifname=spec.tap):
+            # The pair's other end is not beside this host's switch (the port moved here
+            # from a host whose namespace of that name was left behind): make it anew.
+            with IPRoute(netns=spec.namespace, flags=0) as ns:
+                ns.link("del", index=found[0])
+            found = []
         if not found:
             stale = host.link_lookup(ifname=spec.tap)
             if stale:
