@@ -22,11 +22,11 @@ import sys
 from bench.api_bench import TARGET_MISSED
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-BENCHMARKS = ("api", "l3", "agent", "feed", "e2e", "qos")
+BENCHMARKS = ("api", "l3", "agent", "feed", "e2e", "qos", "l3wire")
 
 
 def missing_prerequisite(name: str) -> str | None:
-    if name in ("agent", "e2e"):
+    if name in ("agent", "e2e", "l3wire"):
         if os.geteuid() != 0:
             return "needs root (network namespaces, Open vSwitch)"
         if not shutil.which("ovs-vswitchd"):

@@ -10,9 +10,11 @@ wired port (status ACTIVE). For each router of ``desired.routers`` (admin up):
   br-int ends (``tap…``) carry ``iface-id``, ``attached-mac`` and the agent's
   router tag in OVSDB; the floating IPs as /32 addresses on ``qg-``;
 * the default route via the external subnet's gateway and the extra routes;
-* one nftables table (``ip neutrino``) holding all its NAT, replaced whole by one
+* one nftables table (``inet neutrino``) holding all its NAT, replaced whole by one
   ``nft -f`` (atomic): SNAT of the internal subnets to the gateway address when
-  ``enable_snat``, each floating IP as DNAT + SNAT, port forwardings as DNAT.
+  ``enable_snat`` (not of those in the external network's address scope), each
+  floating IP as DNAT + SNAT, port forwardings as DNAT, and the address scope guard;
+* ``radvd`` for the IPv6 interfaces whose subnet's ``ipv6_ra_mode`` asks for RAs.
 
 A floating IP whose NAT is in place is reported ACTIVE, one that lost it DOWN
 (``POST /feed/v1/hosts/{host}/floatingips``), also one that left the document
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neutrino.agent.desired import DesiredState
-from neutrino.agent.l3 import namespace
+from neutrino.agent.l3 import namespace, radvd
 from neutrino.agent.l3.plan import RouterPlan, namespace_of, plan_routers, ruleset
 
 if TYPE_CHECKING:
@@ -99,6 +101,7 @@ class L3:
         for dev in plan.devices:
             ovsdb.add_router_port(cfg.integration_bridge, dev.tap, dev.port_id, dev.mac, plan.router_id)
         namespace.apply_nat(plan.namespace, ruleset(plan))
+        radvd.ensure(plan, self.root / plan.router_id)
         if old is not None:  # connections of floating IPs and forwardings that went must stop
             gone = ({ip for _i, ip, _f in old.floating} | {f.floating_ip for f in old.forwards}) - (
                 {ip for _i, ip, _f in plan.floating} | {f.floating_ip for f in plan.forwards})
@@ -118,6 +121,7 @@ class L3:
         taps = [name for name, rid in plugged.items() if rid == router_id]
         ovsdb.delete_ports(self.config.integration_bridge, taps)
         self._applied.pop(router_id, None)
+        radvd.stop(self.root / router_id)
         namespace.destroy(namespace_of(router_id), taps, self.config.ovs_netns)
         shutil.rmtree(self.root / router_id, ignore_errors=True)
         LOG.info("router %s: removed", router_id)

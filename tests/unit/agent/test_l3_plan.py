@@ -147,3 +147,12 @@ def test_ipv6_gateway_and_interfaces_routed_without_nat():
 def test_a_router_whose_ports_are_elsewhere_has_no_devices():
     plan = plan_routers(state(), "other-host")["r1"]
     assert plan.gateway is None and plan.interfaces == () and plan.floating == ()
+
+
+def test_radvd_advertises_the_prefixes_of_interfaces_whose_ra_mode_asks():
+    from neutrino.agent.l3.radvd import config
+    assert config(plan_routers(state(), HOST)["r1"]) == ""
+    conf = config(plan_routers(state(ipv6=True), HOST)["r1"])
+    assert conf.startswith("interface qr-ifport-0002 {") and "qg-" not in conf
+    assert "AdvManagedFlag off;" in conf and "prefix 2001:db8:1::/64 {" in conf
+    assert "AdvAutonomous on;" in conf and "AdvLinkMTU 1450;" in conf
