@@ -195,6 +195,24 @@ def qos_rows(qos: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def l3wire_rows(wire: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for key, label in (("add_router_interface", "add_router_interface"),
+                       ("floatingip_associate", "floating IP association"),
+                       ("port_forwarding_create", "port forwarding create")):
+        figure = wire[key]
+        rows.append((f"L3 on the wire: {label} to first packet through (median of "
+                     f"{len(figure['samples'])})", f"{figure['median_ms']} ms (max "
+                     f"{figure['max_ms']} ms)", "", ""))
+    resync = wire["resync_100_fips_100_forwardings"]
+    rows.append((f"L3 on the wire: restarted agent's first sync, router with "
+                 f"{resync['floating_ips']} floating IPs and {resync['port_forwardings']} "
+                 "forwardings, namespace kept / deleted",
+                 f"{resync['namespace_kept_first_sync_seconds']:.2f} / "
+                 f"{resync['namespace_deleted_first_sync_seconds']:.2f} s", "", ""))
+    return rows
+
+
 def summary() -> str:
     rows: list[tuple[str, str, str, str]] = []
     api, l3, agent = load("api"), load("l3"), load("agent")
@@ -212,6 +230,9 @@ def summary() -> str:
     qos = load("qos")
     if qos:
         rows += qos_rows(qos)
+    wire = load("l3wire")
+    if wire:
+        rows += l3wire_rows(wire)
     lines = ["| figure | result | target | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if api:

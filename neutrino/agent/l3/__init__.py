@@ -95,8 +95,11 @@ class L3:
         if old == plan and all(plugged.get(t) == plan.router_id for t in taps):
             return
         (self.root / plan.router_id).mkdir(parents=True, exist_ok=True)
-        namespace.ensure(plan, cfg.ovs_netns)
-        stale = [name for name, rid in plugged.items() if rid == plan.router_id and name not in taps]
+        made = namespace.ensure(plan, cfg.ovs_netns)
+        # A veth made anew (its namespace deleted under us, say) behind a switch port of the
+        # same name: the port is made again, or Open vSwitch keeps the device it lost.
+        stale = [name for name, rid in plugged.items()
+                 if rid == plan.router_id and (name not in taps or name in made)]
         ovsdb.delete_ports(cfg.integration_bridge, stale)
         for dev in plan.devices:
             ovsdb.add_router_port(cfg.integration_bridge, dev.tap, dev.port_id, dev.mac, plan.router_id)

@@ -76,12 +76,15 @@ def _sysctls(ipv6: bool) -> None:
             fh.write(str(value))
 
 
-def ensure(plan: RouterPlan, host_netns: str | None = None) -> None:
-    """Create or correct the namespace, its devices, forwarding and routes."""
+def ensure(plan: RouterPlan, host_netns: str | None = None) -> list[str]:
+    """Create or correct the namespace, its devices, forwarding and routes; the taps
+    whose veth was (re)made."""
+    made = []
     for dev in plan.devices:
-        dhcp_ns.ensure(InterfaceSpec(namespace=plan.namespace, tap=dev.tap, device=dev.device,
+        if dhcp_ns.ensure(InterfaceSpec(namespace=plan.namespace, tap=dev.tap, device=dev.device,
                                      mac=dev.mac, mtu=dev.mtu, addresses=dev.addresses,
-                                     ipv6=plan.ipv6), host_netns)
+                                     ipv6=plan.ipv6), host_netns):
+            made.append(dev.tap)
     if plan.namespace not in netns.listnetns():
         netns.create(plan.namespace)
     dhcp_ns.in_namespace(plan.namespace, lambda: _sysctls(plan.ipv6))
@@ -93,6 +96,7 @@ def ensure(plan: RouterPlan, host_netns: str | None = None) -> None:
             if name.startswith(PREFIXES) and name not in wanted_devices:
                 ns.link("del", index=link["index"])  # the veth's other end goes with it
         _ensure_routes(ns, plan)
+    return made
 
 
 def _ensure_routes(ns: IPRoute, plan: RouterPlan) -> None:
