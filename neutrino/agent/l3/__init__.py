@@ -105,6 +105,16 @@ class L3:
             ovsdb.add_router_port(cfg.integration_bridge, dev.tap, dev.port_id, dev.mac, plan.router_id)
         namespace.apply_nat(plan.namespace, ruleset(plan))
         radvd.ensure(plan, self.root / plan.router_id)
+        before = {d.device: set(d.addresses) for d in old.devices} if old else {}
+        for dev in plan.devices:
+            fresh = sorted(ip for ip, _len in set(dev.addresses) - before.get(dev.device, set())
+                           if ":" not in ip)
+            if fresh:
+                try:
+                    namespace.announce(plan.namespace, dev.device, fresh)
+                except OSError as err:  # best effort: neighbours learn it anyway, later
+                    LOG.warning("router %s: gratuitous ARP on %s: %s", plan.router_id,
+                                dev.device, err)
         if old is not None:  # connections of floating IPs and forwardings that went must stop
             gone = ({ip for _i, ip, _f in old.floating} | {f.floating_ip for f in old.forwards}) - (
                 {ip for _i, ip, _f in plan.floating} | {f.floating_ip for f in plan.forwards})

@@ -7,6 +7,7 @@ import ctypes
 import ipaddress
 import os
 import socket
+import struct
 import subprocess
 
 from pyroute2 import IPRoute, netns
@@ -131,3 +132,18 @@ def destroy(namespace: str, taps: list[str], host_netns: str | None = None) -> N
         dhcp_ns.destroy(namespace, tap, host_netns)
     if namespace in netns.listnetns():
         netns.remove(namespace)
+
+
+def announce(namespace: str, device: str, addresses: list[str]) -> None:
+    """Gratuitous ARP for IPv4 addresses new on a device (as Neutron's L3 agent sends):
+    neighbours holding the address under another MAC (a re-added interface, a floating
+    IP that moved) update at once instead of after their cache entry goes stale."""
+    def send() -> None:
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as sock:
+            sock.bind((device, 0))
+            mac = sock.getsockname()[4]
+            for address in addresses:
+                ip = socket.inet_aton(address)
+                arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, mac, ip, b"\0" * 6, ip)
+                sock.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+    dhcp_ns.in_namespace(namespace, send)
