@@ -234,8 +234,8 @@ def test_outside_host_reaches_the_vm_at_its_floating_ip_until_it_is_disassociate
         assert wait_for(lambda: pings(outside.ns, address), 30)
         assert tcp_answer(outside.ns, address, 8080) == "vm-here"
         # The VM's own outbound traffic leaves with its floating IP now.
-        outside.serve_peer_address(7003)
-        assert tcp_answer(vm.ns, OUTSIDE_IP, 7003) == address
+        outside.serve_peer_address(7003)  # (its socat may take a moment to listen)
+        assert wait_for(lambda: tcp_answer(vm.ns, OUTSIDE_IP, 7003) == address, 30)
 
         sdk.network.update_ip(fip, port_id=None)
         assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "DOWN", 30)
