@@ -53,6 +53,17 @@ class L3:
         # that left this host's document while ACTIVE are DOWN until that is reported.
         self.fip_statuses: dict[str, str] = {}
         self.gone: set[str] = set()
+        self._announce: list[tuple[str, str, list[str]]] = []  # sent once the flows are in
+
+    def after_flows(self) -> None:
+        """Gratuitous ARP for the addresses new on router devices this sync (now that
+        the flows deliver them)."""
+        pending, self._announce = self._announce, []
+        for ns, device, addresses in pending:
+            try:
+                namespace.announce(ns, device, addresses)
+            except OSError as err:  # best effort: neighbours learn it anyway, later
+                LOG.warning("%s: gratuitous ARP on %s: %s", ns, device, err)
 
     def sync(self, desired: DesiredState, ovsdb: Ovsdb) -> None:
         bridge = self.config.integration_bridge
@@ -110,11 +121,7 @@ class L3:
             fresh = sorted(ip for ip, _len in set(dev.addresses) - before.get(dev.device, set())
                            if ":" not in ip)
             if fresh:
-                try:
-                    namespace.announce(plan.namespace, dev.device, fresh)
-                except OSError as err:  # best effort: neighbours learn it anyway, later
-                    LOG.warning("router %s: gratuitous ARP on %s: %s", plan.router_id,
-                                dev.device, err)
+                self._announce.append((plan.namespace, dev.device, fresh))
         if old is not None:  # connections of floating IPs and forwardings that went must stop
             gone = ({ip for _i, ip, _f in old.floating} | {f.floating_ip for f in old.forwards}) - (
                 {ip for _i, ip, _f in plan.floating} | {f.floating_ip for f in plan.forwards})
