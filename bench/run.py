@@ -22,11 +22,11 @@ import sys
 from bench.api_bench import TARGET_MISSED
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-BENCHMARKS = ("api", "l3", "agent", "feed", "e2e", "qos", "dvr")
+BENCHMARKS = ("api", "l3", "agent", "feed", "e2e", "qos", "dvr", "l3wire")
 
 
 def missing_prerequisite(name: str) -> str | None:
-    if name in ("agent", "e2e", "dvr"):
+    if name in ("agent", "e2e", "dvr", "l3wire"):
         if os.geteuid() != 0:
             return "needs root (network namespaces, Open vSwitch)"
         if not shutil.which("ovs-vswitchd"):
@@ -218,6 +218,24 @@ def dvr_rows(dvr: dict) -> list[tuple[str, str, str, str]]:
              f"max {figure['max_ms']:.0f} ms", "", "")]
 
 
+def l3wire_rows(wire: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for key, label in (("add_router_interface", "add_router_interface"),
+                       ("floatingip_associate", "floating IP association"),
+                       ("port_forwarding_create", "port forwarding create")):
+        figure = wire[key]
+        rows.append((f"L3 on the wire: {label} to first packet through (median of "
+                     f"{len(figure['samples'])})", f"{figure['median_ms']} ms (max "
+                     f"{figure['max_ms']} ms)", "", ""))
+    resync = wire["resync_100_fips_100_forwardings"]
+    rows.append((f"L3 on the wire: restarted agent's first sync, router with "
+                 f"{resync['floating_ips']} floating IPs and {resync['port_forwardings']} "
+                 "forwardings, namespace kept / deleted",
+                 f"{resync['namespace_kept_first_sync_seconds']:.2f} / "
+                 f"{resync['namespace_deleted_first_sync_seconds']:.2f} s", "", ""))
+    return rows
+
+
 def summary() -> str:
     rows: list[tuple[str, str, str, str]] = []
     api, l3, agent = load("api"), load("l3"), load("agent")
@@ -238,6 +256,9 @@ def summary() -> str:
     dvr = load("dvr")
     if dvr:
         rows += dvr_rows(dvr)
+    wire = load("l3wire")
+    if wire:
+        rows += l3wire_rows(wire)
     lines = ["| figure | result | target | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if api:

@@ -36,6 +36,10 @@ class Network:
     physical_network: str | None = None
     vlan_transparent: bool = False
     mtu: int | None = None  # the API's ``mtu``; DHCP hands it to VMs (option 26)
+    # The address scopes of its IPv4 and IPv6 subnets (their pools'): routers route
+    # unchanged between ports of one scope (docs/agent.md "Address scopes").
+    ipv4_address_scope: str | None = None
+    ipv6_address_scope: str | None = None
 
     def __post_init__(self) -> None:
         if self.network_type not in NETWORK_TYPES:
@@ -350,6 +354,8 @@ def network_from_api(body: Mapping[str, Any]) -> Network:
         physical_network=segment.get("provider:physical_network"),
         vlan_transparent=bool(body.get("vlan_transparent")),
         mtu=int(body["mtu"]) if body.get("mtu") is not None else None,
+        ipv4_address_scope=body.get("ipv4_address_scope"),
+        ipv6_address_scope=body.get("ipv6_address_scope"),
     )
 
 
@@ -496,7 +502,9 @@ def network_to_api(net: Network) -> dict[str, Any]:
     return {"id": net.id, "provider:network_type": net.network_type,
             "provider:segmentation_id": net.segmentation_id,
             "provider:physical_network": net.physical_network,
-            "vlan_transparent": net.vlan_transparent, "mtu": net.mtu}
+            "vlan_transparent": net.vlan_transparent, "mtu": net.mtu,
+            "ipv4_address_scope": net.ipv4_address_scope,
+            "ipv6_address_scope": net.ipv6_address_scope}
 
 
 def port_to_api(port: Port) -> dict[str, Any]:

@@ -106,11 +106,18 @@ class SyncHook(Protocol):
     def sync(self, desired: DesiredState, ovsdb: Ovsdb) -> None: ...
 
 
+class RouterHook(SyncHook, Protocol):
+    """The L3 component: also told when the sync's flows are in place (what it announces
+    then reaches the wire)."""
+
+    def after_flows(self) -> None: ...
+
+
 class Agent:
     """Converges one host's Open vSwitch to a DesiredState."""
 
     def __init__(self, config: AgentConfig, dhcp: SyncHook | None = None,
-                 l3: SyncHook | None = None) -> None:
+                 l3: RouterHook | None = None) -> None:
         self.config = config
         self.dhcp = dhcp
         self.l3 = l3
@@ -246,6 +253,8 @@ class Agent:
         self._installed = (installed - set(diff.delete)) | {f.cookie for f in diff.add}
         for meter_id in sorted(present - set(meters)):  # after the flows that used them
             self.switch.delete_meter(meter_id)
+        if self.l3 is not None:
+            self.l3.after_flows()
         self.bound_here = {p.id for p in desired.ports if p.host == self.config.host}
         self.wired = {p.id for p in desired.ports
                       if p.host == self.config.host and p.admin_state_up

@@ -2,16 +2,21 @@
 namespace made by that host's `neutrino agent`, real packets between VMs and an
 "outside" host on a flat external provider network.
 
-Two hosts (host-a serves L3: `[agent] l3 = true`; both serve DHCP), every resource
-made through openstacksdk, VMs plugged as Nova plugs them and addressed by DHCP.
-What a user observes: the router's interface port ACTIVE, the floating IP ACTIVE,
-the outside host reached from a VM through SNAT (seeing the router's gateway
-address), not reached with enable_snat off, and the VM reached at its floating IP
-until it is disassociated.
+Two hosts (both serve L3: `[agent] l3 = true`, and DHCP), every resource made through
+openstacksdk, VMs plugged as Nova plugs them and addressed by DHCP. What a user
+observes: the router's interface port ACTIVE, the floating IP ACTIVE, the outside
+host reached from a VM through SNAT (seeing the router's gateway address), not
+reached with enable_snat off, and the VM reached at its floating IP until it is
+disassociated; port forwardings; address scopes (the same scope as the external
+network routed untranslated, others SNATed and unreachable directly); IPv6 routed
+without NAT, the subnet advertised by the router; open connections cut when their
+floating IP or forwarding goes; the router host's agent restarted (no ping lost, open
+connections kept) and killed (the router moves to the other host, traffic resumes).
 """
 from __future__ import annotations
 
 import json
+import ipaddress
 import shutil
 import socket
 import subprocess
@@ -25,6 +30,7 @@ import requests
 from pyroute2 import IPRoute, netns
 
 from neutrino.agent.l3.namespace import nat_table
+from neutrino.agent.dhcp.namespace import IFA_F_NODAD
 
 from tests.support.requirements import unavailable
 from tests.support.server import ServerProcess
@@ -32,12 +38,16 @@ from tests.support.waiting import wait_for
 
 from .cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
 from .conftest import _require_dataplane
-from .testbed import _CSUM_OFF, PHYSNET, Testbed, ns_exec, run
+from .sgbed import connects, exchange, listening, session
+from .testbed import _CSUM_OFF, PHYSNET, Testbed, ns_exec, parse_ping, run
 
 pytestmark = [pytest.mark.dataplane, pytest.mark.xdist_group("e2e-l3")]
+L3_CONF = "l3 = true\n"
 
 OUTSIDE_IP = "172.24.4.1"  # the outside host, also the external subnet's gateway
 EXTERNAL_CIDR = "172.24.4.0/24"
+OUTSIDE_IP6 = "2001:db8:ff::1"  # the same on the external IPv6 subnet
+EXTERNAL_CIDR6 = "2001:db8:ff::/64"
 
 
 class Outside:
@@ -49,6 +59,12 @@ class Outside:
             ipr.link("add", ifname="eth0", kind="veth", peer={"ifname": "uplout", "net_ns_fd": bed.underlay})
             idx = ipr.link_lookup(ifname="eth0")[0]
             ipr.addr("add", index=idx, address=OUTSIDE_IP, prefixlen=24)
+        # (the testbed's namespaces start with IPv6 off)
+        run(ns_exec(self.ns, ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0",
+                              "net.ipv6.conf.eth0.disable_ipv6=0", "net.ipv6.conf.eth0.accept_ra=0"]))
+        with IPRoute(netns=self.ns, flags=0) as ipr:
+            idx = ipr.link_lookup(ifname="eth0")[0]
+            ipr.addr("add", index=idx, address=OUTSIDE_IP6, prefixlen=64, flags=IFA_F_NODAD)
             ipr.link("set", index=idx, state="up")
         with IPRoute(netns=bed.underlay, flags=0) as ipr:
             idx = ipr.link_lookup(ifname="uplout")[0]
@@ -57,11 +73,17 @@ class Outside:
         run(ns_exec(self.ns, [sys.executable, "-c", _CSUM_OFF]))
         self.servers: list[subprocess.Popen] = []
 
-    def serve_peer_address(self, port: int) -> None:
+    def serve_peer_address(self, port: int, v6: bool = False) -> None:
         """A TCP server answering each connection with the address it came from."""
         self.servers.append(subprocess.Popen(ns_exec(self.ns, [
-            "socat", f"TCP-LISTEN:{port},fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR"]),
+            "socat", f"TCP{'6' if v6 else ''}-LISTEN:{port},fork,reuseaddr",
+            "SYSTEM:echo $SOCAT_PEERADDR"]),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+
+    def route(self, destination: str, gateway: str) -> None:
+        """What an upstream router learns (e.g. by BGP) of a routable tenant subnet."""
+        with IPRoute(netns=self.ns, flags=0) as ipr:
+            ipr.route("replace", dst=destination, gateway=gateway)
 
     def close(self) -> None:
         for proc in self.servers:
@@ -71,14 +93,20 @@ class Outside:
 
 def tcp_answer(ns: str, address: str, port: int) -> str | None:
     """What a TCP server at address:port answers a connection from ``ns`` (None: no answer)."""
-    done = run(ns_exec(ns, ["socat", "-T", "3", "-", f"TCP:{address}:{port},connect-timeout=2"]),
+    target = f"TCP6:[{address}]:{port}" if ":" in address else f"TCP:{address}:{port}"
+    done = run(ns_exec(ns, ["socat", "-T", "3", "-", f"{target},connect-timeout=2"]),
                check=False, timeout=15)
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    return done.stdout.strip().strip("[]") or None if done.returncode == 0 else None
 
 
 def pings(ns: str, address: str) -> bool:
     return run(ns_exec(ns, ["ping", "-n", "-q", "-c", "1", "-W", "1", address]),
                check=False).returncode == 0
+
+
+def router_host(cloud: Cloud, router) -> str | None:
+    agents = list(cloud.sdk.network.routers_hosting_l3_agents(router))
+    return agents[0].host if agents else None
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +128,10 @@ def l3cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cloud, O
         for host in hosts:
             bridge.connect(host)
         world = Cloud(server, bed, bridge, sdk, hosts)
-        world.start_agent(hosts[0], extra="l3 = true\n")
-        world.start_agent(hosts[1])
+        # Both serve L3 (routers go to the one carrying fewest, host-a first): a router
+        # has somewhere to move when its host's agent dies.
+        for host in hosts:
+            world.start_agent(host, extra=L3_CONF)
         for host in hosts:
             world.agents[host.name].wait_synced()
             world.wait_alive(host)
@@ -123,27 +153,38 @@ def l3cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cloud, O
 
 @pytest.fixture(scope="module")
 def topology(l3cloud):
-    """The external network, a router with its gateway there and one tenant subnet, a
-    security group admitting ICMP, TCP and UDP from anywhere, and a VM on host-b."""
+    """The external network (its IPv4 subnet from a pool of the address scope
+    "public", and an IPv6 subnet), a router with its gateway there and one tenant
+    subnet (no scope), a security group admitting ICMP, TCP and UDP from anywhere, and
+    a VM on host-b."""
     cloud, outside = l3cloud
     sdk = cloud.sdk
+    scope = sdk.network.create_address_scope(name="public", ip_version=4, shared=True)
+    ext_pool = sdk.network.create_subnet_pool(name="public", prefixes=[EXTERNAL_CIDR],
+                                              address_scope_id=scope.id, shared=True)
     ext = sdk.network.create_network(name="public", is_router_external=True,
                                      provider_network_type="flat",
                                      provider_physical_network=PHYSNET)
     sdk.network.create_subnet(network_id=ext.id, ip_version=4, cidr=EXTERNAL_CIDR,
+                              subnetpool_id=ext_pool.id,
                               gateway_ip=OUTSIDE_IP, enable_dhcp=False,
                               allocation_pools=[{"start": "172.24.4.10", "end": "172.24.4.200"}])
+    sdk.network.create_subnet(network_id=ext.id, ip_version=6, cidr=EXTERNAL_CIDR6,
+                              gateway_ip=OUTSIDE_IP6, enable_dhcp=False)
     net = sdk.network.create_network(name="tenant")
     subnet = sdk.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.30.1.0/24")
     router = sdk.network.create_router(name="r1", external_gateway_info={"network_id": ext.id})
     cloud.routers.append(router.id)
     sdk.network.add_interface_to_router(router, subnet_id=subnet.id)
     group = sdk.network.create_security_group(name=f"in-{uuid.uuid4().hex[:6]}")
-    for protocol in ("icmp", "tcp", "udp"):
-        sdk.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
-                                               ethertype="IPv4", protocol=protocol)
+    for ethertype, protocols in (("IPv4", ("icmp", "tcp", "udp")), ("IPv6", ("ipv6-icmp", "tcp"))):
+        for protocol in protocols:
+            sdk.network.create_security_group_rule(security_group_id=group.id,
+                                                   direction="ingress", ethertype=ethertype,
+                                                   protocol=protocol)
     port, vm = cloud.boot(cloud.hosts[1], net, security_group_ids=[group.id])
-    return {"ext": ext, "net": net, "subnet": subnet, "router": router, "port": port, "vm": vm}
+    return {"ext": ext, "net": net, "subnet": subnet, "router": router, "port": port, "vm": vm,
+            "group": group, "scope": scope}
 
 
 def gateway_ip(cloud: Cloud, router) -> str:
@@ -215,8 +256,8 @@ def test_outside_host_reaches_the_vm_at_its_floating_ip_until_it_is_disassociate
         assert wait_for(lambda: pings(outside.ns, address), 30)
         assert tcp_answer(outside.ns, address, 8080) == "vm-here"
         # The VM's own outbound traffic leaves with its floating IP now.
-        outside.serve_peer_address(7003)
-        assert tcp_answer(vm.ns, OUTSIDE_IP, 7003) == address
+        outside.serve_peer_address(7003)  # (its socat may take a moment to listen)
+        assert wait_for(lambda: tcp_answer(vm.ns, OUTSIDE_IP, 7003) == address, 30)
 
         sdk.network.update_ip(fip, port_id=None)
         assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "DOWN", 30)
@@ -404,3 +445,245 @@ def test_security_group_log_through_the_api_records_the_vms_new_connection(l3clo
     assert (record["event"], record["direction"], record["port_id"]) == ("ACCEPT", "egress", port.id)
     assert (record["src_ip"], record["dst_ip"], record["protocol"]) == (vm.ip, OUTSIDE_IP, "tcp")
     assert record["project_id"] == port.project_id and record["host"] == "host-b"
+
+
+def _scoped_network(cloud: Cloud, name: str, prefix: str, scope_id: str):
+    sdk = cloud.sdk
+    pool = sdk.network.create_subnet_pool(name=name, prefixes=[prefix], address_scope_id=scope_id,
+                                          default_prefix_length=24)
+    net = sdk.network.create_network(name=name)
+    subnet = sdk.network.create_subnet(network_id=net.id, ip_version=4, subnetpool_id=pool.id,
+                                       prefixlen=24)
+    return net, subnet
+
+
+def _cleanup_fips(cloud: Cloud, fips: list) -> None:
+    for fip in fips:
+        for pf in cloud.sdk.network.port_forwardings(fip):
+            cloud.sdk.network.delete_port_forwarding(pf, fip.id)
+        cloud.sdk.network.delete_ip(fip)
+
+
+def test_a_subnet_in_the_external_scope_is_routed_without_nat_others_are_translated(l3cloud, topology):
+    cloud, outside = l3cloud
+    sdk, router, group = cloud.sdk, topology["router"], topology["group"]
+    other_scope = sdk.network.create_address_scope(name="elsewhere", ip_version=4)
+    same_net, same_subnet = _scoped_network(cloud, "in-scope", "10.40.0.0/16", topology["scope"].id)
+    other_net, other_subnet = _scoped_network(cloud, "other-scope", "10.50.0.0/16", other_scope.id)
+    for subnet in (same_subnet, other_subnet):
+        sdk.network.add_interface_to_router(router, subnet_id=subnet.id)
+    assert sdk.network.get_network(same_net.id).ipv4_address_scope_id == topology["scope"].id
+    same_port, same_vm = cloud.boot(cloud.hosts[1], same_net, security_group_ids=[group.id])
+    _other_port, other_vm = cloud.boot(cloud.hosts[1], other_net, security_group_ids=[group.id])
+    gw = gateway_ip(cloud, router)
+    # The upstream side knows the routable prefixes (both: the other scope's must be refused
+    # by the router, not merely unknown upstream).
+    outside.route("10.40.0.0/16", gw)
+    outside.route("10.50.0.0/16", gw)
+    outside.serve_peer_address(7011)
+    assert wait_for(lambda: tcp_answer(same_vm.ns, OUTSIDE_IP, 7011) is not None, 30)
+    assert tcp_answer(same_vm.ns, OUTSIDE_IP, 7011) == same_vm.ip  # untranslated
+    assert wait_for(lambda: tcp_answer(other_vm.ns, OUTSIDE_IP, 7011) is not None, 30)
+    assert tcp_answer(other_vm.ns, OUTSIDE_IP, 7011) == gw  # SNAT
+    assert tcp_answer(topology["vm"].ns, OUTSIDE_IP, 7011) == gw  # no scope: SNAT
+    # The outside host reaches the same-scope VM at its own address, not the other one.
+    assert wait_for(lambda: pings(outside.ns, same_vm.ip), 30)
+    assert not pings(outside.ns, other_vm.ip)
+    # Floating IPs still work in the scope: in at the floating IP, out with it.
+    fip = sdk.network.create_ip(floating_network_id=topology["ext"].id, port_id=same_port.id)
+    try:
+        assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "ACTIVE", 30)
+        assert wait_for(lambda: pings(outside.ns, fip.floating_ip_address), 30)
+        assert tcp_answer(same_vm.ns, OUTSIDE_IP, 7011) == fip.floating_ip_address
+    finally:
+        _cleanup_fips(cloud, [fip])
+
+
+def _slaac(vm) -> None:
+    """The guest takes router advertisements on its NIC (the testbed keeps IPv6 off)."""
+    from .dhcpclient import enable_ipv6
+    enable_ipv6(vm.ns, "eth0")
+    run(ns_exec(vm.ns, ["sysctl", "-q", "-w", "net.ipv6.conf.eth0.accept_ra=1",
+                        "net.ipv6.conf.eth0.autoconf=1"]))
+    with IPRoute(netns=vm.ns, flags=0) as ipr:  # down and up: it solicits at once
+        idx = ipr.link_lookup(ifname="eth0")[0]
+        ipr.link("set", index=idx, state="down")
+        ipr.link("set", index=idx, state="up")
+
+
+def _has_address_and_default_route(ns: str, address: str) -> bool:
+    import socket
+    with IPRoute(netns=ns, flags=0) as ipr:
+        addresses = {a.get("IFA_ADDRESS") for a in ipr.get_addr(family=socket.AF_INET6)}
+        defaults = [r for r in ipr.get_routes(family=socket.AF_INET6, table=254)
+                    if r["dst_len"] == 0]
+    return address in addresses and bool(defaults)
+
+
+def test_ipv6_is_routed_without_nat_and_the_subnet_is_advertised(l3cloud, topology):
+    cloud, outside = l3cloud
+    sdk, router, group = cloud.sdk, topology["router"], topology["group"]
+    gateway = sdk.network.get_router(router.id).external_gateway_info["external_fixed_ips"]
+    gw6 = [ip["ip_address"] for ip in gateway if ":" in ip["ip_address"]]
+    assert gw6, gateway  # the gateway port has an address on the external IPv6 subnet
+    net = sdk.network.create_network(name="dual")
+    sdk.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.60.1.0/24")
+    subnet6 = sdk.network.create_subnet(network_id=net.id, ip_version=6, cidr="2001:db8:60::/64",
+                                        ipv6_ra_mode="slaac", ipv6_address_mode="slaac")
+    sdk.network.add_interface_to_router(router, subnet_id=subnet6.id)
+    port, vm = cloud.boot(cloud.hosts[1], net, security_group_ids=[group.id])
+    [address6] = [ip["ip_address"] for ip in sdk.network.get_port(port.id).fixed_ips
+                  if ip["subnet_id"] == subnet6.id]
+    _slaac(vm)
+    # The router's advertisement gives the guest its EUI-64 address (the port's) and route.
+    assert wait_for(lambda: _has_address_and_default_route(vm.ns, address6), 40), address6
+    outside.route("2001:db8:60::/64", gw6[0])
+    outside.serve_peer_address(7012, v6=True)
+    assert wait_for(lambda: tcp_answer(vm.ns, OUTSIDE_IP6, 7012) is not None, 30)
+    seen = tcp_answer(vm.ns, OUTSIDE_IP6, 7012)  # its own address: no NAT
+    assert seen and ipaddress.ip_address(seen) == ipaddress.ip_address(address6)
+    assert wait_for(lambda: pings(outside.ns, address6), 30)
+
+
+def _vm_servers(vm, *specs: tuple[int, str]) -> list[subprocess.Popen]:
+    return [subprocess.Popen(ns_exec(vm.ns, ["socat", f"TCP-LISTEN:{port},fork,reuseaddr",
+                                             f"SYSTEM:echo {answer}"]),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for port, answer in specs]
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def second_vm(l3cloud, topology):
+    """Another VM on the tenant subnet, on host-a."""
+    cloud, _outside = l3cloud
+    return cloud.boot(cloud.hosts[0], topology["net"], security_group_ids=[topology["group"].id])
+
+
+def test_disassociating_cuts_an_open_connection_and_the_ip_moves_to_another_vm(
+        l3cloud, topology, second_vm):
+    cloud, outside = l3cloud
+    sdk, vm, port = cloud.sdk, topology["vm"], topology["port"]
+    port2, vm2 = second_vm
+    procs = _vm_servers(vm, (8090, "vm-one")) + _vm_servers(vm2, (8090, "vm-two"))
+    fip = sdk.network.create_ip(floating_network_id=topology["ext"].id, port_id=port.id)
+    address = fip.floating_ip_address
+    try:
+        with listening(vm, "tcp", 8181):
+            assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "ACTIVE", 30)
+            assert wait_for(lambda: tcp_answer(outside.ns, address, 8090) == "vm-one", 30)
+            with session(outside, address, 8181) as open_connection:
+                assert exchange(open_connection)
+                sdk.network.update_ip(fip, port_id=None)
+                assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "DOWN", 30)
+                # Its conntrack entries went with the NAT: the connection does not live on.
+                assert not exchange(open_connection)
+                sdk.network.update_ip(fip, port_id=port2.id)
+                assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "ACTIVE", 30)
+                assert wait_for(lambda: tcp_answer(outside.ns, address, 8090) == "vm-two", 30)
+                assert not exchange(open_connection)  # (vm-two knows nothing of it)
+    finally:
+        _stop(procs)
+        _cleanup_fips(cloud, [fip])
+
+
+def test_a_deleted_forwarding_stops_its_open_connection_and_a_range_maps_one_to_one(
+        l3cloud, topology):
+    cloud, outside = l3cloud
+    sdk, vm, port = cloud.sdk, topology["vm"], topology["port"]
+    procs = _vm_servers(vm, *((8200 + i, f"port-{8200 + i}") for i in range(4)))
+    fip = sdk.network.create_ip(floating_network_id=topology["ext"].id)
+    address = fip.floating_ip_address
+    try:
+        with listening(vm, "tcp", 8181, 8182):
+            single = sdk.network.create_port_forwarding(
+                floatingip_id=fip.id, protocol="tcp", internal_port_id=port.id,
+                internal_ip_address=vm.ip, internal_port=8181, external_port=4022)
+            sdk.network.create_port_forwarding(
+                floatingip_id=fip.id, protocol="tcp", internal_port_id=port.id,
+                internal_ip_address=vm.ip, internal_port=8182, external_port=4023)
+            sdk.network.create_port_forwarding(
+                floatingip_id=fip.id, protocol="tcp", internal_port_id=port.id,
+                internal_ip_address=vm.ip, internal_port_range="8200:8203",
+                external_port_range="4200:4203")
+            assert wait_for(lambda: tcp_answer(outside.ns, address, 4203) == "port-8203", 30)
+            assert [tcp_answer(outside.ns, address, 4200 + i) for i in range(4)] == [
+                f"port-{8200 + i}" for i in range(4)]
+            with session(outside, address, 4022) as doomed, session(outside, address, 4023) as kept:
+                assert exchange(doomed) and exchange(kept)
+                sdk.network.delete_port_forwarding(single, fip.id)
+                assert wait_for(lambda: not connects(outside, "tcp", address, 4022), 30)
+                assert not exchange(doomed)
+                assert exchange(kept)  # only the deleted forwarding's connections stop
+    finally:
+        _stop(procs)
+        _cleanup_fips(cloud, [fip])
+
+
+def _restart_agent(cloud: Cloud, host_name: str) -> None:
+    """Kill and start the host's agent with the other L3 agents admin down meanwhile: on
+    this loaded machine a restart can outlast the test server's agent_down_time (a few
+    seconds), and the router must not move (that is the next test)."""
+    others = [a for a in cloud.sdk.network.agents(agent_type="L3 agent") if a.host != host_name]
+    for agent in others:
+        cloud.sdk.network.update_agent(agent, is_admin_state_up=False)
+    try:
+        host = next(h for h in cloud.hosts if h.name == host_name)
+        cloud.agents[host_name].kill()
+        cloud.start_agent(host, extra=L3_CONF).wait_synced(timeout=90)
+    finally:
+        for agent in others:
+            cloud.sdk.network.update_agent(agent, is_admin_state_up=True)
+
+
+def test_restarting_the_router_hosts_agent_loses_no_ping_and_keeps_open_connections(
+        l3cloud, topology):
+    cloud, outside = l3cloud
+    sdk, vm, port = cloud.sdk, topology["vm"], topology["port"]
+    fip = sdk.network.create_ip(floating_network_id=topology["ext"].id, port_id=port.id)
+    address = fip.floating_ip_address
+    try:
+        with listening(vm, "tcp", 8181):
+            assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "ACTIVE", 30)
+            assert wait_for(lambda: pings(outside.ns, address), 30)
+            with session(outside, address, 8181) as open_connection:
+                assert exchange(open_connection)
+                ping = subprocess.Popen(ns_exec(outside.ns, [
+                    "ping", "-n", "-q", "-c", "150", "-i", "0.2", "-W", "2", address]),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                _restart_agent(cloud, router_host(cloud, topology["router"]))
+                out, _err = ping.communicate(timeout=120)
+                sent, received = parse_ping(out)
+                assert sent == 150 and received == sent, out
+                assert exchange(open_connection)
+    finally:
+        _cleanup_fips(cloud, [fip])
+
+
+def test_the_router_moves_when_its_hosts_agent_dies_and_traffic_resumes(l3cloud, topology):
+    """Last in the module: the dead agent stays dead (restarted, it would tear down the
+    namespace its replacement took over: simulated hosts share one /run/netns)."""
+    cloud, outside = l3cloud
+    sdk, router, vm, port = cloud.sdk, topology["router"], topology["vm"], topology["port"]
+    fip = sdk.network.create_ip(floating_network_id=topology["ext"].id, port_id=port.id)
+    address = fip.floating_ip_address
+    try:
+        assert wait_for(lambda: sdk.network.get_ip(fip.id).status == "ACTIVE", 30)
+        assert wait_for(lambda: pings(outside.ns, address), 30)
+        before = router_host(cloud, router)
+        cloud.agents[before].kill()
+        assert wait_for(lambda: router_host(cloud, router) not in (None, before), 60)
+        after = router_host(cloud, router)
+        [interface] = sdk.network.ports(device_id=router.id, device_owner="network:router_interface",
+                                        network_id=topology["net"].id)
+        assert wait_for(lambda: sdk.network.get_port(interface.id).binding_host_id == after, 30)
+        outside.serve_peer_address(7013)
+        assert wait_for(lambda: pings(outside.ns, address), 60)
+        assert wait_for(lambda: tcp_answer(vm.ns, OUTSIDE_IP, 7013) == address, 30)
+    finally:
+        _cleanup_fips(cloud, [fip])

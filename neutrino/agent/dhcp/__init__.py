@@ -102,9 +102,12 @@ class Dhcp:
     def _converge(self, plan: DhcpPlan, ovsdb: Ovsdb, plugged: dict[str, str]) -> NetworkStatus:
         cfg = self.config
         net_id = plan.network.id
+        addresses = plan.addresses()
+        # (an address on a SLAAC subnet, not served, still needs IPv6 on: the kernel
+        # refuses it otherwise)
         spec = InterfaceSpec(namespace=plan.namespace, tap=plan.tap, device=plan.device,
-                             mac=plan.port.mac_address, mtu=plan.network.mtu,
-                             addresses=plan.addresses(), ipv6=plan.serves_ipv6)
+                             mac=plan.port.mac_address, mtu=plan.network.mtu, addresses=addresses,
+                             ipv6=plan.serves_ipv6 or any(":" in ip for ip, _len in addresses))
         if self._applied.get(net_id) != spec or plugged.get(plan.tap) != net_id:
             namespace.ensure(spec, cfg.ovs_netns)
             stale = [name for name, net in plugged.items() if net == net_id and name != plan.tap]

@@ -102,8 +102,9 @@ def _host_ipr(host_netns: str | None) -> IPRoute:
     return IPRoute(netns=host_netns, flags=0) if host_netns else IPRoute()
 
 
-def ensure(spec: InterfaceSpec, host_netns: str | None = None) -> None:
-    """Create or correct the namespace, the veth pair and the addresses."""
+def ensure(spec: InterfaceSpec, host_netns: str | None = None) -> bool:
+    """Create or correct the namespace, the veth pair and the addresses; True when the
+    pair was (re)made (a switch port of that name must then be made anew too)."""
     if spec.namespace not in netns.listnetns():
         netns.create(spec.namespace)
     in_namespace(spec.namespace, lambda: _ipv6_settings(None, spec.ipv6))
@@ -116,7 +117,14 @@ def ensure(spec: InterfaceSpec, host_netns: str | None = None) -> None:
                 ns.link("del", index=link["index"])
         found = ns.link_lookup(ifname=spec.device)
     with _host_ipr(host_netns) as host:
-        if not found:
+        if found and not host.link_lookup(ifname=spec.tap):
+            # The pair's other end is not beside this host's switch (the port moved here
+            # from a host whose namespace of that name was left behind): make it anew.
+            with IPRoute(netns=spec.namespace, flags=0) as ns:
+                ns.link("del", index=found[0])
+            found = []
+        made = not found
+        if made:
             stale = host.link_lookup(ifname=spec.tap)
             if stale:
                 host.link("del", index=stale[0])
@@ -138,6 +146,7 @@ def ensure(spec: InterfaceSpec, host_netns: str | None = None) -> None:
             ns.link("set", index=index, **changes)
         ns.link("set", index=index, state="up")
         _ensure_addresses(ns, index, spec.addresses)
+    return made
 
 
 def _ensure_addresses(ns: IPRoute, index: int, wanted: tuple[tuple[str, int], ...]) -> None:

@@ -10,9 +10,11 @@ wired port (status ACTIVE). For each router of ``desired.routers`` (admin up):
   br-int ends (``tap…``) carry ``iface-id``, ``attached-mac`` and the agent's
   router tag in OVSDB; the floating IPs as /32 addresses on ``qg-``;
 * the default route via the external subnet's gateway and the extra routes;
-* one nftables table (``ip neutrino``) holding all its NAT, replaced whole by one
+* one nftables table (``inet neutrino``) holding all its NAT, replaced whole by one
   ``nft -f`` (atomic): SNAT of the internal subnets to the gateway address when
-  ``enable_snat``, each floating IP as DNAT + SNAT, port forwardings as DNAT.
+  ``enable_snat`` (not of those in the external network's address scope), each
+  floating IP as DNAT + SNAT, port forwardings as DNAT, and the address scope guard;
+* ``radvd`` for the IPv6 interfaces whose subnet's ``ipv6_ra_mode`` asks for RAs.
 
 A floating IP whose NAT is in place is reported ACTIVE, one that lost it DOWN
 (``POST /feed/v1/hosts/{host}/floatingips``), also one that left the document
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neutrino.agent.desired import DesiredState
-from neutrino.agent.l3 import namespace
+from neutrino.agent.l3 import namespace, radvd
 from neutrino.agent.l3.plan import RouterPlan, namespace_of, plan_routers, ruleset
 from neutrino.agent.l3.snat_log import SnatLogs
 from neutrino.agent.packet_log import RecordWriter
@@ -54,10 +56,21 @@ class L3:
         self.fip_statuses: dict[str, str] = {}
         self.gone: set[str] = set()
         self.snat_logs = SnatLogs(RecordWriter(config.packet_log_file, config.host))
+        self._announce: list[tuple[str, str, list[str]]] = []  # sent once the flows are in
 
     def stop(self) -> None:
         """End the SNAT log readers; the namespaces stay as they are."""
         self.snat_logs.stop()
+
+    def after_flows(self) -> None:
+        """Gratuitous ARP for the addresses new on router devices this sync (now that
+        the flows deliver them)."""
+        pending, self._announce = self._announce, []
+        for ns, device, addresses in pending:
+            try:
+                namespace.announce(ns, device, addresses)
+            except OSError as err:  # best effort: neighbours learn it anyway, later
+                LOG.warning("%s: gratuitous ARP on %s: %s", ns, device, err)
 
     def sync(self, desired: DesiredState, ovsdb: Ovsdb) -> None:
         bridge = self.config.integration_bridge
@@ -102,13 +115,23 @@ class L3:
         if old == plan and all(plugged.get(t) == plan.router_id for t in taps):
             return
         (self.root / plan.router_id).mkdir(parents=True, exist_ok=True)
-        namespace.ensure(plan, cfg.ovs_netns)
-        stale = [name for name, rid in plugged.items() if rid == plan.router_id and name not in taps]
+        made = namespace.ensure(plan, cfg.ovs_netns)
+        # A veth made anew (its namespace deleted under us, say) behind a switch port of the
+        # same name: the port is made again, or Open vSwitch keeps the device it lost.
+        stale = [name for name, rid in plugged.items()
+                 if rid == plan.router_id and (name not in taps or name in made)]
         ovsdb.delete_ports(cfg.integration_bridge, stale)
         for dev in plan.devices:
             ovsdb.add_router_port(cfg.integration_bridge, dev.tap, dev.port_id, dev.mac, plan.router_id)
         namespace.apply_nat(plan.namespace,
                             ruleset(plan, (cfg.log_rate_limit, cfg.log_burst_limit)))
+        radvd.ensure(plan, self.root / plan.router_id)
+        before = {d.device: set(d.addresses) for d in old.devices} if old else {}
+        for dev in plan.devices:
+            fresh = sorted(ip for ip, _len in set(dev.addresses) - before.get(dev.device, set())
+                           if ":" not in ip)
+            if fresh:
+                self._announce.append((plan.namespace, dev.device, fresh))
         if old is not None:  # connections of floating IPs and forwardings that went must stop
             gone = ({ip for _i, ip, _f in old.floating} | {f.floating_ip for f in old.forwards}) - (
                 {ip for _i, ip, _f in plan.floating} | {f.floating_ip for f in plan.forwards})
@@ -128,6 +151,7 @@ class L3:
         taps = [name for name, rid in plugged.items() if rid == router_id]
         ovsdb.delete_ports(self.config.integration_bridge, taps)
         self._applied.pop(router_id, None)
+        radvd.stop(self.root / router_id)
         namespace.destroy(namespace_of(router_id), taps, self.config.ovs_netns)
         shutil.rmtree(self.root / router_id, ignore_errors=True)
         LOG.info("router %s: removed", router_id)

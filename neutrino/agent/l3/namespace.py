@@ -7,6 +7,7 @@ import ctypes
 import ipaddress
 import os
 import socket
+import struct
 import subprocess
 
 from pyroute2 import IPRoute, netns
@@ -49,7 +50,7 @@ def apply_nat(namespace: str, script: str) -> None:
 
 def nat_table(namespace: str) -> str:
     """The table as nft lists it (for tests and operators)."""
-    return run_in(namespace, ["nft", "list", "table", "ip", TABLE]).stdout
+    return run_in(namespace, ["nft", "list", "table", "inet", TABLE]).stdout
 
 
 def delete_conntrack(namespace: str, address: str) -> None:
@@ -66,26 +67,28 @@ def delete_forward_conntrack(namespace: str, address: str, protocol: str, ports:
                            "--orig-port-dst", str(port)])
 
 
-def _sysctls() -> None:
-    for path, value in (("ipv4/ip_forward", 1), ("ipv4/conf/all/rp_filter", 0),
-                        ("ipv4/conf/default/rp_filter", 0)):
+def _sysctls(ipv6: bool) -> None:
+    settings = [("ipv4/ip_forward", 1), ("ipv4/conf/all/rp_filter", 0),
+                ("ipv4/conf/default/rp_filter", 0)]
+    if ipv6:  # (the ports' own accept_ra stays 0: the router takes no RAs)
+        settings.append(("ipv6/conf/all/forwarding", 1))
+    for path, value in settings:
         with open(f"/proc/sys/net/{path}", "w") as fh:
             fh.write(str(value))
 
 
-def ensure(plan: RouterPlan, host_netns: str | None = None) -> None:
-    """Create or correct the namespace, its devices, forwarding and routes."""
-    # IPv6 on for the namespace when a port has an IPv6 address (it holds it; there is
-    # no IPv6 routing yet), so that the address can be set.
-    ipv6 = any(ipaddress.ip_address(ip).version == 6 for dev in plan.devices
-               for ip, _prefixlen in dev.addresses)
+def ensure(plan: RouterPlan, host_netns: str | None = None) -> list[str]:
+    """Create or correct the namespace, its devices, forwarding and routes; the taps
+    whose veth was (re)made."""
+    made = []
     for dev in plan.devices:
-        dhcp_ns.ensure(InterfaceSpec(namespace=plan.namespace, tap=dev.tap, device=dev.device,
+        if dhcp_ns.ensure(InterfaceSpec(namespace=plan.namespace, tap=dev.tap, device=dev.device,
                                      mac=dev.mac, mtu=dev.mtu, addresses=dev.addresses,
-                                     ipv6=ipv6), host_netns)
+                                     ipv6=plan.ipv6), host_netns):
+            made.append(dev.tap)
     if plan.namespace not in netns.listnetns():
         netns.create(plan.namespace)
-    dhcp_ns.in_namespace(plan.namespace, _sysctls)
+    dhcp_ns.in_namespace(plan.namespace, lambda: _sysctls(plan.ipv6))
     wanted_devices = {d.device for d in plan.devices}
     with IPRoute(netns=plan.namespace, flags=0) as ns:
         ns.link("set", index=ns.link_lookup(ifname="lo")[0], state="up")
@@ -94,20 +97,23 @@ def ensure(plan: RouterPlan, host_netns: str | None = None) -> None:
             if name.startswith(PREFIXES) and name not in wanted_devices:
                 ns.link("del", index=link["index"])  # the veth's other end goes with it
         _ensure_routes(ns, plan)
+    return made
 
 
 def _ensure_routes(ns: IPRoute, plan: RouterPlan) -> None:
     wanted: set[tuple[str, str]] = set()
     if plan.default_route and plan.gateway:
         wanted.add(("0.0.0.0/0", plan.default_route))
-    wanted.update((str(ipaddress.ip_network(d, strict=False)), n) for d, n in plan.routes
-                  if ipaddress.ip_address(n).version == 4)
+    if plan.default_route6 and plan.gateway:
+        wanted.add(("::/0", plan.default_route6))
+    wanted.update((str(ipaddress.ip_network(d, strict=False)), n) for d, n in plan.routes)
     have: set[tuple[str, str]] = set()
-    for route in ns.get_routes(family=socket.AF_INET, table=254):
-        if route["proto"] != RTPROT_STATIC:
-            continue
-        dst = route.get("RTA_DST") or "0.0.0.0"
-        have.add((f"{dst}/{route['dst_len']}", route.get("RTA_GATEWAY") or ""))
+    for family, default in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        for route in ns.get_routes(family=family, table=254):
+            if route["proto"] != RTPROT_STATIC:
+                continue
+            dst = route.get("RTA_DST") or default
+            have.add((f"{dst}/{route['dst_len']}", route.get("RTA_GATEWAY") or ""))
     for dst, gateway in sorted(have - wanted):
         ns.route("del", dst=dst, gateway=gateway or None, proto=RTPROT_STATIC)
     for dst, gateway in sorted(wanted - have):
@@ -126,3 +132,18 @@ def destroy(namespace: str, taps: list[str], host_netns: str | None = None) -> N
         dhcp_ns.destroy(namespace, tap, host_netns)
     if namespace in netns.listnetns():
         netns.remove(namespace)
+
+
+def announce(namespace: str, device: str, addresses: list[str]) -> None:
+    """Gratuitous ARP for IPv4 addresses new on a device (as Neutron's L3 agent sends):
+    neighbours holding the address under another MAC (a re-added interface, a floating
+    IP that moved) update at once instead of after their cache entry goes stale."""
+    def send() -> None:
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as sock:
+            sock.bind((device, 0))
+            mac = sock.getsockname()[4]
+            for address in addresses:
+                ip = socket.inet_aton(address)
+                arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, mac, ip, b"\0" * 6, ip)
+                sock.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+    dhcp_ns.in_namespace(namespace, send)

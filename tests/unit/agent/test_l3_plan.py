@@ -15,9 +15,13 @@ EXT, INT = "e" * 8 + "-0000-0000-0000-000000000000", "i" * 8 + "-0000-0000-0000-
 
 
 def state(enable_snat: bool = True, forwardings: list[dict] | None = None,
-          fixed: str | None = "10.0.0.5") -> DesiredState:
-    nets = [{"id": EXT, "provider:network_type": "flat", "provider:physical_network": "physnet1"},
-            {"id": INT, "provider:network_type": "vxlan", "provider:segmentation_id": 7, "mtu": 1450}]
+          fixed: str | None = "10.0.0.5", scopes: dict[str, str] | None = None,
+          ipv6: bool = False) -> DesiredState:
+    scopes = scopes or {}
+    nets = [{"id": EXT, "provider:network_type": "flat", "provider:physical_network": "physnet1",
+             "ipv4_address_scope": scopes.get(EXT)},
+            {"id": INT, "provider:network_type": "vxlan", "provider:segmentation_id": 7, "mtu": 1450,
+             "ipv4_address_scope": scopes.get(INT)}]
     subnets = [{"id": "s-ext", "network_id": EXT, "ip_version": 4, "cidr": "172.24.4.0/24",
                 "gateway_ip": "172.24.4.1"},
                {"id": "s-int", "network_id": INT, "ip_version": 4, "cidr": "10.0.0.0/24",
@@ -28,6 +32,14 @@ def state(enable_snat: bool = True, forwardings: list[dict] | None = None,
              {"id": "ifport-0002", "network_id": INT, "mac_address": "fa:16:3e:00:00:02",
               "binding:host_id": HOST, "device_owner": "network:router_interface",
               "fixed_ips": [{"subnet_id": "s-int", "ip_address": "10.0.0.1"}]}]
+    if ipv6:
+        subnets += [{"id": "s-ext6", "network_id": EXT, "ip_version": 6, "cidr": "2001:db8:ff::/64",
+                     "gateway_ip": "2001:db8:ff::1"},
+                    {"id": "s-int6", "network_id": INT, "ip_version": 6, "cidr": "2001:db8:1::/64",
+                     "gateway_ip": "2001:db8:1::1", "ipv6_ra_mode": "slaac",
+                     "ipv6_address_mode": "slaac"}]
+        ports[0]["fixed_ips"].append({"subnet_id": "s-ext6", "ip_address": "2001:db8:ff::10"})
+        ports[1]["fixed_ips"].append({"subnet_id": "s-int6", "ip_address": "2001:db8:1::1"})
     router = {"id": "r1", "external_gateway_info": {"network_id": EXT, "enable_snat": enable_snat},
               "gw_port": {"id": "gwport-0001"}, "_interfaces": [{"id": "ifport-0002"}],
               "routes": [{"destination": "192.168.9.0/24", "nexthop": "10.0.0.254"}]}
@@ -94,9 +106,53 @@ def test_port_forwardings_single_and_ranges_one_to_one():
 
 def test_table_is_replaced_whole_in_one_script():
     lines = ruleset(plan_routers(state(), HOST)["r1"]).splitlines()
-    assert lines[:3] == ["table ip neutrino", "delete table ip neutrino", "table ip neutrino {"]
+    # (and the ip-family table an older agent wrote goes in the same transaction)
+    assert lines[:5] == ["table inet neutrino", "delete table inet neutrino",
+                         "table ip neutrino", "delete table ip neutrino", "table inet neutrino {"]
+
+
+def test_interfaces_in_the_external_scope_leave_untranslated_others_are_guarded():
+    table = ruleset(plan_routers(state(scopes={EXT: "s1", INT: "s1"}), HOST)["r1"])
+    lines = [line.strip() for line in table.splitlines()]
+    accept = 'meta nfproto ipv4 iifname { "qr-ifport-0002" } accept'
+    snat = 'oifname "qg-gwport-0001" ip saddr { 10.0.0.0/24 } snat ip to 172.24.4.10'
+    # The floating IP's own SNAT first, then the scope's pass, then the default SNAT.
+    assert lines.index("ip saddr 10.0.0.5 oifname \"qg-gwport-0001\" snat ip to 172.24.4.20") \
+        < lines.index(accept) < lines.index(snat)
+    assert 'elements = { "qg-gwport-0001" . "qr-ifport-0002", "qr-ifport-0002" . "qg-gwport-0001" }' \
+        in lines
+    assert valid(table)
+    other = ruleset(plan_routers(state(scopes={EXT: "s1", INT: "s2"}), HOST)["r1"])
+    assert accept not in other and "elements" not in other.split("set scope6")[0]
+    assert ('oifname "qr-*" meta nfproto ipv4 ct state new ct status & dnat == 0 '
+            'iifname . oifname != @scope4 drop') in other
+    assert valid(other)
+    # No scope on either side: one "scope" for the guard (routed as Neutron does), SNAT kept.
+    none = ruleset(plan_routers(state(), HOST)["r1"])
+    assert accept not in none and snat in none and '"qg-gwport-0001" . "qr-ifport-0002"' in none
+
+
+def test_ipv6_gateway_and_interfaces_routed_without_nat():
+    plan = plan_routers(state(ipv6=True), HOST)["r1"]
+    assert plan.ipv6 and plan.default_route6 == "2001:db8:ff::1"
+    assert ("2001:db8:ff::10", 64) in plan.gateway.addresses
+    [qr] = plan.interfaces
+    assert ("2001:db8:1::1", 64) in qr.addresses and qr.ra_mode == "slaac"
+    assert qr.ra_prefixes == ("2001:db8:1::/64",)
+    table = ruleset(plan)
+    assert "ip6" not in table.split("chain postrouting")[1].split("chain forward")[0]
+    assert valid(table)
 
 
 def test_a_router_whose_ports_are_elsewhere_has_no_devices():
     plan = plan_routers(state(), "other-host")["r1"]
     assert plan.gateway is None and plan.interfaces == () and plan.floating == ()
+
+
+def test_radvd_advertises_the_prefixes_of_interfaces_whose_ra_mode_asks():
+    from neutrino.agent.l3.radvd import config
+    assert config(plan_routers(state(), HOST)["r1"]) == ""
+    conf = config(plan_routers(state(ipv6=True), HOST)["r1"])
+    assert conf.startswith("interface qr-ifport-0002 {") and "qg-" not in conf
+    assert "AdvManagedFlag off;" in conf and "prefix 2001:db8:1::/64 {" in conf
+    assert "AdvAutonomous on;" in conf and "AdvLinkMTU 1450;" in conf
