@@ -37,6 +37,23 @@ PHYSNET = "physnet1"
 PHYS_BRIDGE = "br-phys"
 
 
+def kill_routers(state_path: Path) -> None:
+    """SIGKILL every radvd an agent with this state path started, and remove its router
+    namespaces (``<state_path>/l3/<router id>/``)."""
+    for root in (state_path / "l3").glob("*/"):
+        try:
+            pid = int((root / "radvd.pid").read_text().strip())
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"radvd" in f.read():  # ours, not a reused pid
+                    os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+        try:
+            netns.remove(f"qrouter-{root.name}")
+        except OSError:
+            pass
+
+
 class TestbedError(RuntimeError):
     """The machine cannot run the testbed (no root, no OVS, no namespaces)."""
 
@@ -390,9 +407,11 @@ class Testbed:
         return agent
 
     def stop_dhcp(self) -> None:
-        """Kill the dnsmasq processes and namespaces the DHCP agents left (they outlive agents)."""
+        """Kill the dnsmasq and radvd processes and remove the DHCP and router namespaces
+        the agents left (they outlive agents, which never flush)."""
         for root in self.dhcp_state_paths:
             kill_dnsmasq(root)
+            kill_routers(root)
 
     def unplug_vm(self, host: OvsHost, vm: Vm) -> None:
         host.vsctl("--if-exists", "del-port", "br-int", vm.tap)
