@@ -203,8 +203,9 @@ def test_router_is_placed_on_the_l3_host_and_its_interface_port_becomes_active(l
 
 
 def test_an_ipv6_interface_port_becomes_active_and_holds_its_address(l3cloud, topology):
-    """No IPv6 routing yet, but the port is wired like any other: the router's namespace
-    holds its address and the port turns ACTIVE (Tempest's RoutersIpV6Test waits for it)."""
+    """An interface on an IPv6-only subnet of a router without a gateway: the port is
+    wired like any other on the L3 host the router was scheduled to, its namespace holds
+    the address, and the port turns ACTIVE (Tempest's RoutersIpV6Test waits for it)."""
     cloud, _outside = l3cloud
     sdk = cloud.sdk
     net = sdk.network.create_network(name="tenant-v6")
@@ -213,7 +214,8 @@ def test_an_ipv6_interface_port_becomes_active_and_holds_its_address(l3cloud, to
     cloud.routers.append(router.id)
     sdk.network.add_interface_to_router(router, subnet_id=subnet.id)
     [interface] = sdk.network.ports(device_id=router.id, device_owner="network:router_interface")
-    assert cloud.wait_status(interface, "ACTIVE").binding_host_id == "host-a"
+    assert wait_for(lambda: router_host(cloud, router) is not None, 30)
+    assert cloud.wait_status(interface, "ACTIVE").binding_host_id == router_host(cloud, router)
     with IPRoute(netns=f"qrouter-{router.id}", flags=0) as ipr:
         addresses = {a.get("IFA_ADDRESS") for a in ipr.get_addr(family=socket.AF_INET6)}
     assert interface.fixed_ips[0]["ip_address"] in addresses

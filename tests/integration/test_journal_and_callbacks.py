@@ -47,10 +47,10 @@ def test_each_change_appends_one_journal_row_with_the_new_revision(database, con
     net = nets.create(ADMIN, {"name": "a", "project_id": "p"})
     nets.update(ADMIN, net["id"], {"name": "b"})
     nets.delete(ADMIN, net["id"])
-    mine = [(r["operation"], r["revision_number"]) for r in rows(database, start)
-            if r["resource_id"] == net["id"]]
-    assert mine == [("create", 0), ("update", 1), ("delete", 2)]
-    assert rows(database, start)[1]["body"]["name"] == "b"
+    mine = [r for r in rows(database, start) if r["resource_id"] == net["id"]]
+    assert [(r["operation"], r["revision_number"]) for r in mine] == [
+        ("create", 0), ("update", 1), ("delete", 2)]
+    assert mine[1]["body"]["name"] == "b"
 
 
 def test_precommit_veto_rolls_back_data_and_journal(database, conf):

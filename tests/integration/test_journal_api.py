@@ -16,7 +16,15 @@ from tests.support.server import ServerProcess
 
 PATHS = {"network": "networks", "subnet": "subnets", "port": "ports",
          "security_group": "security-groups", "security_group_rule": "security-group-rules",
-         "rbac_policy": "rbac-policies"}
+         "rbac_policy": "rbac-policies", "segment": "segments"}
+
+
+def segments(c: Client, net: dict, operation: str) -> list[tuple[str, str, str]]:
+    """The journal rows of a network's segments (made and deleted with it: resources of
+    their own, /v2.0/segments)."""
+    found = c.get(f"/v2.0/segments?network_id={net['id']}").json["segments"]
+    assert found, "a network has at least one segment"
+    return [("segment", s["id"], operation) for s in found]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -84,7 +92,7 @@ def j(setup) -> Journal:
 def test_network_subnet_port_create_update_delete(j):
     c = j.client
     net = c.network(name="n")
-    j.expect(("network", net["id"], "create"))
+    j.expect(("network", net["id"], "create"), *segments(c, net, "create"))
     assert c.put(f"/v2.0/networks/{net['id']}", {"network": {"name": "m"}}).status == 200
     j.expect(("network", net["id"], "update"))
     # A network shows its subnets: their changes are changes of the network too.
@@ -100,8 +108,9 @@ def test_network_subnet_port_create_update_delete(j):
     j.expect(("port", port["id"], "delete"))
     assert c.delete(f"/v2.0/subnets/{sub['id']}").status == 204
     j.expect(("subnet", sub["id"], "delete"), ("network", net["id"], "update"))
+    gone = segments(c, net, "delete")
     assert c.delete(f"/v2.0/networks/{net['id']}").status == 204
-    j.expect(("network", net["id"], "delete"))
+    j.expect(("network", net["id"], "delete"), *gone)
 
 
 def test_network_delete_journals_its_service_ports_and_subnets(j):
@@ -109,10 +118,11 @@ def test_network_delete_journals_its_service_ports_and_subnets(j):
     net = c.network()
     sub = c.subnet(net["id"], "10.2.0.0/24")
     dhcp = c.port(net["id"], device_owner="network:dhcp")
+    gone = segments(c, net, "delete")
     j.changes()
     assert c.delete(f"/v2.0/networks/{net['id']}").status == 204
     j.expect(("port", dhcp["id"], "delete"), ("subnet", sub["id"], "delete"),
-             ("network", net["id"], "delete"))
+             ("network", net["id"], "delete"), *gone)
 
 
 def test_tags_and_bulk(j):
@@ -127,7 +137,8 @@ def test_tags_and_bulk(j):
     j.expect(("network", net["id"], "update"))
     r = c.post("/v2.0/networks", {"networks": [{"name": "x"}, {"name": "y"}]})
     assert r.status == 201
-    j.expect(*(("network", n["id"], "create") for n in r.json["networks"]))
+    j.expect(*(("network", n["id"], "create") for n in r.json["networks"]),
+             *(row for n in r.json["networks"] for row in segments(c, n, "create")))
 
 
 def test_rbac_policies_and_the_shared_flag(j):

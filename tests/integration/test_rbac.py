@@ -70,10 +70,11 @@ def test_network_shared_on_create_journals_its_wildcard_policy(database, conf):
     start = last_seq(database)
     net = nets.create(ADMIN, {"name": "n", "project_id": "p", "shared": True})
     entries = rows_after(database, start)
+    # Its segment is journaled too (a resource of its own, /v2.0/segments).
     assert [(r["resource_type"], r["operation"]) for r in entries] == [
-        ("rbac_policy", "create"), ("network", "create")]
-    assert entries[0]["body"]["object_id"] == net["id"]
-    assert entries[0]["body"]["target_tenant"] == "*"
+        ("segment", "create"), ("rbac_policy", "create"), ("network", "create")]
+    assert entries[1]["body"]["object_id"] == net["id"]
+    assert entries[1]["body"]["target_tenant"] == "*"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
