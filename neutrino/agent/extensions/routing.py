@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import struct
 from collections.abc import Iterator
 
+from neutrino.agent import frames
+from neutrino.agent.frames import ICMPV6_NA, ND_OPTION_TLL
 from neutrino.agent.desired import DistributedRouter, Port, RouterInterface
 from neutrino.agent.extensions.l2 import _to_remote
 from neutrino.agent.openflow.flows import Flow
@@ -48,11 +49,9 @@ PRIO_RESTORE = 100
 DVR_MAC_PREFIX = "fa:16:3f"
 DVR_MAC_MATCH = "fa:16:3f:00:00:00/ff:ff:ff:00:00:00"
 ICMPV6_NS = 135
-ICMPV6_NA = 136
 # Neighbour advertisement flags: Router, Solicited, Override.
 NA_FLAGS_RSO = 0xE0000000
 NA_MARK = 0x1  # in the reserved bits: "made from a solicitation by the flow above"
-ND_OPTION_TLL = 2
 
 
 def dvr_mac(host: str) -> str:
@@ -87,8 +86,8 @@ class EastWestRouting:
                     continue
                 actions = f"load:{nid}->{REG_NETWORK.field},{owner.resubmit(LOCAL_FLOOD)}"
                 for _subnet, gateway in iface.fixed_ips:
-                    frame = (_gratuitous_arp(iface.mac_address, gateway) if _version(gateway) == 4
-                             else _unsolicited_na(iface.mac_address, gateway))
+                    frame = (frames.gratuitous_arp(iface.mac_address, gateway) if _version(gateway) == 4
+                             else frames.unsolicited_na(iface.mac_address, gateway))
                     out[(iface.network_id, iface.mac_address, gateway)] = (frame, actions)
         return out
 
@@ -192,34 +191,3 @@ def _towards(owner: FlowOwner, view: HostView, net, dest: RouterInterface,
     if ofport is None:
         return None
     return f"{rewrite},set_field:{dvr_mac(view.host)}->eth_src,{_to_remote(net, ofport)}"
-
-
-def _mac(text: str) -> bytes:
-    return bytes.fromhex(text.replace(":", ""))
-
-
-def _checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total >> 16) + (total & 0xFFFF)
-    return ~total & 0xFFFF
-
-
-def _gratuitous_arp(mac: str, address: str) -> bytes:
-    """Broadcast ARP request from ``address`` for itself."""
-    ip = ipaddress.IPv4Address(address).packed
-    body = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, _mac(mac), ip, bytes(6), ip)
-    return b"\xff" * 6 + _mac(mac) + b"\x08\x06" + body
-
-
-def _unsolicited_na(mac: str, address: str) -> bytes:
-    """Neighbour advertisement of ``address`` at ``mac`` to all nodes (Router, Override)."""
-    src, dst = ipaddress.IPv6Address(address).packed, ipaddress.IPv6Address("ff02::1").packed
-    body = struct.pack("!I", 0xA0000000) + src + bytes([ND_OPTION_TLL, 1]) + _mac(mac)
-    message = struct.pack("!BBH", ICMPV6_NA, 0, 0) + body
-    pseudo = src + dst + struct.pack("!I3xB", len(message), 58)
-    message = message[:2] + struct.pack("!H", _checksum(pseudo + message)) + message[4:]
-    header = struct.pack("!IHBB", 6 << 28, len(message), 58, 255) + src + dst
-    return _mac("33:33:00:00:00:01") + _mac(mac) + b"\x86\xdd" + header + message

@@ -7,11 +7,11 @@ import ctypes
 import ipaddress
 import os
 import socket
-import struct
 import subprocess
 
 from pyroute2 import IPRoute, netns
 
+from neutrino.agent import frames
 from neutrino.agent.dhcp import namespace as dhcp_ns
 from neutrino.agent.dhcp.namespace import InterfaceSpec
 from neutrino.agent.l3.plan import TABLE, RouterPlan
@@ -143,7 +143,5 @@ def announce(namespace: str, device: str, addresses: list[str]) -> None:
             sock.bind((device, 0))
             mac = sock.getsockname()[4]
             for address in addresses:
-                ip = socket.inet_aton(address)
-                arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, mac, ip, b"\0" * 6, ip)
-                sock.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+                sock.send(frames.gratuitous_arp(mac, address))
     dhcp_ns.in_namespace(namespace, send)

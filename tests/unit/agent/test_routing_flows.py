@@ -168,7 +168,7 @@ def test_open_vswitch_takes_every_routing_flow_as_written(tmp_path) -> None:  # 
 
 
 def test_each_gateway_of_the_hosts_networks_is_announced_to_its_local_ports() -> None:
-    from neutrino.agent.extensions.routing import _checksum
+    from neutrino.agent.frames import checksum as _checksum
 
     extension = EastWestRouting()
     owner = OpenFlowManager().register(extension.name, extension.stages)
