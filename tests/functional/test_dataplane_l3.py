@@ -71,11 +71,19 @@ class Outside:
             ipr.link("set", index=idx, master=ipr.link_lookup(ifname="br0")[0], state="up")
         # Its frames cross Open vSwitch's userspace datapath: full checksums, as from a VM.
         run(ns_exec(self.ns, [sys.executable, "-c", _CSUM_OFF]))
-        self.servers: list[subprocess.Popen] = []
+        self.servers: dict[int, tuple[bool, subprocess.Popen]] = {}
 
     def serve_peer_address(self, port: int, v6: bool = False) -> None:
-        """A TCP server answering each connection with the address it came from."""
-        self.servers.append(subprocess.Popen(ns_exec(self.ns, [
+        """A TCP server answering each connection with the address it came from, one
+        per port for the module: asking again for a port served is a no-op, and asking
+        for it in the other family an error (its IPv6 listener could not bind beside
+        the IPv4 one, and would silently not be there)."""
+        if port in self.servers:
+            served_v6, _proc = self.servers[port]
+            if served_v6 != v6:
+                raise ValueError(f"port {port} is served over IPv{6 if served_v6 else 4} already")
+            return
+        self.servers[port] = (v6, subprocess.Popen(ns_exec(self.ns, [
             "socat", f"TCP{'6' if v6 else ''}-LISTEN:{port},fork,reuseaddr",
             "SYSTEM:echo $SOCAT_PEERADDR"]),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
@@ -86,7 +94,7 @@ class Outside:
             ipr.route("replace", dst=destination, gateway=gateway)
 
     def close(self) -> None:
-        for proc in self.servers:
+        for _v6, proc in self.servers.values():
             proc.kill()
             proc.wait(timeout=10)
 
@@ -540,9 +548,9 @@ def test_ipv6_is_routed_without_nat_and_the_subnet_is_advertised(l3cloud, topolo
     # The router's advertisement gives the guest its EUI-64 address (the port's) and route.
     assert wait_for(lambda: _has_address_and_default_route(vm.ns, address6), 40), address6
     outside.route("2001:db8:60::/64", gw6[0])
-    outside.serve_peer_address(7012, v6=True)
-    assert wait_for(lambda: tcp_answer(vm.ns, OUTSIDE_IP6, 7012) is not None, 30)
-    seen = tcp_answer(vm.ns, OUTSIDE_IP6, 7012)  # its own address: no NAT
+    outside.serve_peer_address(7016, v6=True)
+    assert wait_for(lambda: tcp_answer(vm.ns, OUTSIDE_IP6, 7016) is not None, 30)
+    seen = tcp_answer(vm.ns, OUTSIDE_IP6, 7016)  # its own address: no NAT
     assert seen and ipaddress.ip_address(seen) == ipaddress.ip_address(address6)
     assert wait_for(lambda: pings(outside.ns, address6), 30)
 
