@@ -14,12 +14,11 @@ import signal
 import uuid
 
 import pytest
-from pyroute2 import IPRoute
 
 from tests.support.waiting import wait_for
 
 from .cloud import Cloud
-from .testbed import OvsHost, Vm, parse_ping
+from .testbed import longest_silence, move_vif, parse_ping
 
 pytestmark = [pytest.mark.dataplane, pytest.mark.xdist_group("e2e-agents")]
 
@@ -34,19 +33,6 @@ def _network(cloud: Cloud, cidr: str):
     sdk.network.create_security_group_rule(
         security_group_id=group.id, direction="ingress", ethertype="IPv4", protocol="icmp")
     return net, group
-
-
-def _move_vif(source: OvsHost, dest: OvsHost, vm: Vm, port_id: str, device: str) -> None:
-    """What the hypervisors do with the guest's NIC: unplug it from the source's br-int,
-    plug it into the destination's (os-vif's external_ids)."""
-    source.vsctl("--if-exists", "del-port", "br-int", vm.tap)
-    with IPRoute(netns=source.ns, flags=0) as ipr:
-        ipr.link("set", index=ipr.link_lookup(ifname=vm.tap)[0], net_ns_fd=dest.ns)
-    with IPRoute(netns=dest.ns, flags=0) as ipr:
-        ipr.link("set", index=ipr.link_lookup(ifname=vm.tap)[0], state="up")
-    dest.vsctl("--may-exist", "add-port", "br-int", vm.tap, "--", "set", "interface", vm.tap,
-               f"external_ids:iface-id={port_id}", f"external_ids:attached-mac={vm.mac}",
-               "external_ids:iface-status=active", f"external_ids:vm-uuid={device}")
 
 
 def _bindings(cloud: Cloud, port) -> dict[str, str]:
@@ -69,7 +55,7 @@ def test_vm_migrated_in_novas_order_keeps_answering(cloud: Cloud) -> None:
     assert made.status == "INACTIVE" and made.vif_type == "ovs"
     assert sdk.network.get_port(port.id).binding_host_id == host_b.name
     # (2) the guest moves; (3) post_live_migration: activate; (4) delete the source's.
-    _move_vif(host_b, host_a, vm, port.id, sdk.network.get_port(port.id).device_id)
+    move_vif(host_b, host_a, vm, port.id, sdk.network.get_port(port.id).device_id)
     sdk.network.activate_port_binding(port, host=host_a.name)
     sdk.network.delete_port_binding(port, host_b.name)
     assert _bindings(cloud, port) == {host_a.name: "ACTIVE"}
@@ -79,11 +65,11 @@ def test_vm_migrated_in_novas_order_keeps_answering(cloud: Cloud) -> None:
     ping.send_signal(signal.SIGINT)  # ping prints its summary on SIGINT
     out, _err = ping.communicate(timeout=30)
     sent, received = parse_ping(out)
-    lost = sent - received
-    print(f"live migration: {lost} of {sent} pings lost "
-          f"({lost * PING_INTERVAL:.1f} s of pings at {PING_INTERVAL} s; target < 1 s)")
-    # Replies before the move and after the activation; the loss is the time the
-    # guest's NIC was on neither wired host (printed, not asserted: no timing here).
+    print(f"live migration: no reply for {longest_silence(out):.2f} s "
+          f"({sent - received} of {sent} pings at {PING_INTERVAL} s lost; target < 1 s)")
+    # Replies before the move and after the activation; the silence is the time the
+    # guest's NIC was on no wired host (printed, not asserted: no timing in tests;
+    # bench/ measures it).
     assert received > 0
 
 

@@ -130,7 +130,8 @@ class Vm:
         return False
 
     def start_ping(self, target: str, count: int, interval: float) -> subprocess.Popen[str]:
-        cmd = ["ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", "2", target]
+        """A continuous ping, each reply printed with its time (``longest_silence``)."""
+        cmd = ["ping", "-n", "-D", "-c", str(count), "-i", str(interval), "-W", "2", target]
         return subprocess.Popen(ns_exec(self.ns, cmd), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
@@ -166,6 +167,27 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def move_vif(source: OvsHost, dest: OvsHost, vm: Vm, port_id: str, device: str) -> None:
+    """What the hypervisors do with a live-migrated guest's NIC: unplug its host end
+    from the source's br-int, plug it into the destination's (os-vif's external_ids)."""
+    source.vsctl("--if-exists", "del-port", "br-int", vm.tap)
+    with IPRoute(netns=source.ns, flags=0) as ipr:
+        ipr.link("set", index=ipr.link_lookup(ifname=vm.tap)[0], net_ns_fd=dest.ns)
+    with IPRoute(netns=dest.ns, flags=0) as ipr:
+        ipr.link("set", index=ipr.link_lookup(ifname=vm.tap)[0], state="up")
+    dest.vsctl("--may-exist", "add-port", "br-int", vm.tap, "--", "set", "interface", vm.tap,
+               f"external_ids:iface-id={port_id}", f"external_ids:attached-mac={vm.mac}",
+               "external_ids:iface-status=active", f"external_ids:vm-uuid={device}")
+
+
+def longest_silence(output: str) -> float:
+    """The longest time in seconds between two consecutive replies of a ``start_ping``'s
+    output: how long traffic stopped (ping itself sends less often while its probes go
+    unanswered, so counting lost probes understates an outage)."""
+    times = [float(t) for t in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", output, re.M)]
+    return max((b - a for a, b in zip(times, times[1:])), default=0.0)
 
 
 def parse_ping(output: str) -> tuple[int, int]:
