@@ -19,6 +19,7 @@ FEATURE = Feature(
         Subscription("port", Event.PRECOMMIT_CREATE, binding.on_create),
         Subscription("port", Event.BEFORE_UPDATE, binding.remember_binding),
         Subscription("port", Event.PRECOMMIT_UPDATE, binding.on_update),
+        Subscription("agent", Event.AFTER_CREATE, registration.on_created),
         Subscription("subnet", Event.AFTER_CREATE, dhcp.on_subnet_change),
         Subscription("subnet", Event.AFTER_UPDATE, dhcp.on_subnet_change),
         Subscription("subnet", Event.AFTER_DELETE, dhcp.on_subnet_change),

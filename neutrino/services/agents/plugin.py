@@ -16,7 +16,7 @@ from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core.resource import ResourcePlugin
 from neutrino.db import journal
-from neutrino.services.agents import liveness, pseudo, registration
+from neutrino.services.agents import liveness, pseudo
 from neutrino.services.agents.models import Agent
 
 AGENTS = Agent.__table__
@@ -86,13 +86,6 @@ class AgentPlugin(ResourcePlugin):
         """Agents register themselves (through /feed/v1/agents); the API creates only
         pseudo-agents."""
         return pseudo.insert_pseudo_agent(conn, body)
-
-    def create_bulk(self, ctx: Context, bodies: list[dict], count_quota: bool = True
-                    ) -> list[dict]:
-        created = super().create_bulk(ctx, bodies, count_quota)
-        for agent in created:  # ports that failed to bind on its host may bind now
-            registration.after_change(self.registry, agent)
-        return created
 
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
         self.update_columns(conn, original, body)

@@ -102,6 +102,14 @@ def after_change(registry: Any, agent: dict) -> None:
     announce(registry, [agent])
 
 
+def on_created(registry: Any):
+    """A pseudo-agent was created (POST /v2.0/agents): as for a new agent, ports that
+    failed to bind on its host may bind now."""
+    def callback(resource, event, trigger, payload) -> None:
+        after_change(registry, payload.states[0])
+    return callback
+
+
 def announce(registry: Any, agents: list[dict]) -> None:
     """Tell other features (the L3 scheduler) that these agents appeared, revived,
     changed or died: an ``agent`` after_update event, as a PUT of one sends."""
