@@ -174,7 +174,8 @@ SERVICES: dict[str, tuple[Entry, ...]] = {
 def loaded(registry: Any) -> list[Entry]:
     """Every driver this server loaded, mechanism drivers first."""
     conf = registry.conf
-    entries = [Entry(d.name, "mechanism", "CORE", agents_alive(d.agent_type))
+    entries = [Entry(d.name, "mechanism", "CORE",
+                     agents_alive(d.agent_type) if d.agent_type else None)
                for d in mechanism.load(conf.ml2.mechanism_drivers)]
     entries += [Entry(t, "type", "CORE", segmentation_ids(t)) for t in conf.ml2.type_drivers]
     features = {f.name for f in registry.features}
