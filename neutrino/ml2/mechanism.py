@@ -92,9 +92,11 @@ def _pseudo_reaches(configurations: dict, segment: dict) -> bool:
 class PseudoAgentDriver(MechanismDriver):
     """Binds on hosts without an agent (an SDN-controlled host, a bare-metal switch)
     that an admin registered a pseudo-agent for: with the vnic types, vif_type and
-    vif_details the pseudo-agent declares (``supported_vnic_types``)."""
+    vif_details the pseudo-agent declares (``supported_vnic_types``). It needs nothing
+    of ``binding:profile`` (``profile``)."""
 
-    def bind(self, vnic_type: str, segments: list[dict], agents: list[dict]) -> Binding | None:
+    def bind(self, vnic_type: str, segments: list[dict], agents: list[dict],
+             profile: object = None) -> Binding | None:
         for agent in agents:
             if agent["agent_type"] != self.agent_type:
                 continue
