@@ -114,13 +114,13 @@ KNOWN = {
     # Our Open vSwitch data plane passes customer tags (802.1ad outer tag on VLAN networks).
     "openvswitch": MechanismDriver("openvswitch", True, ("normal",), "Open vSwitch agent", "ovs",
                                    _ovs_reaches, lambda conf, _seg: _ovs_details(conf)),
+    # What an agent-less backend does with customer tags is not known here: say no.
+    "pseudo_agent": PseudoAgentDriver("pseudo_agent", False, (), PSEUDO_AGENT, "",
+                                      _pseudo_reaches),
     "sriovnicswitch": MechanismDriver("sriovnicswitch", False,
                                       ("direct", "macvtap", "direct-physical"),
                                       "NIC Switch agent", "hw_veb", _sriov_reaches,
                                       _sriov_details),
-    # What an agent-less backend does with customer tags is not known here: say no.
-    "pseudo_agent": PseudoAgentDriver("pseudo_agent", False, (), PSEUDO_AGENT, "",
-                                      _pseudo_reaches),
 }
 AGENT_TYPES = tuple(d.agent_type for d in KNOWN.values())
 
