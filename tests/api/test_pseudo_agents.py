@@ -9,7 +9,7 @@ import uuid
 import openstack
 import pytest
 
-from tests.support.agents import OVS, new_host, ovs_configurations, register, register_ok
+from tests.support.agents import OVS, new_host, ovs_configurations, register, register_ok, report
 from tests.support.client import Client
 from tests.support.databases import new_database
 from tests.support.server import ServerProcess
@@ -286,3 +286,13 @@ def test_a_host_agent_comes_first_on_a_host_with_both(admin):
     register_ok(admin, host, OVS, configurations=ovs_configurations(
         bridge_mappings={"physnet1": "br-p1"}))
     assert vif(bound_port(admin, network(admin), host))[0] == "ovs"
+
+
+def test_the_controller_of_a_pseudo_agent_host_reports_its_ports_up(admin):
+    host = new_host()
+    pseudo_agent(admin, host)
+    p = bound_port(admin, network(admin), host)
+    assert p["status"] == "DOWN"
+    r = report(admin, host, up=[p["id"]])
+    assert r.status == 200 and r.json == {"ports": {p["id"]: "ACTIVE"}}, r
+    assert admin.get(f"/v2.0/ports/{p['id']}").json["port"]["status"] == "ACTIVE"
