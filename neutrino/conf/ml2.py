@@ -6,8 +6,9 @@ ML2 = [
                 help="Network types that may be created: any of flat, vlan, vxlan, geneve."),
     cfg.ListOpt("tenant_network_types", default=["vxlan"],
                 help="Network types allocated for networks created without provider attributes."),
-    cfg.ListOpt("mechanism_drivers", default=["openvswitch"],
-                help="Mechanism drivers that bind ports, in order: openvswitch, sriovnicswitch."),
+    cfg.ListOpt("mechanism_drivers", default=["openvswitch", "pseudo_agent"],
+                help="Mechanism drivers that bind ports, in order: openvswitch, sriovnicswitch, "
+                     "pseudo_agent (hosts an admin registered a pseudo-agent for)."),
     cfg.IntOpt("path_mtu", default=0, help="Underlay MTU for tunnels; 0 uses global_physnet_mtu."),
 ]
 FLAT = [cfg.ListOpt("flat_networks", default=["*"],

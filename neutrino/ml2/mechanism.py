@@ -74,10 +74,49 @@ class MechanismDriver:
         return None
 
 
+PSEUDO_AGENT = "Pseudo agent"
+
+
+def _pseudo_reaches(configurations: dict, segment: dict) -> bool:
+    """A pseudo-agent reaches a segment of a type it allows: on its physical networks
+    for flat and VLAN, anywhere for a tunnel type or local (docs/api.md)."""
+    network_type = segment.get("network_type")
+    if network_type not in (configurations.get("allowed_network_types") or ()):
+        return False
+    if network_type in PHYSNET_TYPES:
+        return segment.get("physical_network") in (configurations.get("physical_networks") or ())
+    return True
+
+
+@dataclass(frozen=True)
+class PseudoAgentDriver(MechanismDriver):
+    """Binds on hosts without an agent (an SDN-controlled host, a bare-metal switch)
+    that an admin registered a pseudo-agent for: with the vnic types, vif_type and
+    vif_details the pseudo-agent declares (``supported_vnic_types``). It needs nothing
+    of ``binding:profile`` (``profile``)."""
+
+    def bind(self, vnic_type: str, segments: list[dict], agents: list[dict],
+             profile: object = None) -> Binding | None:
+        for agent in agents:
+            if agent["agent_type"] != self.agent_type:
+                continue
+            configurations = agent.get("configurations") or {}
+            vif = next((v for v in configurations.get("supported_vnic_types") or ()
+                        if v.get("vnic_type") == vnic_type), None)
+            segment = vif and next((s for s in segments if self.reaches(configurations, s)),
+                                   None)
+            if segment:
+                return Binding(vif["vif_type"], dict(vif.get("vif_details") or {}), segment)
+        return None
+
+
 KNOWN = {
     # Our Open vSwitch data plane passes customer tags (802.1ad outer tag on VLAN networks).
     "openvswitch": MechanismDriver("openvswitch", True, ("normal",), "Open vSwitch agent", "ovs",
                                    _ovs_reaches, lambda conf, _seg: _ovs_details(conf)),
+    # What an agent-less backend does with customer tags is not known here: say no.
+    "pseudo_agent": PseudoAgentDriver("pseudo_agent", False, (), PSEUDO_AGENT, "",
+                                      _pseudo_reaches),
     "sriovnicswitch": MechanismDriver("sriovnicswitch", False,
                                       ("direct", "macvtap", "direct-physical"),
                                       "NIC Switch agent", "hw_veb", _sriov_reaches,
@@ -103,4 +142,5 @@ def bind(drivers: list[MechanismDriver], vnic_type: str, segments: list[dict],
     return None
 
 
-__all__ = ["AGENT_TYPES", "Binding", "MechanismDriver", "bind", "load"]
+__all__ = ["AGENT_TYPES", "PSEUDO_AGENT", "Binding", "MechanismDriver", "PseudoAgentDriver",
+           "bind", "load"]

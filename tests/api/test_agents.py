@@ -174,11 +174,15 @@ def test_unknown_agent_is_404(admin):
         assert r.status == 404 and r.error_type == "AgentNotFound", (method, r)
 
 
-def test_post_is_refused_as_neutron_refuses_it(admin):
+def test_post_creates_no_agent_of_a_host_agent_type(admin):
+    """POST makes only pseudo-agents (test_pseudo_agents.py); agents register themselves."""
+    before = len(admin.get("/v2.0/agents").json["agents"])
     r = admin.post("/v2.0/agents", json={"agent": {}})
-    assert r.status == 400 and r.error_type == "BadRequest", r
-    r = admin.post("/v2.0/agents", json={"agent": {"host": "h", "agent_type": OVS}})
-    assert r.status == 400, r
+    assert r.status == 400 and "host" in r.error_message, r
+    r = admin.post("/v2.0/agents", json={"agent": {"host": "h", "agent_type": OVS,
+                                                   "configurations": {}}})
+    assert r.status == 400 and r.error_type == "InvalidInput", r
+    assert len(admin.get("/v2.0/agents").json["agents"]) == before
 
 
 def test_non_admin_lists_nothing_and_finds_no_agent(admin, member):
@@ -189,7 +193,9 @@ def test_non_admin_lists_nothing_and_finds_no_agent(admin, member):
     assert member.put(f"/v2.0/agents/{agent['id']}",
                       json={"agent": {"description": "mine"}}).status == 404
     assert member.delete(f"/v2.0/agents/{agent['id']}").status == 404
-    assert member.post("/v2.0/agents", json={"agent": {}}).status == 403
+    assert member.post("/v2.0/agents", json={"agent": {
+        "host": new_host(), "configurations": {"supported_vnic_types": [
+            {"vnic_type": "normal", "vif_type": "ovs"}]}}}).status == 403
     assert admin.get(f"/v2.0/agents/{agent['id']}").json["agent"]["description"] == ""
 
 

@@ -23,7 +23,8 @@ IMPLEMENTED = {
     "floating-ip-port-forwarding-port-ranges", "expose-port-forwarding-in-fip", "service-type",
     "flavors", "l3-flavors", "l3-port-ip-change-not-allowed",
     # neutrino/services/agents
-    "agent", "dhcp_agent_scheduler", "l3_agent_scheduler",
+    "agent", "dhcp_agent_scheduler", "l3_agent_scheduler", "agent-physical-networks",
+    "pseudo-agents",
     # neutrino/services/qos
     "qos", "qos-default", "qos-port-network-policy", "qos-fip", "qos-bw-limit-direction",
     "qos-bw-minimum-ingress", "qos-rule-type-details", "qos-rule-type-filter", "qos-rules-alias",
@@ -35,6 +36,8 @@ IMPLEMENTED = {
     "segment", "standard-attr-segment", "multi-provider", "binding-extended",
     # neutrino/services/classifications
     "classifications",
+    # neutrino/services/driver_health
+    "driver-health",
 }
 
 

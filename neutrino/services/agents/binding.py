@@ -43,7 +43,7 @@ def host_agents(conn: Connection, conf: Any, host: str) -> list[dict]:
     """The alive, admin-up agents of ``host`` that mechanism drivers bind with."""
     rows = conn.execute(select(AGENTS.c.agent_type, AGENTS.c.configurations).where(
         AGENTS.c.host == host, AGENTS.c.admin_state_up.is_(True),
-        AGENTS.c.heartbeat_timestamp > liveness.alive_since(conf),
+        liveness.alive_clause(AGENTS, conf),
         AGENTS.c.agent_type.in_(mechanism.AGENT_TYPES))).all()
     return [{"agent_type": t, "configurations": orjson.loads(c or "{}")} for t, c in rows]
 

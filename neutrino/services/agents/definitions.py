@@ -2,12 +2,16 @@
 calls the agents themselves make (/feed/v1, Neutrino's own, documented here so that
 /openapi.json shows them; docs/agent-feed.md "Registration and device reports").
 
-Agents are never created through /v2.0/agents: they register themselves. Only
-``admin_state_up`` and ``description`` change through the API.
+Agents register themselves; the only records ``POST /v2.0/agents`` creates are
+pseudo-agents (pseudo-agents, ours: pseudo.py), so every POST attribute is a
+pseudo-agent's. Only ``admin_state_up`` and ``description`` change through the API.
+Every record shows the physical networks it reaches (agent-physical-networks,
+ours: physnets.py).
 """
-from neutrino.definitions.base import Attribute, Extension, Operation, Resource
+from neutrino.definitions.base import REQUIRED, Attribute, Extension, Operation, Resource
 from neutrino.definitions.common import ID
 from neutrino.definitions.kinds import AnyDict, Boolean, ListOf, Nullable, Object, String, Uuid
+from neutrino.ml2.mechanism import PSEUDO_AGENT
 
 HOST = String(255, min_len=1)
 FEED_AGENT = Object({
@@ -27,23 +31,27 @@ AGENT = Resource(
     bulk=False,
     attributes=(
         ID,
-        Attribute("agent_type", String(255), "Open vSwitch agent, DHCP agent, ...", filter=True,
+        Attribute("agent_type", String(255), "Open vSwitch agent, DHCP agent, ...; POST: only "
+                  "'Pseudo agent' (the default).", default=PSEUDO_AGENT, post=True, filter=True,
                   sort=True),
         Attribute("binary", String(255), "The agent's program: neutron-openvswitch-agent.",
                   filter=True, sort=True),
         Attribute("topic", String(255), "N/A, dhcp_agent, ...", filter=True, sort=True),
         Attribute("host", String(255), "The host it serves (as binding:host_id names it).",
-                  filter=True, sort=True),
-        Attribute("admin_state_up", Boolean(), "false: schedulers leave it out.", put=True,
-                  filter=True, sort=True),
-        Attribute("description", Nullable(String(255)), "Free text (null clears it).", put=True,
-                  filter=True, sort=True),
-        Attribute("alive", Boolean(), "Its last heartbeat is newer than agent_down_time.",
-                  filter=True),
+                  default=REQUIRED, post=True, filter=True, sort=True),
+        Attribute("admin_state_up", Boolean(), "false: schedulers and binding leave it out.",
+                  default=True, post=True, put=True, filter=True, sort=True),
+        Attribute("description", Nullable(String(255)), "Free text (null clears it).",
+                  default="", post=True, put=True, filter=True, sort=True),
+        Attribute("alive", Boolean(), "Its last heartbeat is newer than agent_down_time "
+                  "(a pseudo agent: always).", filter=True),
         Attribute("created_at", String(), "When it first registered (YYYY-MM-DD HH:MM:SS)."),
         Attribute("started_at", String(), "When it last started."),
         Attribute("heartbeat_timestamp", String(), "Its last heartbeat."),
-        Attribute("configurations", AnyDict(), "What the agent reports of itself."),
+        Attribute("configurations", AnyDict(), "What the agent reports of itself; POST (a "
+                  "pseudo agent): physical_networks, allowed_network_types, "
+                  "supported_vnic_types [{vnic_type, vif_type, vif_details}].",
+                  default=REQUIRED, post=True),
         Attribute("availability_zone", Nullable(String(255)),
                   "Its zone (DHCP and L3 agents only).", filter=True, sort=True),
     ),
@@ -72,6 +80,20 @@ AGENT_EXTENSION = Extension(
                   request=DEVICE_REPORT.schema(), response=_STATUSES),
     ),
 )
+AGENT_PHYSICAL_NETWORKS = Extension(
+    alias="agent-physical-networks", name="Agent physical networks",
+    description="The physical networks each agent reaches, normalised from its "
+                "configurations (bridge_mappings, interface_mappings, device_mappings).",
+    updated="2026-12-02T00:00:00-00:00", requires=("agent",),
+    extends={"agents": (Attribute(
+        "physical_networks", ListOf(String(64)),
+        "The physical networks it reaches, sorted (read only: from its configurations). "
+        "Filter: agents reaching any of the names given.", filter=True),)})
+PSEUDO_AGENTS = Extension(
+    alias="pseudo-agents", name="Pseudo agents",
+    description="Admins register agent records (agent_type 'Pseudo agent') for hosts no "
+                "agent runs on; ports bind there as the record declares.",
+    updated="2026-12-02T00:00:00-00:00", requires=("agent", "binding"))
 DHCP_AGENT_SCHEDULER = Extension(
     alias="dhcp_agent_scheduler", name="DHCP Agent Scheduler",
     description="Schedule networks among dhcp agents", updated="2013-02-07T10:00:00-00:00",
@@ -90,4 +112,4 @@ DHCP_AGENT_SCHEDULER = Extension(
     ),
 )
 
-EXTENSIONS = [AGENT_EXTENSION, DHCP_AGENT_SCHEDULER]
+EXTENSIONS = [AGENT_EXTENSION, AGENT_PHYSICAL_NETWORKS, PSEUDO_AGENTS, DHCP_AGENT_SCHEDULER]

@@ -11,7 +11,7 @@ server's periodic check journals an agent once when it dies, not on every pass.
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from neutrino.db.models.base import Base
@@ -35,3 +35,15 @@ class Agent(Base):
     heartbeat_timestamp: Mapped[str] = mapped_column(String(20))
     resources_synced: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     journaled_alive: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AgentPhysicalNetwork(Base):
+    """The physical networks an agent reaches (``physical_networks``, alias
+    agent-physical-networks): derived from its ``configurations`` whenever they are
+    written (physnets.py), one row per name, so that a list filters on them."""
+
+    __tablename__ = "agent_physical_networks"
+
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    physical_network: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

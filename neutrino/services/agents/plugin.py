@@ -2,8 +2,9 @@
 
 Agents write their own records (``registration.py``); through the API an admin
 reads them, changes ``admin_state_up`` / ``description`` and deletes them (a
-deleted agent's record comes back with its next heartbeat). Agents have no
-project, no revision and no tags.
+deleted agent's record comes back with its next heartbeat). The only records an
+admin creates are pseudo-agents (``pseudo.py``, alias pseudo-agents). Agents have
+no project, no revision and no tags.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.core.resource import ResourcePlugin
 from neutrino.db import journal
-from neutrino.services.agents import liveness
+from neutrino.services.agents import liveness, pseudo
 from neutrino.services.agents.models import Agent
 
 AGENTS = Agent.__table__
@@ -47,8 +48,8 @@ class AgentPlugin(ResourcePlugin):
     def _alive_filter(self, stmt: Select, values: list) -> Select:
         if len(set(values)) > 1:
             return stmt
-        fresh = AGENTS.c.heartbeat_timestamp > liveness.alive_since(self.conf)
-        return stmt.where(fresh if values[0] else ~fresh)
+        alive = liveness.alive_clause(AGENTS, self.conf)
+        return stmt.where(alive if values[0] else ~alive)
 
     def visible_clause(self, ctx: Context):
         return None  # policy keeps agents to admins
@@ -59,7 +60,8 @@ class AgentPlugin(ResourcePlugin):
         out = []
         for row in rows:
             item = self.columns_of_table_row(row)
-            item["alive"] = item["heartbeat_timestamp"] > since
+            item["alive"] = (item["agent_type"] == pseudo.AGENT_TYPE
+                             or item["heartbeat_timestamp"] > since)
             for key in TIMESTAMPS:
                 item[key] = liveness.rendered(item[key])
             out.append(item)
@@ -80,10 +82,10 @@ class AgentPlugin(ResourcePlugin):
         journal.record(conn, [journal.Change(self.resource, item["id"], operation, 0, item)
                               for item in items])
 
-    def create_bulk(self, ctx: Context, bodies: list[dict]) -> list[dict]:
-        # As Neutron: agents register themselves (here through /feed/v1/agents).
-        raise exc.BadRequest(resource="agent", msg="agents register themselves; they are "
-                                                   "not created through the API")
+    def insert(self, conn: Connection, ctx: Context, body: dict) -> str:
+        """Agents register themselves (through /feed/v1/agents); the API creates only
+        pseudo-agents."""
+        return pseudo.insert_pseudo_agent(conn, body)
 
     def apply_update(self, conn: Connection, ctx: Context, original: dict, body: dict) -> None:
         self.update_columns(conn, original, body)

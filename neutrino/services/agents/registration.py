@@ -23,15 +23,16 @@ from neutrino.callbacks import DBEventPayload, Event
 from neutrino.context import Context
 from neutrino.db.models.port import Port
 from neutrino.ml2 import mechanism
-from neutrino.services.agents import liveness
+from neutrino.services.agents import liveness, physnets, pseudo
 from neutrino.services.agents.models import Agent
 
 LOG = logging.getLogger(__name__)
 AGENTS = Agent.__table__
 PORTS = Port.__table__
 DHCP_AGENT = "DHCP agent"
-# What else a report may change besides the heartbeat (journaled when it does).
-REPORTED = ("binary", "topic", "configurations", "availability_zone")
+# What else a report may change besides the heartbeat and its configurations
+# (journaled when it does).
+REPORTED = ("binary", "topic", "availability_zone")
 
 
 def _admin() -> Context:
@@ -43,6 +44,8 @@ def register(registry: Any, report: dict) -> dict:
     /v2.0/agents shows it."""
     plugin = registry.plugin("agents")
     conf = registry.conf
+    if report["agent_type"] == pseudo.AGENT_TYPE:
+        raise pseudo.refuse_report()
 
     def txn(conn: Connection) -> tuple[dict, bool]:
         moment = liveness.now()
@@ -62,15 +65,18 @@ def register(registry: Any, report: dict) -> dict:
                 id=agent_id, agent_type=report["agent_type"], host=report["host"],
                 admin_state_up=True, description="", created_at=stamp,
                 resources_synced=None, **{**values, "started_at": stamp}))
+            physnets.store(conn, agent_id, report["configurations"])
             item = plugin.load_ids(conn, [agent_id])[0]
             plugin.journal(conn, "create", [item])
             return item, True
         was_alive = row.journaled_alive and liveness.is_alive(row.heartbeat_timestamp, conf,
                                                               moment)
-        changed = not was_alive or any(
-            (orjson.loads(row.configurations or "{}") if key == "configurations"
-             else getattr(row, key)) != report.get(key) for key in REPORTED)
+        reconfigured = orjson.loads(row.configurations or "{}") != report["configurations"]
+        changed = not was_alive or reconfigured or any(
+            getattr(row, key) != report.get(key) for key in REPORTED)
         conn.execute(update(AGENTS).where(AGENTS.c.id == row.id).values(**values))
+        if reconfigured:
+            physnets.store(conn, row.id, report["configurations"])
         item = plugin.load_ids(conn, [row.id])[0]
         # A restart (start_flag) counts as a change: started_at moved, and what the agent
         # could not serve before it restarted is worth another try.
@@ -81,11 +87,11 @@ def register(registry: Any, report: dict) -> dict:
 
     item, changed = plugin.write(txn)
     if changed:
-        _after_change(registry, item)
+        after_change(registry, item)
     return item
 
 
-def _after_change(registry: Any, agent: dict) -> None:
+def after_change(registry: Any, agent: dict) -> None:
     """A new, revived or reconfigured agent: bind what could not be bound on its
     host; let a DHCP agent serve networks nobody serves."""
     if agent["agent_type"] in mechanism.AGENT_TYPES:
@@ -94,6 +100,14 @@ def _after_change(registry: Any, agent: dict) -> None:
         from neutrino.services.agents import dhcp
         dhcp.schedule_unserved(registry)
     announce(registry, [agent])
+
+
+def on_created(registry: Any):
+    """A pseudo-agent was created (POST /v2.0/agents): as for a new agent, ports that
+    failed to bind on its host may bind now."""
+    def callback(resource, event, trigger, payload) -> None:
+        after_change(registry, payload.states[0])
+    return callback
 
 
 def announce(registry: Any, agents: list[dict]) -> None:
@@ -164,8 +178,7 @@ def check_dead_agents(registry: Any) -> list[str]:
 
     def txn(conn: Connection) -> tuple[list[dict], list[str]]:
         rows = conn.execute(select(AGENTS.c.id, AGENTS.c.host, AGENTS.c.agent_type).where(
-            AGENTS.c.journaled_alive.is_(True),
-            AGENTS.c.heartbeat_timestamp <= liveness.alive_since(registry.conf))
+            AGENTS.c.journaled_alive.is_(True), ~liveness.alive_clause(AGENTS, registry.conf))
             .with_for_update()).all()
         if not rows:
             return [], []
