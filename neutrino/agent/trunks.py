@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from neutrino.agent.desired import DesiredState, Port, Trunk
+from neutrino.agent.desired import DesiredState, Port, SubPort, Trunk
 
 # OVS numbers its ports from 1 up (and at most 0xfeff); logical ofports come from the
 # top of that space, where no real port of a host ever gets.
@@ -77,16 +77,14 @@ def assign_logical_ofports(port_ids: list[str], taken: set[int]) -> dict[str, in
 def plan_trunks(desired: DesiredState, host: str, ofports: Mapping[str, int]) -> TrunkPlan:
     """Wire what can be wired of the host's trunks, given its plugged ports' ofports.
 
-    A trunk is DOWN while its parent is not plugged here (or is admin down): none of its
-    subports is wired. Otherwise each subport is wired unless its port is not bound
-    here yet (the trunk is then BUILD), or it cannot be told apart: a VLAN id outside
-    1..4094 or used twice on the trunk, a ``mac`` child with the parent's MAC or
-    another child's, a network this host cannot carry (the trunk is DEGRADED).
+    A trunk is DOWN while its parent is not plugged here (or is admin down): none of
+    its subports is wired. Otherwise each subport is wired unless its port is not
+    bound here yet (the trunk is then BUILD) or it cannot be told apart from the
+    others (``_unwirable``: the trunk is DEGRADED, the other subports wired).
     """
     ports = {p.id: p for p in desired.ports}
     networks = desired.network_map()
     wanted: list[tuple[Trunk, Port, int, int | None]] = []
-    seen: set[str] = set()  # ports wired as a subport (a port is on one wire at most)
     parents: dict[str, int] = {}
     statuses: dict[str, str] = {}
     for trunk in sorted(desired.trunks, key=lambda t: t.id):
@@ -97,33 +95,40 @@ def plan_trunks(desired: DesiredState, host: str, ofports: Mapping[str, int]) ->
             statuses[trunk.id] = DOWN
             continue
         parents[trunk.id] = parent_ofport
-        status = ACTIVE
+        pending = degraded = False
         vlans: set[int] = set()
         macs = {parent.mac_address}
         for sub in trunk.sub_ports:
             port = ports.get(sub.port_id)
             if port is None or port.host != host:
-                status = DEGRADED if status == DEGRADED else BUILD
+                pending = True
+                continue
+            taken = {p.id for _, p, _, _ in wanted}
+            if _unwirable(port, sub, networks, set(ofports) | taken, vlans, macs):
+                degraded = True
                 continue
             vlan = None if sub.segmentation_type == "mac" else sub.segmentation_id
-            if port.network_id not in networks or port.id in seen or port.id in ofports:
-                status = DEGRADED
-            elif sub.segmentation_type == "mac":
-                if port.mac_address in macs:
-                    status = DEGRADED
-                else:
-                    macs.add(port.mac_address)
-                    seen.add(port.id)
-                    wanted.append((trunk, port, parent_ofport, None))
-            elif vlan not in VLAN_IDS or vlan in vlans:
-                status = DEGRADED
+            if vlan is None:
+                macs.add(port.mac_address)
             else:
                 vlans.add(vlan)
-                seen.add(port.id)
-                wanted.append((trunk, port, parent_ofport, vlan))
-        statuses[trunk.id] = status
+            wanted.append((trunk, port, parent_ofport, vlan))
+        statuses[trunk.id] = DEGRADED if degraded else BUILD if pending else ACTIVE
     logical = assign_logical_ofports([port.id for _, port, _, _ in wanted],
                                      set(ofports.values()))
     subports = tuple(WiredSubport(port, trunk.id, parent_ofport, logical[port.id], vlan)
                      for trunk, port, parent_ofport, vlan in wanted)
     return TrunkPlan(subports, parents, statuses)
+
+
+def _unwirable(port: Port, sub: SubPort, networks: Mapping[str, object],
+               on_a_wire: set[str], vlans: set[int], macs: set[str]) -> bool:
+    """Whether a subport cannot be told apart on its parent's VIF: a network this host
+    cannot carry, a port with a VIF of its own or already a subport of another trunk,
+    a VLAN id missing, outside 1..4094 or already the trunk's (the first subport in
+    port-id order keeps it), a ``mac`` child with the parent's MAC or another child's."""
+    if port.network_id not in networks or port.id in on_a_wire:
+        return True
+    if sub.segmentation_type == "mac":
+        return port.mac_address in macs
+    return sub.segmentation_id not in VLAN_IDS or sub.segmentation_id in vlans

@@ -79,12 +79,13 @@ def test_a_subport_not_bound_here_yet_is_build():
     assert (plan.statuses, plan.subports) == ({"t1": "BUILD"}, ())
 
 
-def test_a_vlan_used_twice_or_out_of_range_degrades_and_the_others_stay_wired():
+def test_a_vlan_used_twice_missing_or_out_of_range_degrades_and_the_others_stay_wired():
     plan = plan_trunks(desired(sub("sa", seg=101), sub("sc", seg=101)), HOST, {"parent": 7})
     assert plan.statuses == {"t1": "DEGRADED"}
     assert [s.port.id for s in plan.subports] == ["sa"]
-    plan = plan_trunks(desired(sub("sa", seg=4095), sub("sc", "mac", None)), HOST, {"parent": 7})
-    assert (plan.statuses, [s.port.id for s in plan.subports]) == ({"t1": "DEGRADED"}, ["sc"])
+    for bad in (4095, None):
+        plan = plan_trunks(desired(sub("sa", seg=bad), sub("sc", "mac", None)), HOST, {"parent": 7})
+        assert (plan.statuses, [s.port.id for s in plan.subports]) == ({"t1": "DEGRADED"}, ["sc"])
 
 
 def test_a_mac_child_with_the_parent_mac_cannot_be_told_apart():
