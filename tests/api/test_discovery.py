@@ -35,6 +35,8 @@ IMPLEMENTED = {
     "segment", "standard-attr-segment", "multi-provider", "binding-extended",
     # neutrino/services/classifications
     "classifications",
+    # neutrino/services/trunk
+    "trunk", "trunk-details",
 }
 
 
