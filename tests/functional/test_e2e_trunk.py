@@ -4,7 +4,8 @@
 networks, a parent port and two more ports, and a trunk with one VLAN subport and
 one ``mac`` child; Nova binds the parent to host-a and plugs the trunk VM
 (``trunkvm.py``: its one VIF, the parent's, carries all three). The server binds
-the subports with the parent; the agent wires them and reports the trunk ACTIVE.
+the subports with the parent; the agent wires them and reports the trunk ACTIVE,
+and DOWN once the VIF is unplugged.
 """
 
 from __future__ import annotations
@@ -76,3 +77,8 @@ def test_a_trunk_vm_reaches_each_subport_network_and_the_trunk_becomes_active(
     assert guests[ports["mac"].id].reaches(remote["mac"].ip, tries=5)
     assert guests[ports["parent"].id].reaches(remote["parent"].ip, tries=5)
     assert trunk_status(cloud, trunk.id, "ACTIVE")
+
+    # The VIF unplugged: the trunk goes DOWN, and so does the subport still on it.
+    cloud.bed.unplug_vm(host_a, guests[ports["parent"].id])
+    assert trunk_status(cloud, trunk.id, "DOWN"), sdk.network.get_trunk(trunk.id)
+    cloud.wait_status(ports["mac"], "DOWN")
