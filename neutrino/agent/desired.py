@@ -251,6 +251,31 @@ class Classification:
     definition: Mapping[str, Any] = field(default_factory=dict)
 
 
+SEGMENTATION_TYPES = ("vlan", "inherit", "mac")
+
+
+@dataclass(frozen=True)
+class SubPort:
+    """One subport of a trunk: its port, and how its frames are told apart on the
+    parent's VIF (an 802.1Q tag, or for ``mac`` its port's own MAC, untagged)."""
+
+    port_id: str
+    segmentation_type: str = "vlan"
+    segmentation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Trunk:
+    """A trunk whose parent port is bound to this host (its subports' ports are among
+    ``DesiredState.ports``, bound here too); ``status`` as the API shows it now."""
+
+    id: str
+    port_id: str
+    admin_state_up: bool = True
+    status: str = "DOWN"
+    sub_ports: tuple[SubPort, ...] = ()
+
+
 @dataclass(frozen=True)
 class DesiredState:
     """Everything one host needs: networks, ports (all hosts) and tunnel endpoints."""
@@ -280,6 +305,8 @@ class DesiredState:
     qos_policies: tuple[QosPolicy, ...] = ()
     classification_groups: tuple[ClassificationGroup, ...] = ()
     classifications: tuple[Classification, ...] = ()
+    # Trunks whose parent port is bound to this host (docs/agent.md, "Trunks").
+    trunks: tuple[Trunk, ...] = ()
 
     def network_map(self) -> dict[str, Network]:
         return {net.id: net for net in self.networks}
@@ -297,7 +324,8 @@ class DesiredState:
                  logs: Iterable[Mapping[str, Any]] = (),
                  qos_policies: Iterable[Mapping[str, Any]] = (),
                  classification_groups: Iterable[Mapping[str, Any]] = (),
-                 classifications: Iterable[Mapping[str, Any]] = ()) -> DesiredState:
+                 classifications: Iterable[Mapping[str, Any]] = (),
+                 trunks: Iterable[Mapping[str, Any]] = ()) -> DesiredState:
         """Build from API resource bodies (``GET /v2.0/networks``, ``/v2.0/ports``, ...)."""
         return cls(
             networks=tuple(network_from_api(body) for body in networks),
@@ -322,6 +350,7 @@ class DesiredState:
             classifications=tuple(Classification(
                 id=b["id"], type=b["type"], negated=bool(b.get("negated")),
                 definition=dict(b.get("definition") or {})) for b in classifications),
+            trunks=tuple(trunk_from_api(body) for body in trunks),
         )
 
     @classmethod
@@ -336,7 +365,8 @@ class DesiredState:
                             distributed_routers=data.get("distributed_routers", ()),
                             logs=data.get("logs", ()), qos_policies=data.get("qos_policies", ()),
                             classification_groups=data.get("classification_groups", ()),
-                            classifications=data.get("classifications", ()))
+                            classifications=data.get("classifications", ()),
+                            trunks=data.get("trunks", ()))
 
     @classmethod
     def from_file(cls, path: str | Path) -> DesiredState:
@@ -382,6 +412,25 @@ def port_from_api(body: Mapping[str, Any]) -> Port:
         qos_policy_id=body.get("qos_policy_id"),
         qos_network_policy_id=body.get("qos_network_policy_id"),
     )
+
+
+def trunk_from_api(body: Mapping[str, Any]) -> Trunk:
+    """A trunk's API body (``GET /v2.0/trunks``); subports in segmentation order."""
+    subports = (SubPort(port_id=sub["port_id"],
+                        segmentation_type=sub.get("segmentation_type") or "vlan",
+                        segmentation_id=(int(sub["segmentation_id"])
+                                         if sub.get("segmentation_id") is not None else None))
+                for sub in body.get("sub_ports") or ())
+    return Trunk(id=body["id"], port_id=body["port_id"],
+                 admin_state_up=bool(body.get("admin_state_up", True)),
+                 status=body.get("status") or "DOWN",
+                 sub_ports=tuple(sorted(subports, key=lambda s: s.port_id)))
+
+
+def trunk_to_api(trunk: Trunk) -> dict[str, Any]:
+    return {"id": trunk.id, "port_id": trunk.port_id, "admin_state_up": trunk.admin_state_up,
+            "status": trunk.status,
+            "sub_ports": [dict(sub.__dict__) for sub in trunk.sub_ports]}
 
 
 _RULE_FIELDS = tuple(f for f in QosRule.__dataclass_fields__ if f not in ("id", "type"))
@@ -567,4 +616,5 @@ def to_json(state: DesiredState) -> str:
         "qos_policies": [qos_policy_to_api(p) for p in state.qos_policies],
         "classification_groups": [dict(g.__dict__) for g in state.classification_groups],
         "classifications": [dict(c.__dict__) for c in state.classifications],
+        "trunks": [trunk_to_api(t) for t in state.trunks],
     })

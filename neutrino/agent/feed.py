@@ -98,6 +98,7 @@ class Document:
         self.qos_policies = {b["id"]: b for b in data.get("qos_policies") or ()}
         self.classification_groups = {b["id"]: b for b in data.get("classification_groups") or ()}
         self.classifications = {b["id"]: b for b in data.get("classifications") or ()}
+        self.trunks = {b["id"]: b for b in data.get("trunks") or ()}
 
     def apply(self, change: Mapping[str, Any]) -> None:
         kind, rid = change["resource_type"], change["resource_id"]
@@ -109,7 +110,7 @@ class Document:
                  "distributed_router": self.distributed,
                  "qos_policy": self.qos_policies,
                  "classification_group": self.classification_groups,
-                 "classification": self.classifications}.get(kind)
+                 "classification": self.classifications, "trunk": self.trunks}.get(kind)
         if table is not None:
             if delete:
                 table.pop(rid, None)
@@ -186,7 +187,8 @@ class Document:
             qos_policies=[self.qos_policies[k] for k in sorted(self.qos_policies)],
             classification_groups=[self.classification_groups[k]
                                    for k in sorted(self.classification_groups)],
-            classifications=[self.classifications[k] for k in sorted(self.classifications)])
+            classifications=[self.classifications[k] for k in sorted(self.classifications)],
+            trunks=[self.trunks[k] for k in sorted(self.trunks)])
 
 
 class FeedClient:
@@ -232,6 +234,12 @@ class FeedClient:
         return self._request("POST", f"{self._host_path}/floatingips", self.timeout,
                              json={"floatingips": dict(statuses)})
 
+    def report_trunks(self, statuses: dict[str, str]) -> dict:
+        """POST /feed/v1/hosts/{host}/trunks: trunks wired (ACTIVE), partly (DEGRADED) or
+        not at all (DOWN), as this host sees them."""
+        return self._request("POST", f"{self._host_path}/trunks", self.timeout,
+                             json={"trunks": dict(statuses)})
+
     # ---- the document ------------------------------------------------------------------
     def state(self) -> tuple[str, DesiredState]:
         """Fetch the host's whole state; keep it for ``watch``."""
@@ -270,7 +278,8 @@ class FeedClient:
                            "classification_groups": [doc.classification_groups[k] for k in
                                                      sorted(doc.classification_groups)],
                            "classifications": [doc.classifications[k]
-                                               for k in sorted(doc.classifications)]})
+                                               for k in sorted(doc.classifications)],
+                           "trunks": [doc.trunks[k] for k in sorted(doc.trunks)]})
 
 
 def _message(resp: Any) -> str:

@@ -29,6 +29,7 @@ from neutrino.agent.extensions.l2 import L2Forwarding
 from neutrino.agent.extensions.qos import Qos
 from neutrino.agent.extensions.routing import EastWestRouting
 from neutrino.agent.extensions.security_groups import SecurityGroups
+from neutrino.agent.extensions.trunks import Trunks
 from neutrino.agent.openflow.flows import OWNER_MASK, Flow
 from neutrino.agent.openflow.manager import FlowOwner, OpenFlowManager
 from neutrino.agent.openflow.meters import Meter
@@ -37,6 +38,7 @@ from neutrino.agent.openflow.pipeline import METER_PACKET_LOG
 from neutrino.agent.openflow.reconcile import FlowDiff, OpenFlowSwitch, diff_flows
 from neutrino.agent.ovsdb import Interface, Ovsdb, TunnelPort
 from neutrino.agent.packet_log import RecordWriter, SecurityGroupRecords
+from neutrino.agent.trunks import plan_trunks
 from neutrino.agent.topology import (
     HostView,
     assign_network_ids,
@@ -133,11 +135,14 @@ class Agent:
         # and every port bound to this host.
         self.wired: set[str] = set()
         self.bound_here: set[str] = set()
+        # trunk id -> its status as wired by the last sync (what is reported).
+        self.trunk_statuses: dict[str, str] = {}
         self.add_extension(L2Forwarding())
         security_groups = SecurityGroups()
         self.add_extension(security_groups)
         self.add_extension(EastWestRouting())
         self.add_extension(Qos())
+        self.add_extension(Trunks())
         # Packet logging: one file for the host's records; security-group records come
         # from the packet-ins the logging flows send (read from start() to stop()).
         self.records = RecordWriter(config.packet_log_file, config.host)
@@ -259,6 +264,7 @@ class Agent:
         self.wired = {p.id for p in desired.ports
                       if p.host == self.config.host and p.admin_state_up
                       and p.id in view.local_ofports and p.network_id in view.networks}
+        self.trunk_statuses = dict(view.trunks.statuses)
         if observed:
             self._last_full = began
         self._announce(view)
@@ -325,15 +331,17 @@ class Agent:
             if iface and iface.ofport > 0:
                 physnets[physnet] = iface.ofport
         networks = local_networks(desired, cfg.host)
+        plugged = {i.iface_id: i.ofport for i in ifaces if i.iface_id and i.ofport > 0}
+        trunks = plan_trunks(desired, cfg.host, plugged)
         return HostView(
             host=cfg.host,
             desired=desired,
             networks=networks,
             network_ids=assign_network_ids(networks),
-            local_ofports={i.iface_id: i.ofport for i in ifaces
-                           if i.iface_id and i.ofport > 0},
+            local_ofports={**plugged, **trunks.ofports},
             tunnel_ofports=tunnels,
             physnet_ofports=physnets,
+            trunks=trunks,
         )
 
     def _ensure_tunnels(self, desired: DesiredState) -> tuple[

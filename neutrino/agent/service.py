@@ -251,6 +251,7 @@ class AgentService:
         self.reporter.observe(agent.wired, agent.bound_here)
         self.reporter.flush(force=True)
         self._report_floatingips(desired)
+        self._report_trunks(desired)
         self.syncs += 1
         self.history.append(dict(asdict(result), time=time.time()))
         del self.history[1:-1]  # the first sync after start and the latest are what matter
@@ -274,6 +275,19 @@ class AgentService:
         except Exception as exc:  # a lost server: the next sync reports again
             LOG.warning("reporting floating IPs failed: %s: %s", type(exc).__name__, exc)
 
+    def _report_trunks(self, desired: DesiredState) -> None:
+        """Trunks whose status differs from the one the sync found (docs/agent.md,
+        "Trunks"); like floating IPs, the answer comes back through the feed."""
+        shown = {t.id: t.status for t in desired.trunks}
+        changed = {i: s for i, s in self.agent.trunk_statuses.items() if shown.get(i) != s}
+        if not changed:
+            return
+        try:
+            self.client.report_trunks(changed)
+            LOG.info("trunks reported: %s", changed)
+        except Exception as exc:  # a lost server: the next sync reports again
+            LOG.warning("reporting trunks failed: %s: %s", type(exc).__name__, exc)
+
     def status(self) -> dict[str, Any]:
         return {
             "pid": os.getpid(),
@@ -288,6 +302,7 @@ class AgentService:
             "devices_reported": sorted(self.reporter.reported or ()),
             "device_reports": self.reporter.reports,
             "device_report_pending": self.reporter.pending,
+            "trunks": dict(self.agent.trunk_statuses),
             "packet_log": self.agent.packet_log_status(),
         }
 

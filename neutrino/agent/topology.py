@@ -2,7 +2,8 @@
 
 ``HostView`` is what every extension computes its flows from: which networks
 are present here and their local ids (the value of the network register), the
-OpenFlow port of each plugged local port, of each tunnel and of each physnet.
+OpenFlow port of each plugged local port (a trunk's subport has a logical one,
+``trunks.py``), of each tunnel and of each physnet.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from neutrino.agent.desired import DesiredState, Network, Port
+from neutrino.agent.trunks import TrunkPlan
 
 # Network ids live in 16 bits so they can double as conntrack zones. 0 means
 # "no network", so 65535 networks per host.
@@ -63,6 +65,8 @@ class HostView:
     local_ofports: dict[str, int] = field(default_factory=dict)  # port id -> ofport
     tunnel_ofports: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, ip)
     physnet_ofports: dict[str, int] = field(default_factory=dict)  # physnet -> br-int patch
+    # The host's trunks: their wired subports are in ``local_ofports`` with logical ofports.
+    trunks: TrunkPlan = field(default_factory=TrunkPlan)
 
     @cached_property
     def _ports_by_network(self) -> dict[str, list[Port]]:

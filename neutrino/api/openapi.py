@@ -297,12 +297,14 @@ def resource_paths(path: str, spec: ResourceSpec, api: Api) -> dict:
 def action_operation(spec: ResourceSpec, action: MemberAction) -> dict:
     """A member action: its own body, answer and policy rule."""
     response = action.response.schema() if action.response is not None else None
-    return {"operationId": f"{action.name}_{spec.name}",
-            "summary": action.summary or f"{action.name} on a {spec.name}",
-            "description": f"Policy rule: {action.rule_name}.",
-            "parameters": _member_parameters(spec),
-            "requestBody": _json_body(action.request.schema()),
-            "responses": _responses("200", response)}
+    op = {"operationId": f"{action.name}_{spec.name}",
+          "summary": action.summary or f"{action.name} on a {spec.name}",
+          "description": f"Policy rule: {action.rule_name}.",
+          "parameters": _member_parameters(spec),
+          "responses": _responses("200", response)}
+    if action.request is not None:
+        op["requestBody"] = _json_body(action.request.schema())
+    return op
 
 
 def _under_parent(ops: dict, parent_id: dict, member: bool) -> dict:

@@ -254,7 +254,7 @@ class SubMember(Member):
 
 
 class MemberAction(_Base):
-    """PUT /v2.0/<collection>/{id}/<action>: its own body, rule and plugin method."""
+    """PUT (or GET) /v2.0/<collection>/{id}/<action>: its own body, rule and plugin method."""
 
     def __init__(self, spec: ResourceSpec, plugin: Any, env: Env, authz: Authz,
                  action: Action, parent: ParentRoute | None = None) -> None:
@@ -273,6 +273,9 @@ class MemberAction(_Base):
             authorize = _checked(_member_of(self.parent.key, id, sub_id, self.plugin_not_found),
                                  authorize)
             id = sub_id
+        if self.action.request is None:  # a read (GET): no body
+            _json(resp, self.plugin.member_view(ctx, id, self.action.name, authorize=authorize))
+            return
         payload = body.read_json(req)
         try:
             request = self.action.request.convert(payload)

@@ -75,6 +75,9 @@ class ResourcePlugin:
     handles: ClassVar[frozenset[str]] = frozenset()
     # Attributes that map to a column but are written only by the plugin's own code.
     computed: ClassVar[frozenset[str]] = frozenset()
+    # Whether a member action that changes the member bumps its revision (Neutron's
+    # trunks: add_subports and remove_subports do not; the change is journaled anyway).
+    actions_bump_revision: ClassVar[bool] = True
 
     def __init__(self, db: Database, conf: Any, registry: Registry | None = None) -> None:
         from neutrino.registry import default_registry
@@ -514,7 +517,8 @@ class ResourcePlugin:
             after = self.load_ids(conn, [id])[0]
             if after == before and not conn.info.pop(_CHANGED, False):
                 return response, current, None
-            self.bump(conn, id)
+            if self.actions_bump_revision:
+                self.bump(conn, id)
             result = self._committing(conn, ctx, self.load_ids(conn, [id]), "update",
                                       Event.PRECOMMIT_UPDATE, [body])[0]
             return response, current, result
@@ -524,6 +528,16 @@ class ResourcePlugin:
             self._publish(Event.AFTER_UPDATE, DBEventPayload(
                 ctx, resource_id=id, states=(original, result), request_body=body))
         return response
+
+    def member_view(self, ctx: Context, id: str, action: str,
+                    authorize: Authorize | None = None) -> dict:
+        """Run ``GET /<collection>/{id}/<action>``: the plugin method named ``action``,
+        ``(conn, ctx, current) -> response body``, on a reader; nothing changes."""
+        with self.db.reader() as conn:
+            current = self.get_in(conn, ctx, id)
+            if authorize:
+                authorize(conn, current)
+            return getattr(self, action)(conn, ctx, current)
 
     @staticmethod
     def changed(conn: Connection) -> None:

@@ -44,6 +44,8 @@ class Change:
     operation: str  # create | update | delete
     revision_number: int
     body: dict  # as a GET shows it (for a delete: as it was last)
+    # The host to route to when the body names none (a trunk: its parent port's).
+    host: str | None = None
 
 
 def _routing(change: Change) -> tuple[str | None, str | None]:
@@ -51,7 +53,7 @@ def _routing(change: Change) -> tuple[str | None, str | None]:
     network = body.get("network_id")
     if change.resource_type == "network":
         network = change.resource_id
-    host = body.get("binding:host_id") or None
+    host = body.get("binding:host_id") or change.host or None
     if change.resource_type == "agent":  # an agent's record routes to its own host
         host = body.get("host") or None
     return (network if isinstance(network, str) else None), host

@@ -75,10 +75,12 @@ class MemberAction:
     ``request`` validates the whole JSON body (an ``Object`` kind names each key);
     ``response`` documents the answer. The policy rule is ``rule`` (default: the
     action's name, as Neutron names e.g. ``add_prefixes``), checked against the
-    member like an update."""
+    member like an update. With ``method="get"`` (Neutron's trunk ``get_subports``)
+    it is a read: no body (``request`` None), the plugin method answers from a
+    reader (ResourcePlugin.member_view)."""
 
     name: str
-    request: Kind
+    request: Kind | None
     response: Kind | None = None
     summary: str = ""
     rule: str = ""

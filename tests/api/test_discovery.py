@@ -36,6 +36,8 @@ IMPLEMENTED = {
     "segment", "standard-attr-segment", "multi-provider", "binding-extended",
     # neutrino/services/classifications
     "classifications",
+    # neutrino/services/trunk
+    "trunk", "trunk-details",
     # neutrino/services/driver_health
     "driver-health",
 }

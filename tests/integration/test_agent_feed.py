@@ -131,7 +131,8 @@ def test_state_of_a_host_without_ports_is_empty(feed_server):
     assert state == {"networks": [], "ports": [], "subnets": [], "security_groups": [],
                      "security_group_members": {}, "tunnel_endpoints": {}, "dhcp_networks": [],
                      "routers": [], "floatingips": [], "distributed_routers": [],
-                     "qos_policies": [], "classification_groups": [], "classifications": []}
+                     "qos_policies": [], "classification_groups": [], "classifications": [],
+                     "trunks": []}
 
 
 # ---- the watch ------------------------------------------------------------------------------

@@ -53,6 +53,10 @@ REGISTERS = (REG_NETWORK, REG_DST_PORT)
 # The br-int pipeline, in packet order. Egress = leaving a VM, ingress = towards
 # a VM. Traffic from tunnels and physical networks enters at ingress_deflection.
 BR_INT_PIPELINE: tuple[Stage, ...] = (
+    # Ahead of everything: a trunk subport's frames (tagged, or from its MAC) take the
+    # subport's logical ofport as in_port, so every later stage sees them as its own.
+    Stage("trunk_demux", Miss.NEXT,
+          "trunk subports: frames on a parent's VIF become the subport's (tag popped)"),
     Stage("classification", Miss.DROP,
           "identify the source (VM port, tunnel, physical network); set the network register"),
     Stage("egress_filter", Miss.NEXT,
@@ -78,6 +82,8 @@ BR_INT_PIPELINE: tuple[Stage, ...] = (
     Stage("ingress_qos", Miss.NEXT, "bandwidth limits of traffic delivered to a VM"),
     Stage("routed_delivery", Miss.NEXT,
           "routed frames from other hosts: their host's source MAC back to the router's"),
+    Stage("trunk_delivery", Miss.NEXT,
+          "to a trunk subport: out of its parent's VIF (802.1Q tag pushed for VLAN ones)"),
     Stage("output", Miss.DROP, "deliver to the port in the destination register"),
     Stage("canary", Miss.DROP, "never reached by packets; its flow vanishing means OVS lost flows"),
 )

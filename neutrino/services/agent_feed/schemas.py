@@ -11,7 +11,7 @@ DOCUMENT = {"type": "object", "properties": {
         "type": "array", "items": {"type": "string"}}},
     "tunnel_endpoints": {"type": "object", "additionalProperties": {"type": "string"}},
     "dhcp_networks": {"type": "array", "items": {"type": "string"}}, "logs": _LIST,
-    "routers": _LIST, "floatingips": _LIST,
+    "routers": _LIST, "floatingips": _LIST, "trunks": _LIST,
     # Routers with an interface on a network the host carries: east-west routing.
     "distributed_routers": {"type": "array", "items": {"type": "object", "properties": {
         "id": {"type": "string"}, "admin_state_up": {"type": "boolean"},
@@ -25,7 +25,8 @@ CHANGE = {"type": "object", "properties": {
     "resource_type": {"type": "string", "enum": [
         "network", "subnet", "port", "security_group", "security_group_rule",
         "security_group_members", "tunnel_endpoint", "dhcp_network", "log", "router",
-        "floatingip", "distributed_router"]},
+        "floatingip", "distributed_router", "qos_policy", "classification_group",
+        "classification", "trunk"]},
     "resource_id": {"type": "string"},
     "operation": {"type": "string", "enum": ["create", "update", "delete"]},
     "revision_number": {"type": "integer"},

@@ -10,7 +10,8 @@ DHCP the host serves, the routers with an interface on a network it carries
 interfaces are then in the document too), every security-group and SNAT packet
 log (``logs``: few, admins' objects; the agent applies the enabled ones), and the
 QoS policies in effect on its bound ports with the classification groups and
-classifications their DSCP marking rules name (``qos_bodies``). Bodies come from the
+classifications their DSCP marking rules name (``qos_bodies``), and the trunks whose
+parent port is bound there (``trunks``). Bodies come from the
 plugins' own rendering, as a GET by an admin shows them, in a fixed number of
 queries whatever the host's size.
 
@@ -58,13 +59,16 @@ class Scope:
     distributed: dict[str, str] = field(default_factory=dict)
     # QoS in effect on the host's bound ports: kind (QOS_KINDS) -> {id: digest of body}.
     qos: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Trunks whose parent port is bound here -> digest of the body.
+    trunks: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         return orjson.dumps({"networks": sorted(self.networks), "groups": sorted(self.groups),
                              "members": self.members, "tunnel_endpoints": self.tunnel_endpoints,
                              "dhcp_networks": sorted(self.dhcp_networks),
                              "routers": self.routers, "floatingips": self.floatingips,
-                             "distributed": self.distributed, "qos": self.qos},
+                             "distributed": self.distributed, "qos": self.qos,
+                             "trunks": self.trunks},
                             option=orjson.OPT_SORT_KEYS)
 
     @classmethod
@@ -73,7 +77,8 @@ class Scope:
         return cls(frozenset(data["networks"]), frozenset(data["groups"]), data["members"],
                    data["tunnel_endpoints"], frozenset(data["dhcp_networks"]),
                    data.get("routers") or {}, data.get("floatingips") or {},
-                   data.get("distributed") or {}, data.get("qos") or {})
+                   data.get("distributed") or {}, data.get("qos") or {},
+                   data.get("trunks") or {})
 
     def digest(self, host: str) -> str:
         """The scope's name for one host (the same scope of two hosts: two names)."""
@@ -128,6 +133,7 @@ class Derived:
     fip_bodies: dict[str, dict] = field(default_factory=dict)
     distributed_bodies: dict[str, dict] = field(default_factory=dict)
     qos_bodies: dict[str, dict[str, dict]] = field(default_factory=dict)  # kind -> id -> body
+    trunk_bodies: dict[str, dict] = field(default_factory=dict)
 
 
 def derive(conn: Connection, registry: Any, host: str) -> Derived:
@@ -149,14 +155,16 @@ def derive(conn: Connection, registry: Any, host: str) -> Derived:
     lists = members(conn, remote)
     routers, fips = router_bodies(conn, registry, host)
     qos = qos_bodies(conn, registry, host)
+    trunks = trunk_bodies(conn, registry, host)
     scope = Scope(networks, frozenset(used | remote), {g: _digest(a) for g, a in lists.items()},
                   tunnel_endpoints(conn, registry), dhcp,
                   {r: _body_digest(b) for r, b in routers.items()},
                   {f: _body_digest(b) for f, b in fips.items()},
                   {r: _body_digest(b) for r, b in distributed.items()},
                   {kind: {i: _body_digest(b) for i, b in found.items()}
-                   for kind, found in qos.items() if found})
-    return Derived(scope, lists, routers, fips, distributed, qos)
+                   for kind, found in qos.items() if found},
+                  {t: _body_digest(b) for t, b in trunks.items()})
+    return Derived(scope, lists, routers, fips, distributed, qos, trunks)
 
 
 ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
@@ -231,6 +239,19 @@ def qos_bodies(conn: Connection, registry: Any, host: str) -> dict[str, dict[str
         out["classification"] = {c["id"]: c for c in classifications.classification_bodies(
             conn, {c for g in groups.values() for c in g["classifications"]})}
     return out
+
+
+def trunk_bodies(conn: Connection, registry: Any, host: str) -> dict[str, dict]:
+    """The trunks whose parent port is bound to ``host``, API bodies (their subports
+    are bound here too, so their ports and networks are in the document); one query
+    when the host has none."""
+    if "trunks" not in registry.plugin_classes:
+        return {}
+    from neutrino.services.trunk.models import Trunk
+    trunks = Trunk.__table__
+    ids = sorted(conn.scalars(select(trunks.c.id).join(PORTS, PORTS.c.id == trunks.c.port_id)
+                              .where(PORTS.c.binding_host_id == host)))
+    return {t["id"]: t for t in registry.plugin("trunks").load_ids(conn, ids)} if ids else {}
 
 
 def _body_digest(body: dict) -> str:
@@ -318,4 +339,5 @@ def document(conn: Connection, registry: Any, derived: Derived) -> dict:
                                     for k in sorted(derived.distributed_bodies)],
             "logs": logs(conn, registry),
             **{key: [found[k] for k in sorted(found)] for kind, key in QOS_KINDS.items()
-               for found in [derived.qos_bodies.get(kind) or {}]}}
+               for found in [derived.qos_bodies.get(kind) or {}]},
+            "trunks": [derived.trunk_bodies[k] for k in sorted(derived.trunk_bodies)]}

@@ -243,7 +243,9 @@ class Feed:
                                            ("floatingip", old.floatingips, now.floatingips,
                                             new.fip_bodies),
                                            ("distributed_router", old.distributed,
-                                            now.distributed, new.distributed_bodies), *qos):
+                                            now.distributed, new.distributed_bodies),
+                                           ("trunk", old.trunks, now.trunks, new.trunk_bodies),
+                                           *qos):
             for rid in sorted(set(before) | set(after)):
                 if rid not in after:
                     out.append(_derived_change(kind, rid, "delete", {"id": rid}))
