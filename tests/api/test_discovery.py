@@ -35,6 +35,9 @@ IMPLEMENTED = {
     "segment", "standard-attr-segment", "multi-provider", "binding-extended",
     # neutrino/services/classifications
     "classifications",
+    # neutrino/services/sriov
+    "uplink-status-propagation", "uplink-status-propagation-updatable",
+    "port-numa-affinity-policy", "port-numa-affinity-policy-socket",
 }
 
 

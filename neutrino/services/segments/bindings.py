@@ -89,7 +89,7 @@ class PortBindings:
                                      "only valid on compute ports")
             if port["binding:host_id"] == host or self._inactive_row(conn, port_id, host):
                 raise sexc.PortBindingAlreadyExists(port_id=port_id, host=host)
-            found = ml2_binding.bind_on(conn, self.conf, port["network_id"], host, vnic)
+            found = ml2_binding.bind_on(conn, self.conf, port["network_id"], host, vnic, profile)
             if found is None:
                 raise sexc.PortBindingError(port_id=port_id, host=host)
             if not port["binding:host_id"]:
@@ -116,7 +116,8 @@ class PortBindings:
             if row is None:
                 raise sexc.PortBindingNotFound(port_id=port_id, host=host)
             vnic = body.get("vnic_type", row.vnic_type)
-            found = ml2_binding.bind_on(conn, self.conf, port["network_id"], host, vnic)
+            profile = body["profile"] if "profile" in body else orjson.loads(row.profile or "{}")
+            found = ml2_binding.bind_on(conn, self.conf, port["network_id"], host, vnic, profile)
             if found is None:
                 raise sexc.PortBindingError(port_id=port_id, host=host)
             values = {"vnic_type": vnic, "vif_type": found.vif_type,
