@@ -3,12 +3,13 @@ this package. Read values at use time (``CONF.group.opt``), never cache mutable 
 from oslo_config import cfg
 
 from neutrino.conf import (
-    agent, agents, database, default, journal, ml2, network_log, placement, quotas,
+    agent, agents, database, default, journal, ml2, network_log, placement, quotas, sriov,
 )
 
 CONF = cfg.CONF
 
-for _module in (default, agents, database, ml2, quotas, journal, agent, placement, network_log):
+for _module in (default, agents, database, ml2, quotas, journal, agent, placement, network_log,
+                sriov):
     _module.register(CONF)
 
 

@@ -1,7 +1,7 @@
 """Entry point for oslo-config-generator and `neutrino config sample`."""
 from neutrino import logs
 from neutrino.conf import (
-    agent, agents, database, default, journal, ml2, network_log, placement, quotas,
+    agent, agents, database, default, journal, ml2, network_log, placement, quotas, sriov,
 )
 
 
@@ -21,4 +21,5 @@ def list_opts() -> list[tuple[str, list]]:
         (agent.AUTH_GROUP, agent.auth_list_opts()),
         ("placement", placement.OPTS),
         (network_log.GROUP, network_log.OPTS),
+        (sriov.GROUP, sriov.OPTS),
     ]
