@@ -127,6 +127,13 @@ def test_bad_attribute_values_are_400_and_change_nothing(admin, attrs):
     assert shown["revision_number"] == p["revision_number"]
 
 
+@pytest.mark.parametrize("query", [{"propagate_uplink_status": "true"},
+                                   {"numa_affinity_policy": "required"}])
+def test_attributes_are_not_filters_as_in_neutron_lib(admin, query):
+    r = admin.get("/v2.0/ports", params=query)
+    assert r.status == 400 and "invalid attribute for filtering" in r.error_message
+
+
 def test_sdk_port_attributes(sdk, admin):
     net = admin.network()
     port = sdk.network.create_port(network_id=net["id"], propagate_uplink_status=True,
