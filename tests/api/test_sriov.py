@@ -280,7 +280,8 @@ def test_cli_port_create_direct_with_binding_profile(sriov_server, admin, tmp_pa
         [cli, "--os-cloud", "neutrino", "port", "create", "--network", net["id"],
          "--vnic-type", "direct", "--host", host,
          "--binding-profile", "pci_slot=0000:05:00.3",
-         "--binding-profile", "physical_network=physnet1", name, "-f", "json"],
+         "--binding-profile", "physical_network=physnet1",
+         "--enable-uplink-status-propagation", "--numa-policy-socket", name, "-f", "json"],
         env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     made = json.loads(out.stdout)
@@ -288,3 +289,5 @@ def test_cli_port_create_direct_with_binding_profile(sriov_server, admin, tmp_pa
     assert shown["binding:vnic_type"] == "direct" and shown["binding:vif_type"] == "hw_veb"
     assert shown["binding:profile"] == {"pci_slot": "0000:05:00.3",
                                         "physical_network": "physnet1"}
+    assert shown["propagate_uplink_status"] is True
+    assert shown["numa_affinity_policy"] == "socket"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.agents import register_ok
 from tests.support.client import Client
 from tests.support.server import ServerProcess
 from tests.support.waiting import wait_for
@@ -31,6 +32,7 @@ PFS = {"ens5": [f"0000:05:00.{i}" for i in range(1, 8)],
        "ens6": [f"0000:06:00.{i}" for i in range(1, 8)]}
 EXCLUDED = "0000:05:00.7"
 NIC_SWITCH = "NIC Switch agent"
+AGENT_DOWN_TIME = 4  # the agent heartbeats every second
 
 
 class Nic:
@@ -57,6 +59,7 @@ class Nic:
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerProcess]:
     srv = ServerProcess(extra_conf=(
+        f"agent_down_time = {AGENT_DOWN_TIME}\nagent_check_interval = 1\n"
         "[ml2]\nmechanism_drivers = openvswitch,sriovnicswitch\n"
         "[ml2_type_vlan]\nnetwork_vlan_ranges = physnet1:100:199\n")).start(timeout=120)
     try:
@@ -262,3 +265,19 @@ def test_deleted_port_releases_its_vf(admin, nic):
     assert admin.delete(f"/v2.0/ports/{port['id']}").status == 204
     assert wait_for(lambda: nic.vf(slot).get("link_state") == "disable")
     assert (nic.vf(slot)["mac"], nic.vf(slot)["vlan"]) == ("00:00:00:00:00:00", 0)
+
+
+def test_ports_come_back_active_after_another_agent_of_the_host_dies(admin, nic):
+    slot = "0000:06:00.6"
+    port = _vf_port(admin, _network(admin), {"pci_slot": slot, "physical_network": "physnet1"})
+    assert wait_for(lambda: _status(admin, port["id"]) == "ACTIVE")
+    revision = admin.get(f"/v2.0/ports/{port['id']}").json["port"]["revision_number"]
+    # An Open vSwitch agent of the host that heartbeats once: when the server finds it
+    # dead it sets the host's ports DOWN; the SR-IOV agent sees its VF up and says so.
+    ovs = register_ok(admin, HOST)
+    assert wait_for(lambda: admin.get(f"/v2.0/agents/{ovs['id']}").json["agent"]["alive"]
+                    is False, AGENT_DOWN_TIME * 4)
+    assert wait_for(lambda: admin.get(f"/v2.0/ports/{port['id']}").json["port"][
+        "revision_number"] >= revision + 2)  # DOWN, then ACTIVE again
+    assert wait_for(lambda: _status(admin, port["id"]) == "ACTIVE")
+    assert admin.delete(f"/v2.0/agents/{ovs['id']}").status == 204

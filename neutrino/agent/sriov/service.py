@@ -133,11 +133,26 @@ class SriovAgentService:
         self.last = self.reconciler.sync(state.ports, state.qos_policies)
         self.devices = self.reconciler.devices_count()
         self.syncs += 1
+        self._recheck_shown(state)
         self.reporter.observe(self.last.up, self.last.handled)
         self.reporter.flush(force=True)
         if (self.last.bonds, self.last.errors) != before:
             self.heartbeat.beat()  # operators read bonds and errors in configurations
         self.write_status()
+
+    def _recheck_shown(self, state: HostPorts) -> None:
+        """Report again a port whose status the server shows otherwise than this agent
+        sees it (the server set the host's ports DOWN when another agent of the host
+        died; a report was lost): the status follows the VFs, level-triggered."""
+        reported = self.reporter.reported
+        if reported is None:
+            return
+        for port in self.reconciler.mine(state.ports):
+            active = port.get("status") == "ACTIVE"
+            if port["id"] in self.last.up and not active:
+                reported.discard(port["id"])
+            elif port["id"] not in self.last.up and active:
+                reported.add(port["id"])
 
     def status(self) -> dict:
         return {"pid": os.getpid(), "host": self.config.host, "syncs": self.syncs,
