@@ -76,8 +76,10 @@ def devices(profile: Any) -> list[Device]:
     if not isinstance(profile, dict):
         return []
     if bond_mode(profile) is not None:
+        members = profile["bond"].get("members")
         return [Device(m["pci_slot"].lower(), m.get("physical_network"))
-                for m in profile["bond"].get("members") or () if isinstance(m, dict)]
+                for m in (members if isinstance(members, list) else ())
+                if isinstance(m, dict) and isinstance(m.get("pci_slot"), str)]
     slot = profile.get("pci_slot")
     if not isinstance(slot, str) or not slot:
         return []
@@ -86,7 +88,11 @@ def devices(profile: Any) -> list[Device]:
 
 
 def profile_fits(profile: Any, segment: dict) -> bool:
-    """The profile names devices, all on the segment's physical network."""
+    """The profile names devices, all on the segment's physical network (and its
+    bond, if any, is well-formed: a profile given through /ports/{id}/bindings is
+    not checked by the API)."""
+    if bond_problem(profile):
+        return False
     found = devices(profile)
     physnet = segment.get("physical_network")
     return bool(found) and all(d.physical_network == physnet for d in found)

@@ -263,6 +263,19 @@ def test_malformed_bond_is_400_and_changes_nothing(admin, bond):
     assert show(admin, p["id"])["binding:profile"] == {}
 
 
+def test_malformed_bond_in_a_port_binding_is_400(admin):
+    host = nic_switch_host(admin)
+    net = vlan_network(admin)
+    p = create_port(admin, net, device_owner="compute:nova", **{
+        "binding:host_id": host, "binding:vnic_type": "direct", "binding:profile": vf_profile()})
+    bond = {"bond": {"mode": "active-backup", "members": [{}, {}]}}
+    r = admin.post(f"/v2.0/ports/{p['id']}/bindings", json={"binding": {
+        "host": nic_switch_host(admin), "vnic_type": "direct", "profile": bond}})
+    assert r.status == 400 and r.error_type == "InvalidInput", r
+    assert [b["host"] for b in admin.get(f"/v2.0/ports/{p['id']}/bindings").json[
+        "bindings"]] == [host]
+
+
 # ---- the openstack CLI ----------------------------------------------------------------
 def test_cli_port_create_direct_with_binding_profile(sriov_server, admin, tmp_path):
     clouds = tmp_path / ".config" / "openstack" / "clouds.yaml"

@@ -124,3 +124,13 @@ def test_bond_status_follows_the_carriers(nic, tmp_path):
     (nic.dir / "carrier" / "ens5").write_text("0")
     report = rec.sync([_port(**{"binding:profile": bond})], {})
     assert report.up == set() and report.bonds["p1"]["status"] == "DOWN"
+
+
+@pytest.mark.parametrize("bond", [{"mode": "active-backup", "members": [{}, {}]},
+                                  {"mode": "active-backup", "members": "two"},
+                                  {"mode": "active-backup"}, "active-backup"])
+def test_malformed_bond_fits_no_segment_and_names_no_device(bond):
+    profile = {"bond": bond}
+    assert sriov.bond_problem(profile)
+    assert sriov.devices(profile) == []
+    assert not sriov.profile_fits(profile, {"physical_network": "physnet1"})
