@@ -11,9 +11,9 @@ NUMA_POLICIES = ("required", "preferred", "legacy", "socket")
 
 UPLINK_STATUS_PROPAGATION = Extension(
     alias="uplink-status-propagation", name="Uplink status propagation extension",
-    description="Provides ability to propagate uplink status of physical NICs "
-                "to the guest (the VF's link state follows its PF)",
-    # Updatable since uplink-status-propagation-updatable, which this server has.
+    description="Provides ability to propagate port uplink status.",
+    # Updatable since uplink-status-propagation-updatable, which this server has. The
+    # default is Rocky's; neutron-lib made it true in 2020 (docs/sriov.md).
     extends={"ports": (Attribute("propagate_uplink_status", Boolean(),
                                  "The VF's link follows its physical uplink (SR-IOV).",
                                  default=False, post=True, put=True),)},
@@ -21,7 +21,7 @@ UPLINK_STATUS_PROPAGATION = Extension(
 UPLINK_STATUS_PROPAGATION_UPDATABLE = Extension(
     alias="uplink-status-propagation-updatable",
     name="Uplink status propagation updatable extension",
-    description="Provides ability to update the port uplink status propagation flag",
+    description="Provides ability to update the port uplink status.",
     requires=("uplink-status-propagation",),
 )
 PORT_NUMA_AFFINITY_POLICY = Extension(
