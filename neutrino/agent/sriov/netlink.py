@@ -23,6 +23,14 @@ RTEXT_FILTER_VF = 1
 _VIRTFN = re.compile(r"^virtfn(\d+)$")
 
 
+def _mac(value: object) -> str:
+    """IFLA_VF_MAC's address (32 bytes, the first 6 the MAC) as text."""
+    if isinstance(value, str):
+        return value[:17].lower() or NO_MAC
+    octets = list(value or ())[:6]
+    return ":".join(f"{o:02x}" for o in octets) if len(octets) == 6 else NO_MAC
+
+
 class NetlinkBackend:
     name = "netlink"
 
@@ -62,13 +70,13 @@ class NetlinkBackend:
         for info in (link.get_attr("IFLA_VFINFO_LIST") or {}).get_attrs("IFLA_VF_INFO"):
             if info.get_attr("IFLA_VF_MAC")["vf"] != vf.index:
                 continue
-            mac = info.get_attr("IFLA_VF_MAC")["mac"] or NO_MAC
+            mac = _mac(info.get_attr("IFLA_VF_MAC")["mac"])
             vlan = info.get_attr("IFLA_VF_VLAN")
             spoof = info.get_attr("IFLA_VF_SPOOFCHK")
             state = info.get_attr("IFLA_VF_LINK_STATE")
             rate = info.get_attr("IFLA_VF_RATE")
             return VfSettings(
-                mac=mac[:17], vlan=vlan["vlan"] if vlan else 0,
+                mac=mac, vlan=vlan["vlan"] if vlan else 0,
                 spoofchk=bool(spoof["spoofchk"]) if spoof else True,
                 link_state=LINK_STATES[state["link_state"]] if state else "auto",
                 max_tx_rate=rate["max_tx_rate"] if rate else 0)

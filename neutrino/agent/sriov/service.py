@@ -33,8 +33,8 @@ EXTENSIONS = ["qos"]  # VF max rate from bandwidth_limit rules
 class HostPorts:
     """What this agent reads of the host's state document: raw API bodies."""
 
-    networks: tuple = ()
-    ports: tuple = ()
+    networks: tuple = ()  # ids
+    ports: tuple = ()  # bodies of the ports bound to the host
     qos_policies: Mapping[str, Mapping] = field(default_factory=dict)
 
 
@@ -47,9 +47,11 @@ class PortsFeed:
         self.client = client
 
     def _snapshot(self) -> HostPorts:
-        doc = self.client.document
-        return HostPorts(tuple(doc.networks.values()),
-                         tuple(json.loads(json.dumps(list(doc.ports.values())))),
+        # Only the ports bound here (the document has every port of the networks the
+        # host carries), copied: the feed thread edits the document afterwards.
+        doc, host = self.client.document, self.client.host
+        bound = [p for p in doc.ports.values() if p.get("binding:host_id") == host]
+        return HostPorts(tuple(doc.networks), tuple(json.loads(json.dumps(bound))),
                          json.loads(json.dumps(doc.qos_policies)))
 
     def state(self) -> tuple[str, HostPorts]:
