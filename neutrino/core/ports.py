@@ -41,13 +41,6 @@ PREFER_NEXT_OWNERS = frozenset({"network:dhcp", "network:distributed"})
 PORT_WITH_MAC = select(PORTS.c.id).where(PORTS.c.network_id == bindparam("network_id"),
                                          PORTS.c.mac_address == bindparam("mac"))
 INSERT_PORT = insert(PORTS)
-# What ``_insert`` sets by its own code; every other column an attribute is stored in
-# takes its value from the body.
-_INSERTED_COLUMNS = frozenset({
-    "id", "project_id", "name", "description", "revision_number", "created_at", "updated_at",
-    "network_id", "mac_address", "admin_state_up", "status", "device_id", "device_owner",
-    "port_security_enabled", "ip_allocation", "dns_name", "binding_host_id", "binding_vnic_type",
-    "binding_profile", "binding_vif_type", "binding_vif_details"})
 INSERT_ALLOCS = insert(ALLOCS)
 
 
@@ -134,13 +127,9 @@ class PortPlugin(ResourcePlugin):
         self.security_groups = PortSecurityGroups(self.registry.plugin("security-groups"))
         self.filters.update(self.security_groups.filters())
         # Column-stored attributes other features declare on ports (services/sriov's
-        # propagate_uplink_status, numa_affinity_policy): stored from the body or their
-        # default by ``_insert``, which sets the others itself.
-        attrs = self.spec.attributes
-        self._extension_columns = tuple(
-            (name, column, attrs[name].static_default() if attrs[name].has_static_default
-             else None)
-            for name, column in self.columns.items() if column not in _INSERTED_COLUMNS)
+        # propagate_uplink_status, numa_affinity_policy): (name, column, attribute) of the
+        # columns ``_insert`` does not set itself, found from its first row.
+        self._extension_columns: tuple[tuple[str, str, Any], ...] | None = None
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Own ports, and every port on the caller's networks."""
@@ -275,8 +264,12 @@ class PortPlugin(ResourcePlugin):
             binding_profile=orjson.dumps(body.get("binding:profile", {})).decode(),
             binding_vif_type="unbound", binding_vif_details="{}",
         )
-        for name, column, default in self._extension_columns:
-            row[column] = body.get(name, default)
+        if self._extension_columns is None:
+            self._extension_columns = self._columns_not_in(row)
+        for name, column, attr in self._extension_columns:
+            value = body[name] if name in body else (
+                attr.static_default() if attr.has_static_default else None)
+            row[column] = orjson.dumps(value).decode() if column in self.json_columns else value
         conn.execute(INSERT_PORT, row)
         subnets = subnets_by_network.get(network.id)
         if subnets is None:
@@ -298,6 +291,11 @@ class PortPlugin(ResourcePlugin):
             [{"ip_address": p["ip_address"], "mac_address": p.get("mac_address") or mac}
              for p in pairs],
             opts, groups, self.conf.dns_domain)
+
+    def _columns_not_in(self, row: dict) -> tuple[tuple[str, str, Any], ...]:
+        attrs = self.spec.attributes
+        return tuple((name, column, attrs[name]) for name, column in self.columns.items()
+                     if column not in row)
 
     def _generate_mac(self, conn: Connection, network_id: str) -> str:
         base = [int(x, 16) for x in self.conf.base_mac.split(":")]
