@@ -38,7 +38,7 @@ FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.qos", "neutrino.services.l3_agent_scheduler",
                              "neutrino.services.logging", "neutrino.services.segments",
                              "neutrino.services.classifications", "neutrino.services.trunk",
-                             "neutrino.services.driver_health")
+                             "neutrino.services.sriov", "neutrino.services.driver_health")
 
 
 @dataclass(frozen=True)

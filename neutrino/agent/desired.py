@@ -20,6 +20,8 @@ from typing import Any
 
 NETWORK_TYPES = ("flat", "vlan", "vxlan", "geneve")
 TUNNEL_TYPES = ("vxlan", "geneve")
+# binding:vif_type of ports handed to a VM as a PCI device (SR-IOV VF or PF).
+PASSTHROUGH_VIF_TYPES = ("hw_veb", "hostdev_physical")
 
 
 class DesiredStateError(ValueError):
@@ -79,6 +81,9 @@ class Port:
     # The port's own QoS policy, and its network's (which applies when it has none).
     qos_policy_id: str | None = None
     qos_network_policy_id: str | None = None
+    # binding:vif_type: a VF or PF passed through (hw_veb, hostdev_physical) is the SR-IOV
+    # agent's, never plugged into br-int.
+    vif_type: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mac_address", self.mac_address.lower())
@@ -86,6 +91,11 @@ class Port:
     @property
     def is_bound(self) -> bool:
         return bool(self.host)
+
+    @property
+    def is_passthrough(self) -> bool:
+        """Bound as an SR-IOV device (the NIC Switch agent's), not as an OVS port."""
+        return self.vif_type in PASSTHROUGH_VIF_TYPES
 
     @property
     def effective_qos_policy_id(self) -> str | None:
@@ -411,6 +421,7 @@ def port_from_api(body: Mapping[str, Any]) -> Port:
         project_id=body.get("project_id") or "",
         qos_policy_id=body.get("qos_policy_id"),
         qos_network_policy_id=body.get("qos_network_policy_id"),
+        vif_type=body.get("binding:vif_type") or "",
     )
 
 

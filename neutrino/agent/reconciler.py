@@ -260,7 +260,9 @@ class Agent:
             self.switch.delete_meter(meter_id)
         if self.l3 is not None:
             self.l3.after_flows()
-        self.bound_here = {p.id for p in desired.ports if p.host == self.config.host}
+        # SR-IOV ports bound here are the NIC Switch agent's to report.
+        self.bound_here = {p.id for p in desired.ports
+                           if p.host == self.config.host and not p.is_passthrough}
         self.wired = {p.id for p in desired.ports
                       if p.host == self.config.host and p.admin_state_up
                       and p.id in view.local_ofports and p.network_id in view.networks}

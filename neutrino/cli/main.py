@@ -1,4 +1,4 @@
-"""`neutrino serve | agent | db upgrade | db current | config sample | policy sample`.
+"""`neutrino serve | agent | sriov-agent | db upgrade | db current | config sample | policy sample`.
 
 oslo.config options (--config-file, --config-dir) may follow the subcommand.
 """
@@ -41,6 +41,19 @@ example:
 """
 
 
+SRIOV_AGENT_EPILOG = """\
+configuration files:
+  --config-file PATH (repeatable) and --config-dir DIR, as for agent. It reads
+  [sriov_nic] (physical_device_mappings, exclude_devices,
+  resource_provider_bandwidths, backend = netlink | simulated,
+  simulated_state_dir), [agent] (host, server_url, report_interval,
+  state_path, watch_timeout, full_resync_interval, log_file) and [agent_auth].
+
+example:
+  neutrino sriov-agent --config-file /etc/neutrino/sriov_agent.conf
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="neutrino", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="start Open vSwitch (Debian's ovs-ctl) if it is not running")
     agent.add_argument("--show-pipeline", action="store_true",
                        help="print br-int's table map and exit (needs no configuration)")
+    sub.add_parser(
+        "sriov-agent", help="run this host's SR-IOV NIC agent (a NIC Switch agent)",
+        description="Run this host's SR-IOV NIC agent: registers a NIC Switch agent and "
+                    "programs the VFs of the ports bound here (docs/sriov.md).",
+        epilog=SRIOV_AGENT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
     db.add_argument("--revision", default="head")
@@ -89,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.show_pipeline:
             return agent_cmd.show_pipeline()
         return agent_cmd.main(conf, start_ovs=args.start_ovs)
+    if args.command == "sriov-agent":
+        from neutrino.cli import sriov_agent
+        return sriov_agent.main(conf)
     for option, value in (("bind_host", args.bind), ("bind_port", args.port)):
         if value is not None:
             try:

@@ -4,13 +4,13 @@ from oslo_config import cfg
 
 from neutrino.conf import (
     agent, agents, database, default, driver_health, journal, ml2, network_log, placement,
-    quotas,
+    quotas, sriov,
 )
 
 CONF = cfg.CONF
 
 for _module in (default, agents, database, ml2, quotas, journal, agent, placement, network_log,
-                driver_health):
+                driver_health, sriov):
     _module.register(CONF)
 
 

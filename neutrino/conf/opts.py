@@ -2,7 +2,7 @@
 from neutrino import logs
 from neutrino.conf import (
     agent, agents, database, default, driver_health, journal, ml2, network_log, placement,
-    quotas,
+    quotas, sriov,
 )
 
 
@@ -23,4 +23,5 @@ def list_opts() -> list[tuple[str, list]]:
         ("placement", placement.OPTS),
         (network_log.GROUP, network_log.OPTS),
         (driver_health.GROUP, driver_health.OPTS),
+        (sriov.GROUP, sriov.OPTS),
     ]

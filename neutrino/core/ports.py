@@ -126,6 +126,10 @@ class PortPlugin(ResourcePlugin):
             s, [("subnet_id", x) for x in v])
         self.security_groups = PortSecurityGroups(self.registry.plugin("security-groups"))
         self.filters.update(self.security_groups.filters())
+        # Column-stored attributes other features declare on ports (services/sriov's
+        # propagate_uplink_status, numa_affinity_policy): (name, column, attribute) of the
+        # columns ``_insert`` does not set itself, found from its first row.
+        self._extension_columns: tuple[tuple[str, str, Any], ...] | None = None
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
         """Own ports, and every port on the caller's networks."""
@@ -260,6 +264,12 @@ class PortPlugin(ResourcePlugin):
             binding_profile=orjson.dumps(body.get("binding:profile", {})).decode(),
             binding_vif_type="unbound", binding_vif_details="{}",
         )
+        if self._extension_columns is None:
+            self._extension_columns = self._columns_not_in(row)
+        for name, column, attr in self._extension_columns:
+            value = body[name] if name in body else (
+                attr.static_default() if attr.has_static_default else None)
+            row[column] = orjson.dumps(value).decode() if column in self.json_columns else value
         conn.execute(INSERT_PORT, row)
         subnets = subnets_by_network.get(network.id)
         if subnets is None:
@@ -281,6 +291,11 @@ class PortPlugin(ResourcePlugin):
             [{"ip_address": p["ip_address"], "mac_address": p.get("mac_address") or mac}
              for p in pairs],
             opts, groups, self.conf.dns_domain)
+
+    def _columns_not_in(self, row: dict) -> tuple[tuple[str, str, Any], ...]:
+        attrs = self.spec.attributes
+        return tuple((name, column, attrs[name]) for name, column in self.columns.items()
+                     if column not in row)
 
     def _generate_mac(self, conn: Connection, network_id: str) -> str:
         base = [int(x, 16) for x in self.conf.base_mac.split(":")]

@@ -5,11 +5,21 @@ administratively up, and reaches one of the network's segments: a tunnel type it
 lists in ``tunnel_types`` (vxlan, geneve), or the physical network of a flat or
 VLAN segment among its mappings. The result is Neutron's ``binding:vif_type`` and
 ``binding:vif_details`` for that backend.
+
+The SR-IOV driver (``sriovnicswitch``) also needs ``binding:profile`` to name the
+device Nova allocated (``pci_slot``; a bond's members, ml2/sriov.py) on the
+segment's physical network. A VF (``direct``, ``macvtap``: ``hw_veb``) binds only
+with an alive ``NIC Switch agent`` whose ``device_mappings`` reach that network; a
+whole PF (``direct-physical``: ``hostdev_physical``) binds without one and is
+ACTIVE at once, as Neutron does it: no agent manages a PF.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from neutrino.ml2 import sriov
 
 TUNNEL_TYPES = ("vxlan", "geneve", "gre")
 PHYSNET_TYPES = ("flat", "vlan")
@@ -20,6 +30,7 @@ class Binding:
     vif_type: str
     vif_details: dict
     segment: dict  # the segment bound: network_type, physical_network, segmentation_id
+    status: str = "DOWN"  # the port's until its agent reports it (ACTIVE: no agent will)
 
 
 def _ovs_reaches(configurations: dict, segment: dict) -> bool:
@@ -49,6 +60,13 @@ def _sriov_details(configurations: dict, segment: dict) -> dict:
     return {"port_filter": False, "vlan": str(vlan or 0), "connectivity": "l2"}
 
 
+def _sriov_profile_fits(vnic_type: str, profile: Any, segment: dict) -> bool:
+    # A bond is of VFs the guest bonds: direct ports only.
+    if sriov.bond_mode(profile) is not None and vnic_type != "direct":
+        return False
+    return segment.get("network_type") in PHYSNET_TYPES and sriov.profile_fits(profile, segment)
+
+
 @dataclass(frozen=True)
 class MechanismDriver:
     name: str
@@ -58,11 +76,25 @@ class MechanismDriver:
     vif_type: str = ""
     reaches: Callable[[dict, dict], bool] | None = None
     details: Callable[[dict, dict], dict] | None = None
+    # vnic type -> vif type, where it is not ``vif_type``.
+    vif_types: Mapping[str, str] = field(default_factory=dict)
+    # vnic types bound without an agent (their ports are ACTIVE once bound).
+    agentless: tuple[str, ...] = ()
+    # What binding:profile must name for a segment: (vnic_type, profile, segment).
+    profile_fits: Callable[[str, Any, dict], bool] | None = None
 
-    def bind(self, vnic_type: str, segments: list[dict], agents: list[dict]) -> Binding | None:
+    def bind(self, vnic_type: str, segments: list[dict], agents: list[dict],
+             profile: Any = None) -> Binding | None:
         """The binding this driver makes with one of ``agents`` (the host's alive,
         admin-up agents, rendered), or None."""
         if vnic_type not in self.vnic_types or self.reaches is None:
+            return None
+        vif_type = self.vif_types.get(vnic_type, self.vif_type)
+        segments = [s for s in segments
+                    if self.profile_fits is None or self.profile_fits(vnic_type, profile, s)]
+        if vnic_type in self.agentless:
+            for segment in segments:
+                return Binding(vif_type, self.details({}, segment), segment, status="ACTIVE")
             return None
         for agent in agents:
             if agent["agent_type"] != self.agent_type:
@@ -70,7 +102,7 @@ class MechanismDriver:
             configurations = agent.get("configurations") or {}
             for segment in segments:
                 if self.reaches(configurations, segment):
-                    return Binding(self.vif_type, self.details(configurations, segment), segment)
+                    return Binding(vif_type, self.details(configurations, segment), segment)
         return None
 
 
@@ -120,7 +152,10 @@ KNOWN = {
     "sriovnicswitch": MechanismDriver("sriovnicswitch", False,
                                       ("direct", "macvtap", "direct-physical"),
                                       "NIC Switch agent", "hw_veb", _sriov_reaches,
-                                      _sriov_details),
+                                      _sriov_details,
+                                      vif_types={"direct-physical": "hostdev_physical"},
+                                      agentless=("direct-physical",),
+                                      profile_fits=_sriov_profile_fits),
 }
 AGENT_TYPES = tuple(d.agent_type for d in KNOWN.values())
 
@@ -133,10 +168,10 @@ def load(names: list[str]) -> list[MechanismDriver]:
 
 
 def bind(drivers: list[MechanismDriver], vnic_type: str, segments: list[dict],
-         agents: list[dict]) -> Binding | None:
+         agents: list[dict], profile: Any = None) -> Binding | None:
     """The first driver's binding, in configured order (as ML2 tries them)."""
     for driver in drivers:
-        found = driver.bind(vnic_type, segments, agents)
+        found = driver.bind(vnic_type, segments, agents, profile)
         if found is not None:
             return found
     return None

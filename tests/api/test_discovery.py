@@ -38,6 +38,9 @@ IMPLEMENTED = {
     "classifications",
     # neutrino/services/trunk
     "trunk", "trunk-details",
+    # neutrino/services/sriov
+    "uplink-status-propagation", "uplink-status-propagation-updatable",
+    "port-numa-affinity-policy", "port-numa-affinity-policy-socket",
     # neutrino/services/driver_health
     "driver-health",
 }

@@ -9,6 +9,7 @@ from tests.support.client import Client, Response
 
 OVS = "Open vSwitch agent"
 DHCP = "DHCP agent"
+NIC_SWITCH = "NIC Switch agent"
 
 
 def new_host() -> str:
@@ -26,7 +27,8 @@ def ovs_configurations(tunnel_types: tuple[str, ...] = ("vxlan",),
 def register(client: Client, host: str, agent_type: str = OVS,
              configurations: dict | None = None, **more: Any) -> Response:
     binary, topic = {OVS: ("neutron-openvswitch-agent", "N/A"),
-                     DHCP: ("neutron-dhcp-agent", "dhcp_agent")}.get(
+                     DHCP: ("neutron-dhcp-agent", "dhcp_agent"),
+                     NIC_SWITCH: ("neutron-sriov-nic-agent", "N/A")}.get(
         agent_type, ("neutrino-agent", "N/A"))
     body = {"host": host, "agent_type": agent_type, "binary": binary, "topic": topic,
             "configurations": ovs_configurations() if configurations is None and agent_type == OVS

@@ -29,6 +29,10 @@ class Port(StandardAttributes, Base):
     # The network segment the active binding bound (none while unbound).
     binding_segment_id: Mapped[str | None] = mapped_column(String(36), nullable=True,
                                                            index=True)
+    # services/sriov: columns here rather than a table of their own, so that a port
+    # list reads them with the row it reads anyway (no query, no join).
+    propagate_uplink_status: Mapped[bool] = mapped_column(Boolean, default=False)
+    numa_affinity_policy: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class InactivePortBinding(Base):

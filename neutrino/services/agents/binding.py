@@ -49,29 +49,31 @@ def host_agents(conn: Connection, conf: Any, host: str) -> list[dict]:
 
 
 def bind_on(conn: Connection, conf: Any, network_id: str, host: str,
-            vnic_type: str) -> mechanism.Binding | None:
-    """What the mechanism drivers bind on ``host`` for a port of the network, or None."""
+            vnic_type: str, profile: Any = None) -> mechanism.Binding | None:
+    """What the mechanism drivers bind on ``host`` for a port of the network (and its
+    ``binding:profile``), or None."""
     segments = [dict(r._mapping) for r in conn.execute(
         SEGMENTS_OF_NETWORK.where(SEGMENTS.c.network_id == network_id))]
     drivers = mechanism.load(conf.ml2.mechanism_drivers)
     return mechanism.bind(drivers, vnic_type or "normal", segments,
-                          host_agents(conn, conf, host))
+                          host_agents(conn, conf, host), profile)
 
 
 def bind(conn: Connection, conf: Any, port: dict) -> None:
     """Bind ``port`` (rendered, changed in place) on its host, or unbind it."""
     host = port.get(HOST) or ""
-    segment_id = None
+    segment_id, status = None, "DOWN"
     if not host:
         vif_type, details = "unbound", {}
     else:
-        found = bind_on(conn, conf, port["network_id"], host, port.get(VNIC))
+        found = bind_on(conn, conf, port["network_id"], host, port.get(VNIC), port.get(PROFILE))
         vif_type, details = (found.vif_type, found.vif_details) if found else ("binding_failed", {})
         segment_id = found.segment["id"] if found else None
+        status = found.status if found else status
     conn.execute(update(PORTS).where(PORTS.c.id == port["id"]).values(
         binding_vif_type=vif_type, binding_vif_details=orjson.dumps(details).decode(),
-        binding_segment_id=segment_id, status="DOWN"))
-    port[VIF_TYPE], port[VIF_DETAILS], port["status"] = vif_type, details, "DOWN"
+        binding_segment_id=segment_id, status=status))
+    port[VIF_TYPE], port[VIF_DETAILS], port["status"] = vif_type, details, status
 
 
 def on_create(registry: Any):

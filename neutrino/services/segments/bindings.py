@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from neutrino import exceptions as exc
 from neutrino.context import Context
 from neutrino.db.models.port import InactivePortBinding, Port
+from neutrino.ml2 import sriov
 from neutrino.services.agents import binding as ml2_binding
 from neutrino.services.segments import exceptions as sexc
 
@@ -28,6 +29,13 @@ INACTIVE = InactivePortBinding.__table__
 PORTS = Port.__table__
 ACTIVE_STATUS, INACTIVE_STATUS = "ACTIVE", "INACTIVE"
 COMPUTE_PREFIX = "compute:"
+
+
+def _check_profile(profile: Any) -> None:
+    """A malformed SR-IOV bond is bad input (400), not a failed binding (500)."""
+    problem = sriov.bond_problem(profile)
+    if problem:
+        raise exc.InvalidInput(error_message=problem)
 
 
 def _active(port: dict) -> dict:
@@ -81,6 +89,7 @@ class PortBindings:
         host = body["host"]
         vnic = body.get("vnic_type", "normal")
         profile = body.get("profile") or {}
+        _check_profile(profile)
 
         def txn(conn: Connection) -> dict | None:
             port = self._port(conn, ctx, port_id, for_update=True)
@@ -89,7 +98,7 @@ class PortBindings:
                                      "only valid on compute ports")
             if port["binding:host_id"] == host or self._inactive_row(conn, port_id, host):
                 raise sexc.PortBindingAlreadyExists(port_id=port_id, host=host)
-            found = ml2_binding.bind_on(conn, self.conf, port["network_id"], host, vnic)
+            found = ml2_binding.bind_on(conn, self.conf, port["network_id"], host, vnic, profile)
             if found is None:
                 raise sexc.PortBindingError(port_id=port_id, host=host)
             if not port["binding:host_id"]:
@@ -108,6 +117,7 @@ class PortBindings:
         return _active(port)
 
     def update(self, ctx: Context, port_id: str, host: str, body: dict) -> dict:
+        _check_profile(body.get("profile"))
         def txn(conn: Connection) -> dict | None:
             port = self._port(conn, ctx, port_id, for_update=True)
             if port["binding:host_id"] == host:
@@ -116,7 +126,8 @@ class PortBindings:
             if row is None:
                 raise sexc.PortBindingNotFound(port_id=port_id, host=host)
             vnic = body.get("vnic_type", row.vnic_type)
-            found = ml2_binding.bind_on(conn, self.conf, port["network_id"], host, vnic)
+            profile = body["profile"] if "profile" in body else orjson.loads(row.profile or "{}")
+            found = ml2_binding.bind_on(conn, self.conf, port["network_id"], host, vnic, profile)
             if found is None:
                 raise sexc.PortBindingError(port_id=port_id, host=host)
             values = {"vnic_type": vnic, "vif_type": found.vif_type,

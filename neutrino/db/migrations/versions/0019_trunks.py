@@ -1,14 +1,14 @@
 """trunks and their subports (trunk, trunk-details)
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02 13:50:00
 """
 import sqlalchemy as sa
 from alembic import op  # noqa: I001
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
