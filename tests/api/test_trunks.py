@@ -459,3 +459,36 @@ def test_feed_state_and_watch_carry_the_hosts_trunks(admin):
     r = admin.get(f"/feed/v1/hosts/{host}/watch", params={"cursor": cursor, "timeout": 5})
     changes = [c for c in r.json["changes"] if c["resource_type"] == "trunk"]
     assert [(c["operation"], c["resource_id"]) for c in changes] == [("delete", trunk["id"])]
+
+
+def test_a_trunk_on_a_bound_parent_binds_its_subports_at_once(admin):
+    host = bound_host(admin)
+    parent, sub = new_port(admin, **{"binding:host_id": host}), new_port(admin)
+    trunk = create_trunk(admin, parent, [vlan(sub, 3)])
+    bound = admin.show("ports", sub["id"])
+    assert (bound["binding:host_id"], bound["binding:vif_type"], bound["device_owner"],
+            bound["device_id"]) == (host, "ovs", "trunk:subport", trunk["id"])
+
+
+def test_a_parent_moving_host_takes_its_subports_and_the_trunk_goes_down(admin):
+    first, second = bound_host(admin), bound_host(admin)
+    parent, sub = new_port(admin, **{"binding:host_id": first}), new_port(admin)
+    trunk = create_trunk(admin, parent, [vlan(sub, 3)])
+    admin.post(f"/feed/v1/hosts/{first}/trunks", {"trunks": {trunk["id"]: "ACTIVE"}})
+    admin.put(f"/v2.0/ports/{parent['id']}", {"port": {"binding:host_id": second}})
+    assert admin.show("ports", sub["id"])["binding:host_id"] == second
+    assert show_trunk(admin, trunk["id"])["status"] == "DOWN"
+    # The old host's report no longer counts.
+    r = admin.post(f"/feed/v1/hosts/{first}/trunks", {"trunks": {trunk["id"]: "ACTIVE"}})
+    assert r.json == {"trunks": {}} and show_trunk(admin, trunk["id"])["status"] == "DOWN"
+
+
+def test_a_subports_new_mac_shows_in_its_parents_trunk_details(admin):
+    parent, sub = new_port(admin), new_port(admin)
+    create_trunk(admin, parent, [mac(sub)])
+    before = admin.show("ports", parent["id"])
+    r = admin.put(f"/v2.0/ports/{sub['id']}", {"port": {"mac_address": "fa:16:3e:00:11:22"}})
+    assert r.status == 200, r
+    after = admin.show("ports", parent["id"])
+    assert after["trunk_details"]["sub_ports"][0]["mac_address"] == "fa:16:3e:00:11:22"
+    assert after["revision_number"] == before["revision_number"] + 1

@@ -115,6 +115,13 @@ def _pool(owner: Client, scratch: dict) -> dict:
                            "project_id": scratch["project"]}}
 
 
+def _trunk(owner: Client, scratch: dict) -> dict:
+    # A port is one trunk's parent at most: a new one each time (in the owner's network,
+    # so that only project A's callers and the admin see it).
+    port = owner.create("ports", "port", network_id=scratch["network"]["id"])
+    return {"trunk": {"port_id": port["id"]}}
+
+
 KINDS = [
     # Another project may not name A's project as owner (400, as Neutron, before any
     # policy check); it cannot even see A's network to put a subnet on it (404).
@@ -139,6 +146,9 @@ KINDS = [
          {"address_scope": {"name": "changed"}}, Expect(HIDDEN, 404, 400, 404, 404)),
     Kind("subnetpools", "/v2.0/subnetpools", _pool, {"subnetpool": {"name": "changed"}},
          Expect(HIDDEN, 404, 400, 404, 404)),
+    # Another project does not see A's port: no parent of its trunk (404).
+    Kind("trunks", "/v2.0/trunks", _trunk, {"trunk": {"name": "changed"}},
+         Expect(HIDDEN, 404, 404, 404, 404)),
 ]
 
 

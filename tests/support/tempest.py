@@ -79,6 +79,10 @@ api_extensions = {extensions}
 [neutron_plugin_options]
 # The zone the suite's agent reports with its DHCP and L3 records ([agent] availability_zone).
 agent_availability_zone = nova
+# The server's default type drivers and VLAN range (physnet1:1000:1999): the provider
+# VLAN tests (trunk MTUs and inherit, admin networks and ports) run instead of skipping.
+available_type_drivers = flat,vlan,vxlan,geneve
+provider_vlans = physnet1
 [service_available]
 neutron = true
 nova = false
