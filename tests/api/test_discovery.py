@@ -33,6 +33,8 @@ IMPLEMENTED = {
     "logging",
     # neutrino/services/segments
     "segment", "standard-attr-segment", "multi-provider", "binding-extended",
+    # neutrino/services/segment_ranges
+    "network-segment-range",
     # neutrino/services/classifications
     "classifications",
 }
