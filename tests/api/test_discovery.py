@@ -33,6 +33,7 @@ IMPLEMENTED = {
     "logging",
     # neutrino/services/segments
     "segment", "standard-attr-segment", "multi-provider", "binding-extended",
+    "subnet-segmentid-writable",
     # neutrino/services/segment_ranges
     "network-segment-range",
     # neutrino/services/classifications
