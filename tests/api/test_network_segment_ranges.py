@@ -323,3 +323,18 @@ def test_sdk_network_segment_range_create_list_update_delete(ranged, project):
         assert sdk.network.find_network_segment_range(made.id) is None
     finally:
         sdk.close()
+
+
+def test_range_tags_sorting_and_fields(admin):
+    made = [make_range(admin, name=f"sorted-{i}", minimum=5000 + 10 * i, maximum=5001 + 10 * i)
+            for i in range(3)]
+    r = admin.put(f"{RANGES}/{made[1]['id']}/tags", json={"tags": ["blue", "red"]})
+    assert r.status == 200, r
+    assert [x["id"] for x in ranges(admin, "?tags=blue")] == [made[1]["id"]]
+    listed = ranges(admin, "?name=sorted-0&name=sorted-1&name=sorted-2"
+                           "&sort_key=minimum&sort_dir=desc")
+    assert [x["id"] for x in listed] == [m["id"] for m in reversed(made)]
+    only = ranges(admin, f"?id={made[0]['id']}&fields=id&fields=used")
+    assert only == [{"id": made[0]["id"], "used": {}}]
+    for m in made:
+        delete_range(admin, m["id"])

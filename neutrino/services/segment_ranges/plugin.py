@@ -109,17 +109,20 @@ class NetworkSegmentRangePlugin(ResourcePlugin):
     # ---- rendering -------------------------------------------------------------
     def load(self, conn: Connection, ids_query: Select, rows: list,
              fields: frozenset[str] | None) -> list[dict]:
-        tags = self.load_tags(conn, ids_query) if fields is None or "tags" in fields else {}
+        def wanted(name: str) -> bool:
+            return fields is None or name in fields
+
+        tags = self.load_tags(conn, ids_query) if wanted("tags") else {}
         kinds = sorted({row.network_type for row in rows})
         taken: dict[tuple, set[int]] = defaultdict(set)
         owners: dict[tuple, dict[int, str]] = defaultdict(dict)
-        if kinds and (fields is None or "available" in fields):
+        if kinds and wanted("available"):
             for kind, physnet, seg_id in conn.execute(
                     select(ALLOCATIONS.c.network_type, ALLOCATIONS.c.physical_network,
                            ALLOCATIONS.c.segmentation_id)
                     .where(ALLOCATIONS.c.network_type.in_(kinds))):
                 taken[(kind, physnet or None)].add(seg_id)
-        if kinds and (fields is None or "used" in fields):
+        if kinds and wanted("used"):
             for kind, physnet, seg_id, project in conn.execute(
                     select(SEGMENTS.c.network_type, SEGMENTS.c.physical_network,
                            SEGMENTS.c.segmentation_id, SEGMENTS.c.project_id)
@@ -132,8 +135,11 @@ class NetworkSegmentRangePlugin(ResourcePlugin):
             key, lo, hi = (row.network_type, row.physical_network), row.minimum, row.maximum
             item["project_id"] = row.project_id
             item["tags"] = tags.get(row.id, [])
-            item["available"] = [i for i in range(lo, hi + 1) if i not in taken[key]]
-            item["used"] = {str(i): p for i, p in sorted(owners[key].items()) if lo <= i <= hi}
+            if wanted("available"):
+                item["available"] = [i for i in range(lo, hi + 1) if i not in taken[key]]
+            if wanted("used"):
+                item["used"] = {str(i): p for i, p in sorted(owners[key].items())
+                                if lo <= i <= hi}
             out.append(item)
         return out
 
