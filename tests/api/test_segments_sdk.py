@@ -47,6 +47,17 @@ def test_sdk_subnet_on_a_segment(sdk):
     sdk.network.delete_network(net)
 
 
+def test_sdk_subnet_update_puts_it_on_the_networks_segment(sdk):
+    net = sdk.network.create_network(name=_name("sdk-to-routed"))
+    [seg] = list(sdk.network.segments(network_id=net.id))
+    sub = sdk.network.create_subnet(network_id=net.id, cidr="10.62.0.0/24", ip_version=4)
+    assert sub.segment_id is None
+    assert sdk.network.update_subnet(sub, segment_id=seg.id).segment_id == seg.id
+    assert sdk.network.get_subnet(sub.id).segment_id == seg.id
+    sdk.network.delete_subnet(sub)
+    sdk.network.delete_network(net)
+
+
 def test_sdk_port_bindings_live_migration(sdk, server):
     admin = Client(server.url)
     source, dest = new_host(), new_host()
