@@ -37,6 +37,7 @@ FEATURES: tuple[str, ...] = ("neutrino.core", "neutrino.services.subnetpools",
                              "neutrino.services.agents", "neutrino.services.agent_feed",
                              "neutrino.services.qos", "neutrino.services.l3_agent_scheduler",
                              "neutrino.services.logging", "neutrino.services.segments",
+                             "neutrino.services.segment_ranges",
                              "neutrino.services.classifications", "neutrino.services.trunk",
                              "neutrino.services.sriov", "neutrino.services.driver_health")
 

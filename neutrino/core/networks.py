@@ -47,6 +47,8 @@ POLICIES = rbac.POLICIES
 AUTO_DELETE_OWNERS = ("network:dhcp",)
 ROUTER_GATEWAY = "network:router_gateway"
 PROVIDER_KEYS = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
+# The network segment ranges (network-segment-range), when that feature runs.
+RANGES = "network_segment_ranges"
 SHARED, EXTERNAL = rbac.ACCESS_SHARED, rbac.ACCESS_EXTERNAL
 
 
@@ -303,12 +305,15 @@ class NetworkPlugin(ResourcePlugin):
             if driver is None:
                 raise exc.InvalidNetworkType(network_type=net_type,
                                              reason="network type is not enabled")
-            segment = driver.reserve(conn, driver.validate(requested), seg_id)
+            checked = driver.validate(requested)
+            segment = driver.reserve(conn, checked, seg_id,
+                                     self.tenant_pools(conn, checked, project_id))
         else:
             for net_type in self.conf.ml2.tenant_network_types:
+                tenant = types.Segment(net_type, None, None)
                 try:
                     segment = self.type_drivers[net_type].reserve(
-                        conn, types.Segment(net_type, None, None), seg_id)
+                        conn, tenant, seg_id, self.tenant_pools(conn, tenant, project_id))
                     break
                 except exc.NoNetworkAvailable:
                     continue
@@ -318,6 +323,16 @@ class NetworkPlugin(ResourcePlugin):
             network_type=segment.network_type, physical_network=segment.physical_network,
             segmentation_id=segment.segmentation_id))
         return seg_id
+
+    def tenant_pools(self, conn: Connection, segment: types.Segment,
+                     project_id: str) -> list[list[types.Span]] | None:
+        """Where a segment of the project's network without a segmentation id gets
+        one: the network segment ranges' pools, or (None) the configured ranges (or
+        no id to allocate at all)."""
+        if (RANGES not in self.registry.plugin_classes or segment.segmentation_id is not None
+                or not self.type_drivers[segment.network_type].max_id):
+            return None
+        return self.registry.plugin(RANGES).pools(conn, segment.network_type, project_id)
 
     def max_mtu(self, conn: Connection, net_id: str) -> int:
         """The largest MTU every segment of the network carries."""

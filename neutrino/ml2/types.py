@@ -4,10 +4,16 @@ Allocations live in ``segment_allocations`` whose unique key makes the
 database the arbiter between racing requests: a specific id is checked first
 (a clear 409), a tenant id is picked at random among free ones and a lost race
 is retried by the transaction layer.
+
+A tenant id comes from the first of a list of pools that has a free one; a pool
+is a list of spans (physical network, first id, last id). Without network segment
+ranges the one pool is the configured ranges; with them (``network-segment-range``)
+the project's own ranges, then the shared ones.
 """
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +27,9 @@ MAX_VLAN = 4094
 MAX_VNI = 2**24 - 1
 IPV4_HEADER = 20
 VXLAN_OVERHEAD = 30
+
+# Segmentation ids first..last of a physical network ("" for tunnels).
+Span = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
@@ -49,15 +58,26 @@ class TypeDriver:
     def mtu(self, conf: Any) -> int:
         raise NotImplementedError
 
-    def tenant_ranges(self) -> dict[str, list[tuple[int, int]]]:
-        """Allocatable ids per physical network ("" for tunnels)."""
-        return {}
+    # The largest segmentation id of the type (0: the type has none, flat).
+    max_id = 0
 
-    def reserve(self, conn: Connection, seg: Segment, segment_id: str) -> Segment:
-        """Reserve a validated segment: the given id, or a free one from the ranges."""
+    def tenant_ranges(self) -> list[Span]:
+        """The configured ranges tenant networks are allocated from."""
+        return []
+
+    def reserve(self, conn: Connection, seg: Segment, segment_id: str,
+                pools: Sequence[list[Span]] | None = None) -> Segment:
+        """Reserve a validated segment: the given id, or a free one from the first of
+        ``pools`` (default: the configured ranges) that has one (on the segment's
+        physical network, when it names one)."""
         physnet = seg.physical_network or ""
         if seg.segmentation_id is None and self.network_type != "flat":
-            return self._allocate(conn, physnet, segment_id)
+            for pool in (pools if pools is not None else [self.tenant_ranges()]):
+                spans = [s for s in pool if not physnet or s[0] == physnet]
+                found = self._allocate(conn, spans, segment_id)
+                if found is not None:
+                    return found
+            raise exc.NoNetworkAvailable()
         seg_id = seg.segmentation_id or 0
         taken = conn.execute(select(ALLOC.c.id).where(
             ALLOC.c.network_type == self.network_type, ALLOC.c.physical_network == physnet,
@@ -71,33 +91,32 @@ class TypeDriver:
                                           segmentation_id=seg_id, segment_id=segment_id))
         return seg
 
-    def _allocate(self, conn: Connection, physnet: str, segment_id: str) -> Segment:
-        ranges = self.tenant_ranges().get(physnet)
-        if not ranges:
-            raise exc.NoNetworkAvailable()
-        used = set(conn.scalars(select(ALLOC.c.segmentation_id).where(
-            ALLOC.c.network_type == self.network_type, ALLOC.c.physical_network == physnet)))
-        total = sum(hi - lo + 1 for lo, hi in ranges)
-        if len(used) >= total:
-            raise exc.NoNetworkAvailable()
+    def _allocate(self, conn: Connection, spans: list[Span], segment_id: str) -> Segment | None:
+        """A free id of ``spans`` (disjoint), reserved; None when every one is taken."""
+        total = sum(hi - lo + 1 for _p, lo, hi in spans)
+        if not total:
+            return None
+        used = set(conn.execute(select(ALLOC.c.physical_network, ALLOC.c.segmentation_id)
+                                .where(ALLOC.c.network_type == self.network_type)).tuples())
+        taken = sum(1 for p, i in used if any(p == sp and lo <= i <= hi for sp, lo, hi in spans))
+        if taken >= total:
+            return None
         # Random start, then the first free id from there: racing workers rarely collide.
         start = random.randrange(total)
-        ids = [i for lo, hi in ranges for i in range(lo, hi + 1)] if total < 65536 else None
         for k in range(total):
-            pos = (start + k) % total
-            candidate = ids[pos] if ids is not None else _nth(ranges, pos)
-            if candidate not in used:
+            physnet, candidate = _nth(spans, (start + k) % total)
+            if (physnet, candidate) not in used:
                 conn.execute(insert(ALLOC).values(
                     network_type=self.network_type, physical_network=physnet,
                     segmentation_id=candidate, segment_id=segment_id))
                 return Segment(self.network_type, physnet or None, candidate)
-        raise exc.NoNetworkAvailable()
+        return None
 
 
-def _nth(ranges: list[tuple[int, int]], pos: int) -> int:
-    for lo, hi in ranges:
+def _nth(spans: list[Span], pos: int) -> tuple[str, int]:
+    for physnet, lo, hi in spans:
         if pos <= hi - lo:
-            return lo + pos
+            return physnet, lo + pos
         pos -= hi - lo + 1
     raise IndexError(pos)
 
@@ -124,6 +143,7 @@ class FlatDriver(TypeDriver):
 
 class VlanDriver(TypeDriver):
     network_type = "vlan"
+    max_id = MAX_VLAN
 
     def __init__(self, conf: Any) -> None:
         self.ranges: dict[str, list[tuple[int, int]]] = {}
@@ -133,17 +153,17 @@ class VlanDriver(TypeDriver):
             if rng:
                 self.ranges[physnet] += _parse_ranges([rng], MAX_VLAN)
 
-    def tenant_ranges(self) -> dict[str, list[tuple[int, int]]]:
-        return self.ranges
+    def tenant_ranges(self) -> list[Span]:
+        return [(p, lo, hi) for p, ranges in self.ranges.items() for lo, hi in ranges]
 
     def validate(self, seg: Segment) -> Segment:
+        """A VLAN segment without a physical network is a tenant one (any physical
+        network with a free id: the allocation picks)."""
         physnet = seg.physical_network
         if not physnet:
-            physnets = [p for p, r in self.ranges.items() if r]
-            if seg.segmentation_id is not None or not physnets:
+            if seg.segmentation_id is not None:
                 raise exc.InvalidInput(
                     error_message="physical_network required for VLAN provider network")
-            physnet = physnets[0]
         elif physnet not in self.ranges:
             raise exc.InvalidInput(error_message=f"physical_network '{physnet}' unknown for VLAN "
                                                  "provider network")
@@ -159,12 +179,13 @@ class VlanDriver(TypeDriver):
 class TunnelDriver(TypeDriver):
     group: str
     overhead: int
+    max_id = MAX_VNI
 
     def __init__(self, conf: Any) -> None:
         self.ranges = _parse_ranges(list(getattr(conf, self.group).vni_ranges), MAX_VNI)
 
-    def tenant_ranges(self) -> dict[str, list[tuple[int, int]]]:
-        return {"": self.ranges}
+    def tenant_ranges(self) -> list[Span]:
+        return [("", lo, hi) for lo, hi in self.ranges]
 
     def validate(self, seg: Segment) -> Segment:
         if seg.physical_network:

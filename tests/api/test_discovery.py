@@ -34,6 +34,9 @@ IMPLEMENTED = {
     "logging",
     # neutrino/services/segments
     "segment", "standard-attr-segment", "multi-provider", "binding-extended",
+    "subnet-segmentid-writable",
+    # neutrino/services/segment_ranges
+    "network-segment-range",
     # neutrino/services/classifications
     "classifications",
     # neutrino/services/trunk

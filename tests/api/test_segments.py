@@ -316,6 +316,60 @@ def test_subnet_on_another_networks_segment_or_an_unknown_one_is_refused(admin):
     assert admin.get(f"/v2.0/subnets?network_id={net['id']}").json["subnets"] == []
 
 
+# ---- subnet-segmentid-writable ------------------------------------------------------
+def put_subnet(admin: Client, sub: dict, **attrs):
+    return admin.put(f"/v2.0/subnets/{sub['id']}", json={"subnet": attrs})
+
+
+def test_subnet_update_puts_the_only_subnet_on_the_networks_one_segment(admin):
+    net = vlan_network(admin)
+    [seg] = segments_of(admin, net["id"])
+    sub = subnet(admin, net["id"], "10.55.0.0/24")
+    r = put_subnet(admin, sub, segment_id=seg["id"])
+    assert r.status == 200, r
+    assert r.json["subnet"]["segment_id"] == seg["id"]
+    assert r.json["subnet"]["revision_number"] == sub["revision_number"] + 1
+    assert admin.get(f"/v2.0/subnets/{sub['id']}").json["subnet"]["segment_id"] == seg["id"]
+    # The same segment again: no change, no error.
+    assert put_subnet(admin, sub, segment_id=seg["id"]).status == 200
+
+
+def assert_subnet_update_refused(admin: Client, sub: dict, segment_id, status: int,
+                                 error: str) -> None:
+    r = put_subnet(admin, sub, segment_id=segment_id, name="changed")
+    assert r.status == status and r.error_type == error, r
+    shown = admin.get(f"/v2.0/subnets/{sub['id']}").json["subnet"]
+    assert (shown["segment_id"], shown["name"]) == (sub["segment_id"], sub["name"])
+
+
+def test_subnet_update_of_a_segment_association_is_refused(admin):
+    net, first, second, sub1, _sub2 = routed_network(admin)
+    # Two subnets on the network: Neutron refuses any change.
+    assert_subnet_update_refused(admin, sub1, second["id"], 400,
+                                 "SubnetsNotAllAssociatedWithSegments")
+    net = vlan_network(admin)
+    [seg] = segments_of(admin, net["id"])
+    sub = subnet(admin, net["id"], "10.56.0.0/24", segment_id=seg["id"])
+    assert_subnet_update_refused(admin, sub, None, 400,
+                                 "SubnetSegmentAssociationChangeNotAllowed")
+
+
+def test_subnet_update_on_a_network_of_several_segments_is_refused(admin):
+    net = vlan_network(admin)
+    second = add_segment(admin, net["id"])
+    sub = subnet(admin, net["id"], "10.57.0.0/24")
+    assert_subnet_update_refused(admin, sub, second["id"], 400,
+                                 "NoUpdateSubnetWhenMultipleSegmentsOnNetwork")
+
+
+def test_subnet_update_to_another_networks_or_an_unknown_segment_is_refused(admin):
+    [foreign] = segments_of(admin, vlan_network(admin)["id"])
+    sub = subnet(admin, vlan_network(admin)["id"], "10.58.0.0/24")
+    assert_subnet_update_refused(admin, sub, foreign["id"], 400, "NetworkIdsDontMatch")
+    assert_subnet_update_refused(admin, sub, str(uuid.uuid4()), 404, "SegmentNotFound")
+    assert_subnet_update_refused(admin, sub, "not-a-uuid", 400, "HTTPBadRequest")
+
+
 # ---- routed networks: ports ---------------------------------------------------------
 def test_port_gets_its_address_from_the_segment_its_host_reaches(admin):
     net, _first, _second, sub1, sub2 = routed_network(admin)
@@ -379,4 +433,5 @@ def test_ports_on_networks_without_segment_subnets_are_unchanged(admin):
 
 def test_extensions_are_advertised(admin):
     aliases = {e["alias"] for e in admin.get("/v2.0/extensions").json["extensions"]}
-    assert {"segment", "multi-provider", "standard-attr-segment", "binding-extended"} <= aliases
+    assert {"segment", "multi-provider", "standard-attr-segment", "binding-extended",
+            "subnet-segmentid-writable"} <= aliases

@@ -47,6 +47,17 @@ def test_sdk_subnet_on_a_segment(sdk):
     sdk.network.delete_network(net)
 
 
+def test_sdk_subnet_update_puts_it_on_the_networks_segment(sdk):
+    net = sdk.network.create_network(name=_name("sdk-to-routed"))
+    [seg] = list(sdk.network.segments(network_id=net.id))
+    sub = sdk.network.create_subnet(network_id=net.id, cidr="10.62.0.0/24", ip_version=4)
+    assert sub.segment_id is None
+    assert sdk.network.update_subnet(sub, segment_id=seg.id).segment_id == seg.id
+    assert sdk.network.get_subnet(sub.id).segment_id == seg.id
+    sdk.network.delete_subnet(sub)
+    sdk.network.delete_network(net)
+
+
 def test_sdk_port_bindings_live_migration(sdk, server):
     admin = Client(server.url)
     source, dest = new_host(), new_host()
@@ -68,7 +79,9 @@ def test_sdk_port_bindings_live_migration(sdk, server):
     sdk.network.delete_network(net)
 
 
-def test_cli_network_segment_create(server, tmp_path):
+def openstack_cli(server, tmp_path):
+    """``openstack ... -f json`` against the server, configured as `make run` writes
+    clouds.yaml (no auth)."""
     clouds = tmp_path / ".config" / "openstack" / "clouds.yaml"
     clouds.parent.mkdir(parents=True)
     clouds.write_text(yaml.safe_dump({"clouds": {"neutrino": {
@@ -83,7 +96,11 @@ def test_cli_network_segment_create(server, tmp_path):
                              env=env, capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
+    return openstack
 
+
+def test_cli_network_segment_create(server, tmp_path):
+    openstack = openstack_cli(server, tmp_path)
     admin = Client(server.url)
     net = admin.post("/v2.0/networks", json={"network": {}}).json["network"]
     name = _name("cli-seg")
@@ -94,3 +111,34 @@ def test_cli_network_segment_create(server, tmp_path):
     assert shown["description"] == "from the CLI" and shown["network_id"] == net["id"]
     listed = openstack("network", "segment", "list", "--network", net["id"])
     assert seg["id"] in {s["ID"] for s in listed}
+
+
+def test_cli_network_segment_create_vlan_with_its_id(server, tmp_path):
+    openstack = openstack_cli(server, tmp_path)
+    admin = Client(server.url)
+    net = admin.post("/v2.0/networks", json={"network": {}}).json["network"]
+    seg = openstack("network", "segment", "create", "--network", net["id"],
+                    "--network-type", "vlan", "--physical-network", "physnet1",
+                    "--segment", "200", _name("seg1"))
+    shown = admin.get(f"/v2.0/segments/{seg['id']}").json["segment"]
+    assert (shown["network_type"], shown["physical_network"], shown["segmentation_id"]) == (
+        "vlan", "physnet1", 200)
+    assert admin.delete(f"/v2.0/segments/{seg['id']}").status == 204
+    assert admin.delete(f"/v2.0/networks/{net['id']}").status == 204
+
+
+def test_cli_network_segment_range_create_list_delete(server, tmp_path):
+    openstack = openstack_cli(server, tmp_path)
+    admin = Client(server.url)
+    name = _name("cli-range")
+    made = openstack("network", "segment", "range", "create", "--shared",
+                     "--network-type", "geneve", "--minimum", "70000", "--maximum", "70009",
+                     name)
+    shown = admin.get(f"/v2.0/network_segment_ranges/{made['id']}").json[
+        "network_segment_range"]
+    assert (shown["name"], shown["shared"], shown["minimum"], shown["maximum"]) == (
+        name, True, 70000, 70009)
+    listed = openstack("network", "segment", "range", "list")
+    assert made["id"] in {r["ID"] for r in listed}
+    assert openstack("network", "segment", "range", "show", made["id"])["name"] == name
+    assert admin.delete(f"/v2.0/network_segment_ranges/{made['id']}").status == 204

@@ -30,10 +30,16 @@ def tempest_keystone():
     ks.stop()
 
 
+# The VXLAN ids of tenant networks, as neutron-tempest-plugin's jobs configure them: its
+# network segment range tests expect tenant networks' default VNIs in 1-2000.
+TEMPEST_ML2_CONF = "[ml2_type_vxlan]\nvni_ranges = 1:2000\n"
+
+
 @pytest.fixture(scope="session")
 def tempest_neutrino(tempest_keystone):
     """Neutrino as the catalog's network endpoint: one worker, one thread (SQLite)."""
-    server = ServerProcess(extra_conf=tempest_keystone.authtoken_conf(), workers=1, threads=1)
+    server = ServerProcess(extra_conf=tempest_keystone.authtoken_conf() + TEMPEST_ML2_CONF,
+                           workers=1, threads=1)
     tempest_keystone.register_network_endpoint(server.url)
     server.start()
     yield server

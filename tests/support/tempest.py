@@ -80,7 +80,7 @@ api_extensions = {extensions}
 # The zone the suite's agent reports with its DHCP and L3 records ([agent] availability_zone).
 agent_availability_zone = nova
 # The server's default type drivers and VLAN range (physnet1:1000:1999): the provider
-# VLAN tests (trunk MTUs and inherit, admin networks and ports) run instead of skipping.
+# network tests (trunk MTUs and inherit, admin networks and ports) run instead of skipping.
 available_type_drivers = flat,vlan,vxlan,geneve
 provider_vlans = physnet1
 [service_available]
@@ -147,13 +147,17 @@ class TempestRun:
             workspace=WORKSPACE, admin=self.keystone.admin, auth_url=self.keystone.auth_url,
             public_network=PUBLIC_NETWORK, public_network_id=create_public_network(self.admin),
             extensions=",".join(aliases)))
-        # stestr discovers Tempest's tests and every installed plugin's from here.
+        # stestr discovers Tempest's tests and every installed plugin's from here; the
+        # tests of a class run in one worker, one after the other, as Tempest's own
+        # .stestr.conf has it (group_regex): a class's tests may share its resources
+        # (the network segment range tests each make the same range, for example).
         discover = subprocess.run(
             [str(tempest_bin("python")), "-c",
              "import os, tempest.test_discover as d; print(os.path.dirname(d.__file__))"],
             check=True, capture_output=True, text=True).stdout.strip()
         (WORKSPACE / ".stestr.conf").write_text(
-            f"[DEFAULT]\ntest_path={discover}\ntop_dir={Path(discover).parents[1]}\n")
+            f"[DEFAULT]\ntest_path={discover}\ntop_dir={Path(discover).parents[1]}\n"
+            "group_regex=([^\\.]*\\.)*\n")
 
     def run(self) -> TempestResult:
         self.write_workspace()

@@ -35,8 +35,17 @@ SEGMENT_EXT = Extension(
     extends={"subnets": (Attribute(
         "segment_id", Nullable(Uuid()),
         "The segment of a routed network the subnet is on (every subnet of a network "
-        "is on a segment, or none is).",
-        default=None, post=True, filter=True, sort=True),)},
+        "is on a segment, or none is; an update may put the one subnet of a network of "
+        "one segment on it: subnet-segmentid-writable).",
+        default=None, post=True, put=True, filter=True, sort=True),)},
+)
+
+# segment_id is writable (declared above: the two extensions are served together).
+SUBNET_SEGMENTID_WRITABLE = Extension(
+    alias="subnet-segmentid-writable", name="Subnet SegmentID (writable)",
+    description="Provides a writable segment_id attribute for a subnet resource.",
+    updated="2018-03-12T00:00:00-00:00",
+    requires=("segment",),
 )
 
 STANDARD_ATTR_SEGMENT = Extension(
@@ -101,4 +110,5 @@ BINDING_EXTENDED = Extension(
     ),
 )
 
-EXTENSIONS = [SEGMENT_EXT, STANDARD_ATTR_SEGMENT, MULTI_PROVIDER, BINDING_EXTENDED]
+EXTENSIONS = [SEGMENT_EXT, STANDARD_ATTR_SEGMENT, SUBNET_SEGMENTID_WRITABLE, MULTI_PROVIDER,
+              BINDING_EXTENDED]

@@ -22,6 +22,16 @@ class SubnetsNotAllAssociatedWithSegments(exc.BadRequest):
                "with segments or all not associated with any segment.")
 
 
+class SubnetSegmentAssociationChangeNotAllowed(exc.BadRequest):
+    message = ("A subnet that is already associated with a segment cannot have its segment "
+               "association changed.")
+
+
+class NoUpdateSubnetWhenMultipleSegmentsOnNetwork(exc.BadRequest):
+    message = ("The network '{network_id}' has multiple segments, it is only possible to "
+               "associate an existing subnet with a segment on networks with a single segment.")
+
+
 class HostNotConnectedToAnySegment(exc.Conflict):
     message = ("Host {host} is not connected to any segments on routed provider network "
                "'{network_id}'.  It should be connected to one.")
@@ -30,7 +40,6 @@ class HostNotConnectedToAnySegment(exc.Conflict):
 class HostConnectedToMultipleSegments(exc.Conflict):
     message = ("Host {host} is connected to multiple segments on routed provider network "
                "'{network_id}'.  It should be connected to one.")
-
 
 
 class PortBindingNotFound(exc.NotFound):

@@ -98,7 +98,8 @@ def delete_with_network(registry: Any):
 
 class SubnetSegment(AttributeExtender):
     """``segment_id`` of subnets: set on create, on a segment of the subnet's network;
-    every subnet of a network is on a segment, or none is (routed networks)."""
+    every subnet of a network is on a segment, or none is (routed networks). An update
+    sets it only where that rule cannot break (``update``)."""
 
     collection = "subnets"
     attributes = ("segment_id",)
@@ -119,19 +120,44 @@ class SubnetSegment(AttributeExtender):
             seg_id = body.get("segment_id")
             item["segment_id"] = seg_id
             networks.add(item["network_id"])
-            if seg_id is None:
-                continue
-            segment = conn.execute(select(SEGMENTS.c.network_id).where(
-                SEGMENTS.c.id == seg_id)).first()
-            if segment is None:
-                raise sexc.SegmentNotFound(id=seg_id)
-            if segment.network_id != item["network_id"]:
-                raise sexc.NetworkIdsDontMatch(subnet_network=item["network_id"],
-                                               segment_id=seg_id)
-            conn.execute(SUBNETS.update().where(SUBNETS.c.id == item["id"])
-                         .values(segment_id=seg_id))
+            if seg_id is not None:
+                self._put_on(conn, item, seg_id)
         for net_id in sorted(networks):
-            on = set(conn.scalars(select(SUBNETS.c.segment_id).where(
-                SUBNETS.c.network_id == net_id).distinct()))
-            if None in on and len(on) > 1:
-                raise sexc.SubnetsNotAllAssociatedWithSegments(network_id=net_id)
+            self._all_or_none(conn, net_id)
+
+    def update(self, conn: Connection, ctx: Context, original: dict, changes: dict) -> None:
+        """subnet-segmentid-writable, as Neutron allows it: the only subnet of a network
+        of one segment, on no segment yet, goes on that segment."""
+        seg_id, net_id = changes["segment_id"], original["network_id"]
+        if seg_id == original["segment_id"]:
+            return
+        on = conn.scalars(select(SUBNETS.c.segment_id).where(SUBNETS.c.network_id == net_id)).all()
+        if len(on) > 1:
+            raise sexc.SubnetsNotAllAssociatedWithSegments(network_id=net_id)
+        if original["segment_id"] is not None:
+            raise sexc.SubnetSegmentAssociationChangeNotAllowed()
+        segments = conn.execute(select(func.count()).select_from(SEGMENTS).where(
+            SEGMENTS.c.network_id == net_id)).scalar()
+        if segments > 1:
+            raise sexc.NoUpdateSubnetWhenMultipleSegmentsOnNetwork(network_id=net_id)
+        self._put_on(conn, original, seg_id)
+
+    @staticmethod
+    def _put_on(conn: Connection, subnet: dict, seg_id: str) -> None:
+        """Store the subnet's segment: one of the subnet's network."""
+        segment = conn.execute(select(SEGMENTS.c.network_id).where(
+            SEGMENTS.c.id == seg_id)).first()
+        if segment is None:
+            raise sexc.SegmentNotFound(id=seg_id)
+        if segment.network_id != subnet["network_id"]:
+            raise sexc.NetworkIdsDontMatch(subnet_network=subnet["network_id"],
+                                           segment_id=seg_id)
+        conn.execute(SUBNETS.update().where(SUBNETS.c.id == subnet["id"])
+                     .values(segment_id=seg_id))
+
+    @staticmethod
+    def _all_or_none(conn: Connection, net_id: str) -> None:
+        on = set(conn.scalars(select(SUBNETS.c.segment_id).where(
+            SUBNETS.c.network_id == net_id).distinct()))
+        if None in on and len(on) > 1:
+            raise sexc.SubnetsNotAllAssociatedWithSegments(network_id=net_id)

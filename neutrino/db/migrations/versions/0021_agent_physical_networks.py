@@ -1,7 +1,7 @@
 """the physical networks of agents (agent-physical-networks)
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-02 14:00:00
 """
 import json
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op  # noqa: I001
 
 revision = '0021'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
