@@ -23,7 +23,6 @@ from operator import itemgetter
 from typing import Any
 
 from neutrino import exceptions as exc
-from neutrino.core.listing import ListQuery
 from neutrino.definitions.base import ResourceSpec
 from neutrino.policy import Decisions, Policy
 from neutrino.policy.enforcer import LazyParent, hashable
@@ -217,19 +216,6 @@ class Authz:
         keys = self._keys(rules) | {p.id_attribute for p in self._needed_parents(rules)}
         extra = sorted(k for k in keys if k in self.spec.attributes and k not in fields)
         return [*fields, "id", *extra]
-
-    def check_query(self, d: Decisions, query: ListQuery) -> None:
-        """Filters and sort keys on attributes the caller may not see are unknown to it."""
-        hidden = self.hidden_attributes(d, {"project_id": d.ctx.project_id,
-                                            "tenant_id": d.ctx.project_id})
-        for name in (*query.filters, *(n for n, _asc in query.sorts)):
-            if name in hidden:
-                raise exc.HTTPBadRequest(f"'{name}' is not an attribute of {self.spec.collection} "
-                                         "that may be used as filter or sort key")
-
-    def hidden_attributes(self, d: Decisions, target: Mapping) -> tuple[str, ...]:
-        return tuple(attribute for rule, attribute, key in self._attribute_rules("get")
-                     if key is None and not d.can(rule, target))
 
     def readable(self, d: Decisions, items: list[dict], drop: bool = True) -> list[dict]:
         """The items the caller may see, without the attributes it may not see."""

@@ -88,7 +88,6 @@ class Collection(_Base):
         q = query.parse_list(self.spec, params, self.conf,
                              validate_filters=self.api.has("filter-validation"),
                              empty_string_filtering=self.api.has("empty-string-filtering"))
-        self.authz.check_query(d, q)
         if scope:
             q.filters.update(scope)
         wanted = q.fields
