@@ -161,11 +161,10 @@ class PortPlugin(ResourcePlugin):
         self.filters["subnet_id"] = lambda s, v: self._fixed_ips_filter(
             s, [("subnet_id", x) for x in v])
         self.security_groups = PortSecurityGroups(self.registry.plugin("security-groups"))
-        # A port in one dict display: its columns, then its children and dns_assignment.
+        # A new port (a dict row) in one dict display: its columns, then its children
+        # and dns_assignment (rows of a list: ``table_row_renderer``).
         self._render_with_children = compile_renderer(self.columns, self.json_columns,
                                                       given=RENDERED_AFTER_COLUMNS)
-        self._render_row_with_children = compile_renderer(
-            self.columns, self.json_columns, self.column_index, given=RENDERED_AFTER_COLUMNS)
         self.filters.update(self.security_groups.filters())
 
     def visible_clause(self, ctx: Context) -> ColumnElement | None:
@@ -202,7 +201,7 @@ class PortPlugin(ResourcePlugin):
         at_id, at_dns_name = self.column_index["id"], self.column_index["dns_name"]
         tags, ips, pairs, opts, groups = (found.get for found in _children(
             conn, ids_query, [row[at_id] for row in rows], kinds))
-        render = self._render_row_with_children
+        render = self.table_row_renderer(fields, RENDERED_AFTER_COLUMNS)
         domain = self.conf.dns_domain
         out = []
         for row in rows:
