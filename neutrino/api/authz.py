@@ -223,6 +223,16 @@ class Authz:
             return items
         get = f"get_{self.singular}"
         attr_rules = [(r, a) for r, a, k in self._attribute_rules("get") if k is None]
+        # Decided once for all items when no rule reads the item (an admin's list).
+        visible = d.constant(get)
+        attributes_seen = [d.constant(r) for r, _a in attr_rules]
+        if visible is not None and None not in attributes_seen:
+            if not visible and drop:
+                return []
+            hidden = {a for (_r, a), seen in zip(attr_rules, attributes_seen) if not seen}
+            if not hidden:
+                return items
+            return [{k: v for k, v in item.items() if k not in hidden} for item in items]
         rules = [get, *(r for r, _a in attr_rules)]
         # Items agreeing on these agree on every decision: their own attributes that
         # rules read, and which parent they have (the parent's values follow from it).

@@ -6,11 +6,13 @@ from __future__ import annotations
 import ipaddress
 import random
 import uuid
-from typing import Any
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
-    Connection, Integer, Select, String, bindparam, cast, delete, exists, insert, literal_column,
+    Connection, Integer, Select, bindparam, cast, delete, exists, insert, literal_column,
     null, select, union_all, update,
 )
 from sqlalchemy.sql import ColumnElement
@@ -22,7 +24,7 @@ from neutrino.core.ipam import SubnetInfo
 from neutrino.core.listing import column_filter
 from neutrino.core.networks import network_for_port
 from neutrino.core.port_security_groups import BINDINGS, PortSecurityGroups
-from neutrino.core.resource import TAGS, ResourcePlugin
+from neutrino.core.resource import TAGS, ResourcePlugin, compile_renderer
 from neutrino.core.subnets import SubnetPlugin
 from neutrino.db.models.network import Network
 from neutrino.db.models.port import AllowedAddressPair, ExtraDhcpOpt, IpAllocation, Port
@@ -44,61 +46,95 @@ INSERT_PORT = insert(PORTS)
 INSERT_ALLOCS = insert(ALLOCS)
 
 
-# A port's child rows, read in one statement: a UNION ALL of the five child tables,
-# each row tagged with its kind, in columns ``(kind, port_id, a, b, c)`` and ordered
-# within a kind as each table's rows are shown (sort keys i1, i2, s). One statement
-# instead of five: each execution costs SQLAlchemy about as much as SQLite takes to
-# run it, and a list's subquery of ids would be run five times.
-TAGS_KIND, IPS_KIND, PAIRS_KIND, OPTS_KIND, GROUPS_KIND = range(5)
-_CHILD_KINDS = {"tags": TAGS_KIND, "ips": IPS_KIND, "pairs": PAIRS_KIND, "opts": OPTS_KIND,
-                "groups": GROUPS_KIND}
-_NO_TEXT = cast(null(), String)
-_NO_INT = cast(null(), Integer)
+class _Child(NamedTuple):
+    """A table of a port's children, as one attribute shows them."""
+
+    attribute: str
+    port_id: Any  # the column naming the port
+    values: tuple  # the columns of one child
+    order: tuple  # the order of a port's children
+    shown: Callable[[Any], Any]  # one child from its row ``(port_id, *values)``
 
 
-def _child_part(kind: int, ids: Any) -> Select:
-    def row(port_id: Any, a: Any, b: Any, c: Any, i1: Any, i2: Any, s: Any) -> Select:
-        return select(literal_column(str(kind), Integer).label("kind"), port_id.label("port_id"),
-                      a.label("a"), b.label("b"), c.label("c"), i1.label("i1"),
-                      i2.label("i2"), s.label("s"))
-    zero = literal_column("0", Integer)
-    if kind == TAGS_KIND:
-        return row(TAGS.c.resource_id, TAGS.c.tag, _NO_TEXT, _NO_INT, zero, zero,
-                   TAGS.c.tag).where(TAGS.c.resource_id.in_(ids))
-    if kind == IPS_KIND:
-        return row(ALLOCS.c.port_id, ALLOCS.c.subnet_id, ALLOCS.c.ip_address, _NO_INT,
-                   ALLOCS.c.position, ALLOCS.c.id, _NO_TEXT).where(ALLOCS.c.port_id.in_(ids))
-    if kind == PAIRS_KIND:
-        return row(PAIRS.c.port_id, PAIRS.c.ip_address, PAIRS.c.mac_address, _NO_INT,
-                   PAIRS.c.id, zero, _NO_TEXT).where(PAIRS.c.port_id.in_(ids))
-    if kind == OPTS_KIND:
-        return row(DHCP_OPTS.c.port_id, DHCP_OPTS.c.opt_name, DHCP_OPTS.c.opt_value,
-                   DHCP_OPTS.c.ip_version, DHCP_OPTS.c.id, zero,
-                   _NO_TEXT).where(DHCP_OPTS.c.port_id.in_(ids))
-    return row(BINDINGS.c.port_id, BINDINGS.c.security_group_id, _NO_TEXT, _NO_INT, zero, zero,
-               BINDINGS.c.security_group_id).where(BINDINGS.c.port_id.in_(ids))
+# In the order their attributes are rendered (after the port's columns and before
+# dns_assignment, which follows from fixed_ips).
+CHILDREN = (
+    _Child("tags", TAGS.c.resource_id, (TAGS.c.tag,), (TAGS.c.tag,), itemgetter(1)),
+    _Child("fixed_ips", ALLOCS.c.port_id, (ALLOCS.c.subnet_id, ALLOCS.c.ip_address),
+           (ALLOCS.c.position, ALLOCS.c.id),
+           lambda r: {"subnet_id": r[1], "ip_address": r[2]}),
+    _Child("allowed_address_pairs", PAIRS.c.port_id, (PAIRS.c.ip_address, PAIRS.c.mac_address),
+           (PAIRS.c.id,), lambda r: {"ip_address": r[1], "mac_address": r[2]}),
+    _Child("extra_dhcp_opts", DHCP_OPTS.c.port_id,
+           (DHCP_OPTS.c.opt_name, DHCP_OPTS.c.opt_value, DHCP_OPTS.c.ip_version),
+           (DHCP_OPTS.c.id,), lambda r: {"opt_name": r[1], "opt_value": r[2], "ip_version": r[3]}),
+    _Child("security_groups", BINDINGS.c.port_id, (BINDINGS.c.security_group_id,),
+           (BINDINGS.c.security_group_id,), itemgetter(1)),
+)
+RENDERED_AFTER_COLUMNS = (*(c.attribute for c in CHILDREN), "dns_assignment")
 
 
-def _children(ids: Any, kinds: tuple[int, ...]) -> Any:
-    """The statement reading the child rows of these ``kinds`` of the ports ``ids``
-    names (a subquery of a list, or an expanding parameter)."""
-    parts = [_child_part(kind, ids) for kind in kinds]
+def _list_children(child: _Child, ids: Select) -> Select:
+    """``(port_id, *values)`` of the children of the ports ``ids`` selects, in order."""
+    return (select(child.port_id, *child.values).where(child.port_id.in_(ids))
+            .order_by(*child.order))
+
+
+def _one_port_children(kinds: tuple[int, ...]) -> Select:
+    """``(kind, port_id, *values)`` of the children of these ``kinds`` (indexes into
+    CHILDREN) of the port in the ``port_id`` parameter, in order, as one UNION ALL: one
+    execution instead of five for a show or an update (each costs SQLAlchemy about as
+    much as SQLite takes to run it). The parts' columns are padded with typed NULLs to
+    the same width; each kind's sort columns have places of their own."""
+    width = max(len(CHILDREN[k].values) for k in kinds)
+    value_types = [next(c.values[i].type for c in (CHILDREN[k] for k in kinds)
+                        if len(c.values) > i) for i in range(width)]
+    order_slots = [(k, column) for k in kinds for column in CHILDREN[k].order]
+    port_id = bindparam("port_id")
+
+    def part(kind: int) -> Select:
+        child = CHILDREN[kind]
+        values = [*child.values, *(cast(null(), t) for t in value_types[len(child.values):])]
+        order = [column if k == kind else cast(null(), column.type)
+                 for k, column in order_slots]
+        return select(literal_column(str(kind), Integer).label("kind"),
+                      child.port_id.label("port_id"),
+                      *(v.label(f"v{i}") for i, v in enumerate(values)),
+                      *(o.label(f"o{i}") for i, o in enumerate(order))
+                      ).where(child.port_id == port_id)
+    parts = [part(kind) for kind in kinds]
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-    return stmt.order_by(literal_column("kind"), literal_column("i1"), literal_column("i2"),
-                         literal_column("s"))
+    return stmt.order_by(literal_column("kind"),
+                         *(literal_column(f"o{i}") for i in range(len(order_slots))))
 
 
-# For one port (a show, an update, a single create), built once per set of kinds: a
-# statement built per request costs more to build and cache-key than SQLite takes to
-# run it.
-_ONE_PORT = bindparam("port_ids", expanding=True)
-_ONE_PORT_CHILDREN: dict[tuple[int, ...], Any] = {}
+_ONE_PORT_CHILDREN: dict[tuple[int, ...], Select] = {}  # built once per set of kinds
 
 
-def _one_port_children(kinds: tuple[int, ...]) -> Any:
-    found = _ONE_PORT_CHILDREN.get(kinds)
-    if found is None:
-        found = _ONE_PORT_CHILDREN[kinds] = _children(_ONE_PORT, kinds)
+def _children(conn: Connection, ids_query: Select, port_ids: list[str],
+              kinds: tuple[int, ...]) -> list[dict[str, list]]:
+    """The children of these ``kinds`` of the ports (``ids_query`` selects their ids,
+    ``port_ids`` holds them), by kind (one dict per child table: port id -> list)."""
+    found: list[dict[str, list]] = [{} for _ in CHILDREN]
+    if not kinds:
+        return found
+    if len(port_ids) == 1:
+        stmt = _ONE_PORT_CHILDREN.get(kinds)
+        if stmt is None:
+            stmt = _ONE_PORT_CHILDREN[kinds] = _one_port_children(kinds)
+        for row in conn.execute(stmt, {"port_id": port_ids[0]}).all():
+            found[row[0]].setdefault(row[1], []).append(CHILDREN[row[0]].shown(row[1:]))
+        return found
+    # A list: one statement per child table (SQLite sorts a few small results faster
+    # than one of all of them), its tuples grouped by port.
+    for kind in kinds:
+        shown, of_kind = CHILDREN[kind].shown, found[kind]
+        for row in conn.execute(_list_children(CHILDREN[kind], ids_query)).all():
+            of_port = of_kind.get(row[0])
+            if of_port is None:
+                of_kind[row[0]] = [shown(row)]
+            else:
+                of_port.append(shown(row))
     return found
 
 
@@ -125,6 +161,10 @@ class PortPlugin(ResourcePlugin):
         self.filters["subnet_id"] = lambda s, v: self._fixed_ips_filter(
             s, [("subnet_id", x) for x in v])
         self.security_groups = PortSecurityGroups(self.registry.plugin("security-groups"))
+        # A new port (a dict row) in one dict display: its columns, then its children
+        # and dns_assignment (rows of a list: ``table_row_renderer``).
+        self._render_with_children = compile_renderer(self.columns, self.json_columns,
+                                                      given=RENDERED_AFTER_COLUMNS)
         self.filters.update(self.security_groups.filters())
         # Column-stored attributes other features declare on ports (services/sriov's
         # propagate_uplink_status, numa_affinity_policy): (name, column, attribute) of the
@@ -157,73 +197,31 @@ class PortPlugin(ResourcePlugin):
     # ---- rendering -------------------------------------------------------------
     def load(self, conn: Connection, ids_query: Select, rows: list,
              fields: frozenset[str] | None) -> list[dict]:
-        def wanted(*names: str) -> bool:
-            return fields is None or any(n in fields for n in names)
-
         if not rows:
             return []
-        kinds = tuple(kind for kind, names in (
-            (TAGS_KIND, ("tags",)), (IPS_KIND, ("fixed_ips", "dns_assignment")),
-            (PAIRS_KIND, ("allowed_address_pairs",)), (OPTS_KIND, ("extra_dhcp_opts",)),
-            (GROUPS_KIND, ("security_groups",))) if wanted(*names))
-        at_id = self.column_index["id"]
-        if not kinds:
-            found_rows: list = []
-        elif len(rows) == 1:
-            found_rows = conn.execute(_one_port_children(kinds),
-                                      {"port_ids": [rows[0][at_id]]}).all()
-        else:
-            found_rows = conn.execute(_children(ids_query, kinds)).all()
-        children: tuple[dict[str, list], ...] = ({}, {}, {}, {}, {})
-        tags, ips, pairs, opts, groups = children
-        for kind, port_id, a, b, c, _i1, _i2, _s in found_rows:
-            found = children[kind].get(port_id)
-            if found is None:
-                found = children[kind][port_id] = []
-            if kind == IPS_KIND:
-                found.append({"subnet_id": a, "ip_address": b})
-            elif kind == TAGS_KIND or kind == GROUPS_KIND:
-                found.append(a)
-            elif kind == PAIRS_KIND:
-                found.append({"ip_address": a, "mac_address": b})
-            else:
-                found.append({"opt_name": a, "opt_value": b, "ip_version": c})
+        kinds = tuple(kind for kind, child in enumerate(CHILDREN) if fields is None
+                      or child.attribute in fields
+                      or (child.attribute == "fixed_ips" and "dns_assignment" in fields))
+        at_id, at_dns_name = self.column_index["id"], self.column_index["dns_name"]
+        tags, ips, pairs, opts, groups = (found.get for found in _children(
+            conn, ids_query, [row[at_id] for row in rows], kinds))
+        render = self.table_row_renderer(fields, RENDERED_AFTER_COLUMNS)
         domain = self.conf.dns_domain
-        render = self._render_table_row
-        at_dns_name = self.column_index["dns_name"]
-        none: list = []
         out = []
         for row in rows:
             port_id = row[at_id]
-            port = render(row)
-            port_ips = ips.get(port_id, none)
-            port["tags"] = tags.get(port_id) or []
-            port["fixed_ips"] = port_ips or []
-            port["allowed_address_pairs"] = pairs.get(port_id) or []
-            port["extra_dhcp_opts"] = opts.get(port_id) or []
-            port["security_groups"] = groups.get(port_id) or []
-            port["dns_assignment"] = _dns_entries(row[at_dns_name], port_ips, domain)
-            out.append(port)
+            port_ips = ips(port_id)
+            out.append(render(row, tags(port_id) or [], port_ips or [], pairs(port_id) or [],
+                              opts(port_id) or [], groups(port_id) or [],
+                              _dns_entries(row[at_dns_name], port_ips, domain)
+                              if port_ips else []))
         return out
 
     def _render(self, row: dict, tags: list[str], ips: list[dict], pairs: list[dict],
                 opts: list[dict], groups: list[str], dns_domain: str) -> dict:
         """One port as the API shows it, from its ``ports`` row (a dict) and its children."""
-        return self._complete(self._render_columns(row), row["dns_name"], tags, ips, pairs,
-                              opts, groups, dns_domain)
-
-    @staticmethod
-    def _complete(port: dict, hostname: str | None, tags: list[str], ips: list[dict],
-                  pairs: list[dict], opts: list[dict], groups: list[str],
-                  dns_domain: str) -> dict:
-        """Add a port's children to its column-stored attributes."""
-        port["tags"] = tags
-        port["fixed_ips"] = ips
-        port["allowed_address_pairs"] = pairs
-        port["extra_dhcp_opts"] = opts
-        port["security_groups"] = groups
-        port["dns_assignment"] = _dns_entries(hostname, ips, dns_domain)
-        return port
+        return self._render_with_children(row, tags, ips, pairs, opts, groups,
+                                          _dns_entries(row["dns_name"], ips, dns_domain))
 
     # ---- create ----------------------------------------------------------------
     def create_bulk(self, ctx: Context, bodies: list[dict], count_quota: bool = True
@@ -486,5 +484,5 @@ def _dns_entries(hostname: str | None, ips: list[dict], domain: str) -> list[dic
     for ip in ips:
         address = ip["ip_address"]
         name = hostname or "host-" + address.replace(".", "-").replace(":", "-")
-        out.append({"hostname": name, "ip_address": address, "fqdn": f"{name}.{domain}"})
+        out.append({"hostname": name, "ip_address": address, "fqdn": name + "." + domain})
     return out

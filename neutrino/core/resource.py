@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 TAGS = Tag.__table__
 MAX_TAGS = 50
+MAX_RENDERERS = 256  # renderers kept per plugin, one per set of fields asked for
 _AFTER_COMMIT = "neutrino.after_commit"
 _CHANGED = "neutrino.member_changed"
 # Called with the transaction's connection and the stored resource; raises to refuse.
@@ -103,15 +104,16 @@ class ResourcePlugin:
         self.parent_key = next((n for n, a in self.spec.attributes.items()
                                 if a.references and a.references == self.spec.resource.parent),
                                None)
-        self._render_columns = _compile_renderer(self.columns, self.json_columns)
+        self._render_columns = compile_renderer(self.columns, self.json_columns)
         # The same for a Row of ``select(table)``, by position: turning each Row into a
         # dict first cost more than rendering it (a list renders thousands).
         self.column_index = {c.key: i for i, c in enumerate(self.table.c)}
         # One row by id, built once (building and cache-keying a SELECT per request
         # costs more than SQLite takes to run it).
         self._row_by_id = select(self.table).where(self.table.c.id == bindparam("row_id"))
-        self._render_table_row = _compile_renderer(self.columns, self.json_columns,
+        self._render_table_row = compile_renderer(self.columns, self.json_columns,
                                                    self.column_index)
+        self._table_row_renderers: dict[tuple, Callable[..., dict]] = {}
         self.filters: dict[str, Filter] = {}
         for col in self.table.c:
             self.filters[col.name] = column_filter(col)
@@ -143,6 +145,20 @@ class ResourcePlugin:
     def columns_of_row(self, row: dict) -> dict:
         """The column-stored attributes of one row (a plain dict) as the API shows them."""
         return self._render_columns(row)
+
+    def table_row_renderer(self, fields: frozenset[str] | None,
+                           given: tuple[str, ...] = ()) -> Callable[..., dict]:
+        """``columns_of_table_row`` of only ``fields`` (all when None), with the
+        attributes ``given`` as arguments (``compile_renderer``); made once per set of
+        fields (``fields=id`` lists render ids, not whole items)."""
+        key = (None if fields is None else frozenset(fields & self.spec.attributes.keys()), given)
+        found = self._table_row_renderers.get(key)
+        if found is None:
+            if len(self._table_row_renderers) >= MAX_RENDERERS:
+                self._table_row_renderers.clear()
+            found = self._table_row_renderers[key] = compile_renderer(
+                self.columns, self.json_columns, self.column_index, given, key[0])
+        return found
 
     def columns_of_table_row(self, row: Row) -> dict:
         """``columns_of_row`` for a Row of ``select(table)`` (every column, in the
@@ -233,7 +249,11 @@ class ResourcePlugin:
         rows = conn.execute(stmt).all()
         if query.page_reverse and query.paginated:
             rows.reverse()
-        ids = select(stmt.subquery().c.id)
+        # The ids of the listed rows, for the queries of their children: the list's own
+        # statement selecting only the id, in no order unless a limit needs one.
+        ids = stmt.with_only_columns(self.table.c.id, maintain_column_froms=True)
+        if not query.paginated:
+            ids = ids.order_by(None)
         fields = frozenset(query.fields) if query.fields else None
         items = self.render(conn, ids, rows, fields)
         self.personalize(conn, ctx, items)
@@ -626,17 +646,27 @@ def or_all(clauses: list[ColumnElement]) -> ColumnElement:
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
 
 
-def _compile_renderer(columns: dict[str, str], json_columns: frozenset[str],
-                      positions: dict[str, int] | None = None) -> Callable[[Any], dict]:
+def compile_renderer(columns: dict[str, str], json_columns: frozenset[str],
+                     positions: dict[str, int] | None = None, given: tuple[str, ...] = (),
+                     fields: frozenset[str] | None = None) -> Callable[..., dict]:
     """A function rendering a row to ``{attribute: value}`` for these columns: a plain
     dict read by column name, or with ``positions`` (column -> index) a Row read by
-    index. Generated as one dict display: a loop over the mapping costs about twice
-    as much per row, and lists render thousands of rows."""
+    index. The attributes ``given`` (read from other tables) follow the row as
+    arguments, in that order: ``render(row, *values)``. With ``fields``, only those
+    attributes (the arguments stay the same). Generated as one dict display: a loop
+    over the mapping, or setting the other attributes afterwards, costs about twice as
+    much per row, and lists render thousands of rows."""
     def expr(column: str) -> str:
         key = repr(column) if positions is None else positions[column]
         return f"_loads(r[{key}])" if column in json_columns else f"r[{key}]"
 
-    body = ", ".join(f"{name!r}: {expr(column)}" for name, column in columns.items())
+    def shown(name: str) -> bool:
+        return fields is None or name in fields
+
+    entries = [f"{name!r}: {expr(column)}" for name, column in columns.items() if shown(name)]
+    entries += [f"{name!r}: _{i}" for i, name in enumerate(given) if shown(name)]
+    params = "".join(f", _{i}" for i in range(len(given)))
     namespace: dict[str, Any] = {"_loads": orjson.loads}
-    exec(f"def render(r):\n    return {{{body}}}\n", namespace)  # noqa: S102 (names from definitions)
+    # The names are the definitions' own, never a caller's input.
+    exec(f"def render(r{params}):\n    return {{{', '.join(entries)}}}\n", namespace)  # noqa: S102
     return namespace["render"]

@@ -72,6 +72,32 @@ class LazyParent(Mapping):
         return len(self._values())
 
 
+_UNREAD = object()  # the cache key part of ``Decisions.constant``, and its "not yet"
+
+
+class _ReadProbe(Mapping):
+    """A target with no keys that notes whether a rule looked at it at all."""
+
+    def __init__(self) -> None:
+        self.read = False
+
+    def __getitem__(self, key: str) -> Any:
+        self.read = True
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.read = True
+        return False
+
+    def __iter__(self) -> Iterator[str]:
+        self.read = True
+        return iter(())
+
+    def __len__(self) -> int:
+        self.read = True
+        return 0
+
+
 RELOAD_INTERVAL = 1.0  # seconds between looks at the policy file
 CACHE_SIZE = 50_000  # decisions kept; the cache starts afresh when full
 
@@ -238,6 +264,18 @@ class Decisions:
             self.policy.dependent.clear()
         if key is not None:
             self.cache[key] = found
+        return found
+
+    def constant(self, action: str) -> bool | None:
+        """The decision of ``action`` on any target, when the rule decides for this
+        caller without reading the target (an admin's ``rule:admin_only or ...``);
+        None when it depends on the target. Lets a list decide once for all its items."""
+        key = (self._creds_key, action, _UNREAD)
+        found = self.cache.get(key, _UNREAD)
+        if found is _UNREAD:
+            probe = _ReadProbe()
+            found = self._decide(None, action, probe)
+            self.cache[key] = found = None if probe.read else found
         return found
 
     def authorize(self, action: str, target: dict) -> None:
