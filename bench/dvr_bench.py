@@ -19,15 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench import machine
-from tests.functional.cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
-from tests.functional.testbed import Testbed, Vm, ns_exec, run
-from tests.support.server import ServerProcess
+from bench.wirecloud import running_cloud
+from tests.functional.testbed import Vm, ns_exec, run
 from tests.support.waiting import wait_for
 
 RESULTS = Path(__file__).parent / "results" / "dvr.json"
@@ -60,19 +58,8 @@ def first_reply_after(vm: Vm, address: str, call: Any) -> float:
 def main(samples: int = SAMPLES) -> dict[str, Any]:
     out: dict[str, Any] = {"benchmark": __doc__.split("\n")[0], "machine": machine.describe(),
                            "load_average_before": machine.load_average()}
-    server = ServerProcess(extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start()
-    bed = Testbed(Path(tempfile.mkdtemp(prefix="dvrbench-")))
-    bridge = None
-    sdk = connect_sdk(server.url)
-    try:
-        hosts = [bed.add_host("host-b"), bed.add_host("host-c")]
-        bridge = ApiBridge(server.port)
-        for host in hosts:
-            bridge.connect(host)
-        cloud = Cloud(server, bed, bridge, sdk, hosts)
-        for host in hosts:
-            cloud.start_agent(host, dhcp=False).wait_synced(60)
-            cloud.wait_alive(host)
+    with running_cloud(("host-b", "host-c"), "dvrbench-") as cloud:
+        sdk, hosts = cloud.sdk, cloud.hosts
         group = sdk.network.create_security_group(name="bench-ew")
         sdk.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
                                                ethertype="IPv4", protocol="icmp")
@@ -101,12 +88,6 @@ def main(samples: int = SAMPLES) -> dict[str, Any]:
             "max_ms": round(figures[-1] * 1000, 1),
             "all_ms": [round(f * 1000, 1) for f in figures]}
         out["load_average_after"] = machine.load_average()
-    finally:
-        sdk.close()
-        bed.close()
-        if bridge is not None:
-            bridge.close()
-        server.stop()
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
     return out
 

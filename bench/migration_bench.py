@@ -19,15 +19,13 @@ import argparse
 import json
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench import machine
-from tests.functional.cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
-from tests.functional.testbed import Testbed, longest_silence, move_vif, ns_exec
-from tests.support.server import ServerProcess
+from bench.wirecloud import running_cloud
+from tests.functional.testbed import longest_silence, move_vif, ns_exec
 
 RESULTS = Path(__file__).parent / "results" / "migration.json"
 SAMPLES = 10
@@ -50,19 +48,8 @@ def silence_of(peer, address: str, migrate) -> float:
 def main(samples: int = SAMPLES) -> dict[str, Any]:
     out: dict[str, Any] = {"benchmark": __doc__.split("\n")[0], "machine": machine.describe(),
                            "load_average_before": machine.load_average()}
-    server = ServerProcess(extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start()
-    bed = Testbed(Path(tempfile.mkdtemp(prefix="migrationbench-")))
-    bridge = None
-    sdk = connect_sdk(server.url)
-    try:
-        hosts = [bed.add_host(name) for name in ("host-a", "host-b", "host-c")]
-        bridge = ApiBridge(server.port)
-        for host in hosts:
-            bridge.connect(host)
-        cloud = Cloud(server, bed, bridge, sdk, hosts)
-        for host in hosts:
-            cloud.start_agent(host, dhcp=False).wait_synced(60)
-            cloud.wait_alive(host)
+    with running_cloud(("host-a", "host-b", "host-c"), "migrationbench-") as cloud:
+        sdk, hosts = cloud.sdk, cloud.hosts
         group = sdk.network.create_security_group(name="bench-migration")
         sdk.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
                                                ethertype="IPv4", protocol="icmp")
@@ -94,12 +81,6 @@ def main(samples: int = SAMPLES) -> dict[str, Any]:
             "max_ms": round(figures[-1] * 1000, 1),
             "all_ms": [round(f * 1000, 1) for f in figures], "target_ms": 1000}
         out["load_average_after"] = machine.load_average()
-    finally:
-        sdk.close()
-        bed.close()
-        if bridge is not None:
-            bridge.close()
-        server.stop()
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
     return out
 

@@ -1,0 +1,37 @@
+"""The cloud the data-plane benchmarks measure: `neutrino serve` and one `neutrino agent`
+(Open vSwitch, no DHCP) per simulated host of the functional tests' testbed."""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.functional.cloud import AGENT_DOWN_TIME, ApiBridge, Cloud, connect_sdk
+from tests.functional.testbed import Testbed
+from tests.support.server import ServerProcess
+
+
+@contextmanager
+def running_cloud(host_names: Sequence[str], prefix: str) -> Iterator[Cloud]:
+    """The server, the testbed's hosts and their agents, synced and alive; all torn down after."""
+    server = ServerProcess(extra_conf=f"agent_down_time = {AGENT_DOWN_TIME}\n").start()
+    bed = Testbed(Path(tempfile.mkdtemp(prefix=prefix)))
+    bridge = None
+    sdk = connect_sdk(server.url)
+    try:
+        hosts = [bed.add_host(name) for name in host_names]
+        bridge = ApiBridge(server.port)
+        for host in hosts:
+            bridge.connect(host)
+        cloud = Cloud(server, bed, bridge, sdk, hosts)
+        for host in hosts:
+            cloud.start_agent(host, dhcp=False).wait_synced(60)
+            cloud.wait_alive(host)
+        yield cloud
+    finally:
+        sdk.close()
+        bed.close()
+        if bridge is not None:
+            bridge.close()
+        server.stop()
