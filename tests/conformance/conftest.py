@@ -31,14 +31,19 @@ def tempest_keystone():
 
 
 # The VXLAN ids of tenant networks, as neutron-tempest-plugin's jobs configure them: its
-# network segment range tests expect tenant networks' default VNIs in 1-2000.
-TEMPEST_ML2_CONF = "[ml2_type_vxlan]\nvni_ranges = 1:2000\n"
+# network segment range tests expect tenant networks' default VNIs in 1-2000. And room
+# for a test class's resources: Tempest runs a class's tests in one worker and one
+# project (.stestr.conf's group_regex), and a class such as RoutersTest keeps more
+# routers than the default quota of 10 until its class clean-up.
+TEMPEST_SERVER_CONF = ("[ml2_type_vxlan]\nvni_ranges = 1:2000\n"
+                       "[quotas]\nquota_router = 100\nquota_floatingip = 500\n"
+                       "quota_security_group = 150\nquota_security_group_rule = 1000\n")
 
 
 @pytest.fixture(scope="session")
 def tempest_neutrino(tempest_keystone):
     """Neutrino as the catalog's network endpoint: one worker, one thread (SQLite)."""
-    server = ServerProcess(extra_conf=tempest_keystone.authtoken_conf() + TEMPEST_ML2_CONF,
+    server = ServerProcess(extra_conf=tempest_keystone.authtoken_conf() + TEMPEST_SERVER_CONF,
                            workers=1, threads=1)
     tempest_keystone.register_network_endpoint(server.url)
     server.start()
