@@ -73,8 +73,7 @@ class Facts:
                 AGENTS.c.resources_synced)).all()
             pools = {}
             for network_type, driver in types.load(registry.conf).items():
-                ranges = [(physnet, lo, hi) for physnet, found in driver.tenant_ranges().items()
-                          for lo, hi in found]
+                ranges = driver.tenant_ranges()  # (physical network, low, high) spans
                 if not ranges:
                     continue
                 used = conn.execute(select(func.count()).where(
