@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
 
@@ -37,6 +37,9 @@ from neutrino.db.models.network import SegmentAllocation
 from neutrino.ml2 import mechanism, types
 from neutrino.services.agents import liveness
 from neutrino.services.agents.models import Agent
+
+if TYPE_CHECKING:
+    from neutrino.services.agent_feed.consumers import Lag
 
 AGENTS = Agent.__table__
 ALLOCATIONS = SegmentAllocation.__table__
@@ -165,16 +168,21 @@ def placement(registry: Any, facts: Facts) -> Health:
 
 
 def feed_lag(registry: Any, facts: Facts) -> Health:
-    """The host agents' watchers keep up with the journal (module docstring)."""
+    """The host agents' watchers keep up with the journal (``judge_feed``)."""
     from neutrino.services.agent_feed import consumers
 
     group = registry.conf.driver_health
-    limit, rows = group.feed_lag_seconds, group.feed_lag_rows
     with registry.db.reader() as conn:
         lags = consumers.read(conn)
+    return judge_feed(lags, {a.host for a in facts.agents if a.alive},
+                      group.feed_lag_seconds, group.feed_lag_rows)
+
+
+def judge_feed(lags: list[Lag], alive: set[str], limit: float, rows: int) -> Health:
+    """The rule of the agent feed (module docstring), over each host's last watch
+    (``agent_feed.consumers.Lag``) and the hosts with an alive agent."""
     if not lags:
         return Health(UNKNOWN, "no host agent has watched the feed yet")
-    alive = {a.host for a in facts.agents if a.alive}
     live = [lag for lag in lags if lag.polled_ago <= limit or lag.host in alive]
     if not live:
         return Health(UNKNOWN, f"no host agent watched the feed in the last {limit:g} s, "
