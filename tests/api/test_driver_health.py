@@ -3,9 +3,11 @@ the status the server's periodic check last found, for admins."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
+import requests
 
 from tests.support.agents import OVS, new_host, register_ok
 from tests.support.client import Client
@@ -19,6 +21,7 @@ CHECK_INTERVAL = 0.5
 VNIS = 10  # a small vxlan pool, to see it fill
 ISO8601 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 PSEUDO = "Pseudo agent"
+FEED_LAG = 3  # seconds: a feed watcher falls behind within a test
 HEALTH_CONF = f"[driver_health]\ncheck_interval = {CHECK_INTERVAL}\n"
 
 
@@ -27,6 +30,7 @@ def server(request, tmp_path_factory):
     url = new_database(request, tmp_path_factory.mktemp("health"), "health")
     server = ServerProcess(database_url=url, extra_conf=(
         f"agent_down_time = {DOWN_TIME}\nagent_check_interval = 1\n{HEALTH_CONF}"
+        f"feed_lag_seconds = {FEED_LAG}\n"
         f"[ml2_type_vxlan]\nvni_ranges = 1:{VNIS}\n")).start()
     yield server
     server.stop()
@@ -76,8 +80,10 @@ def test_lists_every_loaded_driver_with_its_status(admin):
                                "last_checked"}
         assert driver["status"] in ("OK", "DEGRADED", "ERROR", "UNKNOWN")
         assert ISO8601.match(driver["last_checked"]) and driver["detail"], driver
-    # Drivers without a check say so.
-    assert health(admin, "agent_feed")["status"] == "UNKNOWN"
+    # Drivers with nothing to judge (no host watched the feed yet) say so.
+    assert health(admin, "agent_feed") | {"last_checked": None} == {
+        "name": "agent_feed", "type": "service", "service_type": "CORE", "status": "UNKNOWN",
+        "detail": "no host agent has watched the feed yet", "last_checked": None}
     assert health(admin, "flat")["status"] == "UNKNOWN"
     assert health(admin, "placement") | {"last_checked": None} == {
         "name": "placement", "type": "service", "service_type": "QOS", "status": "UNKNOWN",
@@ -153,6 +159,98 @@ def test_type_driver_health_follows_its_free_segmentation_ids(admin):
     for net in nets:
         assert admin.delete(f"/v2.0/networks/{net}").status == 204
     assert status_becomes(admin, "vxlan", "OK", timeout=3)
+
+
+class Watcher:
+    """A host agent's use of the feed: its heartbeat, and its watch of the journal
+    (timeout 0: each call answers at once)."""
+
+    def __init__(self, server, admin: Client) -> None:
+        self.url, self.admin, self.host = server.url, admin, new_host()
+        self.beat()
+        self.cursor = self._get("state", {})["cursor"]
+
+    def _get(self, what: str, params: dict) -> dict:
+        r = requests.get(f"{self.url}/feed/v1/hosts/{self.host}/{what}", params=params,
+                         timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def beat(self) -> None:
+        register_ok(self.admin, self.host)
+
+    def watch(self, cursor: str) -> dict:
+        return self._get("watch", {"cursor": cursor, "timeout": 0})
+
+    def keep_up(self) -> None:
+        """Beat, and watch on from the last cursor until nothing is left."""
+        self.beat()
+        while True:
+            answer = self.watch(self.cursor)
+            self.cursor = answer["cursor"]
+            if not answer["changes"]:
+                return
+
+
+def test_feed_health_is_ok_while_every_watcher_keeps_up(admin, server):
+    only_agents_of(admin, OVS)
+    watcher = Watcher(server, admin)
+    assert status_becomes(admin, "agent_feed", "OK", meanwhile=watcher.keep_up)
+    admin.network(name="more-journal")
+    assert not status_becomes(admin, "agent_feed", "DEGRADED", timeout=FEED_LAG + 2,
+                              meanwhile=watcher.keep_up)
+    assert health(admin, "agent_feed")["detail"] == "1 of 1 feed watchers up to date"
+
+
+def test_feed_health_names_the_hosts_whose_watcher_falls_behind(admin, server):
+    only_agents_of(admin, OVS)  # the earlier tests' watchers: their hosts no longer count
+    steady, stale = Watcher(server, admin), Watcher(server, admin)
+
+    def both_keep_up() -> None:
+        steady.keep_up()
+        stale.keep_up()
+
+    def both_counted() -> bool:  # the earlier watcher's host, not polling, leaves the count
+        both_keep_up()
+        return health(admin, "agent_feed")["detail"] == "2 of 2 feed watchers up to date"
+
+    assert wait_for(both_counted, timeout=FEED_LAG + 3)
+    # The journal grows; the stale host's watcher asks once from its old cursor and
+    # stops, while its agent stays alive.
+    old = stale.cursor
+    for i in range(3):
+        admin.network(name=f"grow-{i}")
+    time.sleep(FEED_LAG / 4)  # a process records a host's watch at most this often
+    stale.watch(old)  # (the networks are not the host's: no changes, but a cursor behind)
+
+    def stale_stops() -> None:
+        steady.keep_up()
+        stale.beat()
+
+    assert status_becomes(admin, "agent_feed", "DEGRADED", meanwhile=stale_stops)
+    detail = health(admin, "agent_feed")["detail"]
+    assert re.fullmatch(rf"1 of 2 feed watchers up to date; {stale.host} \d+ rows \(\d+ s\) "
+                        r"behind( and last watched \d+ s ago, its agent alive)?", detail), detail
+    assert int(detail.split(f"{stale.host} ")[1].split(" rows")[0]) >= 3  # the networks' rows
+
+    def stale_seen_stopped() -> bool:
+        stale_stops()
+        return health(admin, "agent_feed")["detail"].endswith(
+            "ago, its agent alive") and health(admin, "agent_feed")["status"] == "DEGRADED"
+
+    assert wait_for(stale_seen_stopped, timeout=3)
+    # It catches up: OK again.
+    assert status_becomes(admin, "agent_feed", "OK", timeout=5, meanwhile=both_keep_up)
+    # Both stop watching while their agents live: ERROR.
+    def both_beat() -> None:
+        steady.beat()
+        stale.beat()
+
+    assert status_becomes(admin, "agent_feed", "ERROR", meanwhile=both_beat)
+    assert health(admin, "agent_feed")["detail"].startswith("0 of 2 feed watchers up to date")
+    # Their agents die too: nobody is left to judge.
+    assert status_becomes(admin, "agent_feed", "UNKNOWN")
+    assert "nor is one alive" in health(admin, "agent_feed")["detail"]
 
 
 def test_filters_fields_and_sorting(admin):

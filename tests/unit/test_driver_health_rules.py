@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from neutrino.services.agent_feed.consumers import Lag
 from neutrino.services.agents.physnets import physical_networks
 from neutrino.services.driver_health import checks
 
@@ -71,3 +72,52 @@ def test_type_driver_without_a_pool_is_unknown():
 ])
 def test_physical_networks_of_a_report(configurations, names):
     assert physical_networks(configurations) == names
+
+
+def watched(host: str, polled_ago: float = 1, rows: int = 0, seconds: float = 0,
+            pruned: bool = False) -> Lag:
+    return Lag(host, polled_ago, rows, seconds, pruned)
+
+
+def feed(*lags: Lag, alive: tuple[str, ...] = (), limit: float = 120,
+         rows: int = 0) -> checks.Health:
+    return checks.judge_feed(list(lags), set(alive), limit, rows)
+
+
+def test_feed_without_watchers_is_unknown():
+    assert feed() == checks.Health("UNKNOWN", "no host agent has watched the feed yet")
+    # Watched long ago, and no agent of the host alive: gone, not judged.
+    assert feed(watched("a", polled_ago=500, rows=9, seconds=400)).status == "UNKNOWN"
+
+
+def test_feed_watchers_within_the_lag_are_ok():
+    assert feed(watched("a"), watched("b", rows=40, seconds=119)) == checks.Health(
+        "OK", "2 of 2 feed watchers up to date")
+
+
+def test_feed_watcher_behind_or_stopped_is_degraded_naming_it():
+    assert feed(watched("a"), watched("b", rows=40, seconds=130)) == checks.Health(
+        "DEGRADED", "1 of 2 feed watchers up to date; b 40 rows (130 s) behind")
+    assert feed(watched("a"), watched("b", polled_ago=200), alive=("b",)) == checks.Health(
+        "DEGRADED", "1 of 2 feed watchers up to date; b last watched 200 s ago, its agent alive")
+    # A stopped watcher whose host's agents are dead is the agents' check's concern.
+    assert feed(watched("a"), watched("b", polled_ago=200)).status == "OK"
+
+
+def test_feed_rows_limit_counts_when_set():
+    assert feed(watched("a"), watched("b", rows=500, seconds=5)).status == "OK"
+    assert feed(watched("a"), watched("b", rows=500, seconds=5), rows=100).detail.endswith(
+        "b 500 rows (5 s) behind")
+
+
+def test_feed_cursor_behind_the_pruned_journal_must_resync():
+    health = feed(watched("a", rows=9000, seconds=3000, pruned=True))
+    assert health == checks.Health("ERROR", "0 of 1 feed watchers up to date; a behind the "
+                                            "pruned journal by 9000 rows (must fetch its state "
+                                            "again)")
+
+
+def test_feed_all_behind_is_error_and_many_are_summed_up():
+    health = feed(*(watched(f"h{i}", rows=7, seconds=200) for i in range(7)))
+    assert health.status == "ERROR"
+    assert health.detail.endswith("h4 7 rows (200 s) behind; and 2 more")

@@ -14,7 +14,6 @@ change kinds docs/agent-feed.md lists.
 """
 from __future__ import annotations
 
-import calendar
 import re
 import threading
 import time
@@ -28,6 +27,8 @@ from neutrino.db import journal
 from neutrino.db.engine import utcnow
 from neutrino.db.models.journal import JournalEntry
 from neutrino.services.agent_feed import scope as scopes
+from neutrino.services.agent_feed.consumers import Recorder
+from neutrino.services.agent_feed.consumers import age as _age
 from neutrino.services.agent_feed.models import FeedScope, JournalState
 from neutrino.services.agent_feed.poller import Poller
 
@@ -108,6 +109,7 @@ class Feed:
         conf = registry.conf
         self.poller = Poller(self.db, lambda: conf.agent_feed.poll_interval)
         self.slots = threading.BoundedSemaphore(conf.agent_feed.watch_threads)
+        self.consumers = Recorder(self.db, conf)
         self._db_id: str | None = None
 
     def database_id(self, conn: Connection) -> str:
@@ -183,11 +185,14 @@ class Feed:
         while True:
             generation = self.poller.generation
             with self.db.reader() as conn:
-                if old is None:
+                first = old is None
+                if first:
                     old = self._scope(conn, host, db_id, digest)
                 rows, after, more = journal.read_matching(
                     conn, cursor, _relevance(host, old.networks, old.groups))
                 self._check_not_pruned(conn, cursor)
+            if first:  # a cursor this feed serves: where the host's watcher is
+                self.consumers.record(host, cursor.seq)
             cursor = after
             with self.db.reader() as conn:
                 # After the rows: the derived part is at least as new as they are.
@@ -282,13 +287,6 @@ def _waker(host: str, old: scopes.Scope, now: scopes.Scope):
                 ip if body.get("alive", True) else None)
         return False
     return relevant
-
-
-def _age(stamp: str) -> float:
-    try:
-        return time.time() - calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
-    except ValueError:
-        return float("inf")
 
 
 def dumps(data: dict) -> bytes:

@@ -19,13 +19,17 @@ returning a ``Health``; an entry without a check is UNKNOWN. The rules
   free (a network of that type without an explicit id cannot be created); a
   type driver with nothing to allocate (flat; vlan without ranges) UNKNOWN;
 - Placement: not configured UNKNOWN; unreachable ERROR; reachable OK, DEGRADED
-  when some agents' last sync into it failed (``resources_synced`` false).
+  when some agents' last sync into it failed (``resources_synced`` false);
+- the agent feed: among the hosts whose watcher is live (it watched within
+  ``feed_lag_seconds``, or an agent of its host is alive), all up to date OK,
+  some behind or stopped DEGRADED, all ERROR; no host ever watched, or none live,
+  UNKNOWN.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
 
@@ -33,6 +37,9 @@ from neutrino.db.models.network import SegmentAllocation
 from neutrino.ml2 import mechanism, types
 from neutrino.services.agents import liveness
 from neutrino.services.agents.models import Agent
+
+if TYPE_CHECKING:
+    from neutrino.services.agent_feed.consumers import Lag
 
 AGENTS = Agent.__table__
 ALLOCATIONS = SegmentAllocation.__table__
@@ -73,8 +80,7 @@ class Facts:
                 AGENTS.c.resources_synced)).all()
             pools = {}
             for network_type, driver in types.load(registry.conf).items():
-                ranges = [(physnet, lo, hi) for physnet, found in driver.tenant_ranges().items()
-                          for lo, hi in found]
+                ranges = driver.tenant_ranges()  # (physical network, low, high) spans
                 if not ranges:
                     continue
                 used = conn.execute(select(func.count()).where(
@@ -161,13 +167,51 @@ def placement(registry: Any, facts: Facts) -> Health:
     return Health(OK, "Placement is reachable")
 
 
+def feed_lag(registry: Any, facts: Facts) -> Health:
+    """The host agents' watchers keep up with the journal (``judge_feed``)."""
+    from neutrino.services.agent_feed import consumers
+
+    group = registry.conf.driver_health
+    with registry.db.reader() as conn:
+        lags = consumers.read(conn)
+    return judge_feed(lags, {a.host for a in facts.agents if a.alive},
+                      group.feed_lag_seconds, group.feed_lag_rows)
+
+
+def judge_feed(lags: list[Lag], alive: set[str], limit: float, rows: int) -> Health:
+    """The rule of the agent feed (module docstring), over each host's last watch
+    (``agent_feed.consumers.Lag``) and the hosts with an alive agent."""
+    if not lags:
+        return Health(UNKNOWN, "no host agent has watched the feed yet")
+    live = [lag for lag in lags if lag.polled_ago <= limit or lag.host in alive]
+    if not live:
+        return Health(UNKNOWN, f"no host agent watched the feed in the last {limit:g} s, "
+                               f"nor is one alive ({len(lags)} watched before)")
+    behind = []
+    for lag in live:
+        found = []
+        if lag.pruned:
+            found.append(f"behind the pruned journal by {lag.rows} rows (must fetch its "
+                         "state again)")
+        elif lag.seconds > limit or (rows and lag.rows > rows):
+            found.append(f"{lag.rows} rows ({lag.seconds:.0f} s) behind")
+        if lag.polled_ago > limit:
+            found.append(f"last watched {lag.polled_ago:.0f} s ago, its agent alive")
+        if found:
+            behind.append(f"{lag.host} " + " and ".join(found))
+    counted = f"{len(live) - len(behind)} of {len(live)} feed watchers up to date"
+    if not behind:
+        return Health(OK, counted)
+    shown = "; ".join(behind[:5]) + (f"; and {len(behind) - 5} more" if len(behind) > 5 else "")
+    return Health(ERROR if len(behind) == len(live) else DEGRADED, f"{counted}; {shown}")
+
+
 # The service drivers of each feature, when the server runs it.
 SERVICES: dict[str, tuple[Entry, ...]] = {
     "l3": (Entry("l3_router", "service", "L3_ROUTER_NAT", agents_alive(L3_AGENT)),),
     "agents": (Entry("dhcp", "service", "CORE", agents_alive(DHCP_AGENT)),),
     "qos": (Entry("placement", "service", "QOS", placement),),
-    # The host agents' watch cursors live in the agents: the server cannot tell their lag.
-    "agent_feed": (Entry("agent_feed", "service", "CORE"),),
+    "agent_feed": (Entry("agent_feed", "service", "CORE", feed_lag),),
 }
 
 
