@@ -208,10 +208,16 @@ class Feed:
     def _changes(self, conn: Connection, rows: list[dict], old: scopes.Scope,
                  new: scopes.Derived) -> list[dict]:
         now = new.scope
+        # A network entering the document comes whole, as it is now (``entering``
+        # below, read after the rows); its rows are left out. They were read with
+        # the old scope, which did not hold it: only those routed to this host, not
+        # the others (another port of it moved away or deleted), so replaying them
+        # would bring back a port the snapshot no longer has.
+        arriving = now.networks - old.networks
         out = []
         for row in rows:
             kind = row["resource_type"]
-            if kind in NETWORK_TYPES and row["network_id"] in now.networks:
+            if kind in NETWORK_TYPES and row["network_id"] in now.networks - arriving:
                 out.append(_change(row))
             elif kind in SG_TYPES and _group_of(row) in now.groups:
                 out.append(_change(row))
@@ -222,8 +228,7 @@ class Feed:
             out.append(_derived_change("network", nid, "delete", {"id": nid}))
         for gid in sorted(old.groups - now.groups):
             out.append(_derived_change("security_group", gid, "delete", {"id": gid}))
-        entering = scopes.bodies(conn, self.registry, now.networks - old.networks,
-                                 now.groups - old.groups)
+        entering = scopes.bodies(conn, self.registry, arriving, now.groups - old.groups)
         for kind, key in (("network", "networks"), ("subnet", "subnets"), ("port", "ports"),
                           ("security_group", "security_groups")):
             for body in entering[key]:
