@@ -55,7 +55,7 @@ run: $(RUN_STAMP)
 
 test: $(VENV_STAMP) $(TEMPEST_STAMP) debs
 	$(BIN)/ruff check neutrino tests bench
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 tests
 
 # The long fuzz run (tests/fuzz; `make test` runs it with 25 examples per operation).
 FUZZ_EXAMPLES ?= 1000
