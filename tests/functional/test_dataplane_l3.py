@@ -628,11 +628,22 @@ def test_a_deleted_forwarding_stops_its_open_connection_and_a_range_maps_one_to_
                 assert exchange(doomed) and exchange(kept)
                 sdk.network.delete_port_forwarding(single, fip.id)
                 assert wait_for(lambda: not connects(outside, "tcp", address, 4022), 30)
+                # The agent deletes the forwarding's conntrack entries just after it
+                # replaced the ruleset (before, a packet could make one again).
+                router_ns = f"qrouter-{topology['router'].id}"
+                assert wait_for(lambda: not _tracked(router_ns, address, 4022), 30)
                 assert not exchange(doomed)
                 assert exchange(kept)  # only the deleted forwarding's connections stop
     finally:
         _stop(procs)
         _cleanup_fips(cloud, [fip])
+
+
+def _tracked(ns: str, address: str, port: int) -> bool:
+    """Whether the namespace's conntrack holds a TCP connection to address:port."""
+    done = run(ns_exec(ns, ["conntrack", "-L", "-p", "tcp", "--orig-dst", address,
+                            "--dport", str(port)]), check=False)
+    return address in done.stdout
 
 
 def _restart_agent(cloud: Cloud, host_name: str) -> None:
