@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
-from bench.wirecloud import running_cloud
+from bench.wirecloud import milliseconds, running_cloud
 from tests.functional.testbed import Vm, ns_exec, run
 from tests.support.waiting import wait_for
 
@@ -82,11 +82,7 @@ def main(samples: int = SAMPLES) -> dict[str, Any]:
             sdk.network.remove_interface_from_router(router, subnet_id=subnets[1].id)
             if not wait_for(lambda: not pings(vm1, vm2.ip), 60):
                 raise RuntimeError("pings still pass with the interface removed")
-        figures.sort()
-        out["add_interface_to_first_packet"] = {
-            "samples": samples, "median_ms": round(figures[len(figures) // 2] * 1000, 1),
-            "max_ms": round(figures[-1] * 1000, 1),
-            "all_ms": [round(f * 1000, 1) for f in figures]}
+        out["add_interface_to_first_packet"] = milliseconds(figures)
         out["load_average_after"] = machine.load_average()
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
     return out

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
-from bench.wirecloud import running_cloud
+from bench.wirecloud import milliseconds, running_cloud
 from tests.functional.testbed import longest_silence, move_vif, ns_exec
 
 RESULTS = Path(__file__).parent / "results" / "migration.json"
@@ -75,11 +75,7 @@ def main(samples: int = SAMPLES) -> dict[str, Any]:
             cloud.wait_status(port, "ACTIVE")
             if not peer.reaches(vm.ip, tries=30):
                 raise RuntimeError(f"the VM does not answer on {dest.name} after migration {n}")
-        figures.sort()
-        out["longest_silence"] = {
-            "samples": samples, "median_ms": round(figures[len(figures) // 2] * 1000, 1),
-            "max_ms": round(figures[-1] * 1000, 1),
-            "all_ms": [round(f * 1000, 1) for f in figures], "target_ms": 1000}
+        out["longest_silence"] = {**milliseconds(figures), "target_ms": 1000}
         out["load_average_after"] = machine.load_average()
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
     return out

@@ -12,6 +12,14 @@ from tests.functional.testbed import Testbed
 from tests.support.server import ServerProcess
 
 
+def milliseconds(seconds: Sequence[float]) -> dict:
+    """The samples (in seconds) as the data-plane results record them: count, median,
+    max and all of them sorted, in milliseconds."""
+    ordered = sorted(seconds)
+    return {"samples": len(ordered), "median_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+            "max_ms": round(ordered[-1] * 1000, 1), "all_ms": [round(f * 1000, 1) for f in ordered]}
+
+
 @contextmanager
 def running_cloud(host_names: Sequence[str], prefix: str) -> Iterator[Cloud]:
     """The server, the testbed's hosts and their agents, synced and alive; all torn down after."""
